@@ -1,0 +1,27 @@
+/**
+ * ttlog — a flight recorder for OpenTelemetry JS logs.
+ *
+ * Register {@link TTLogProcessor} in a `LoggerProvider`; it keeps the most recent records in a
+ * shared-memory ring and writes them to snapshot files, which {@link readSnapshot} reads back.
+ */
+export { TTLogProcessor } from './processor.ts';
+export { SnapshotExporter } from './exporter.ts';
+export { openSnapshot, readSnapshot, iterateSnapshot, type ReadOptions, type SnapshotReader } from './reader.ts';
+export { SnapshotFormatError, type SnapshotFormatErrorCode } from './errors.ts';
+export { VERSION } from './version.ts';
+export type {
+  AttachOptions,
+  RingHandle,
+  RingStats,
+  Snapshot,
+  SnapshotCounters,
+  SnapshotDamage,
+  SnapshotExporterOptions,
+  SnapshotFileHandle,
+  SnapshotFileSystem,
+  SnapshotMetadata,
+  SnapshotRecord,
+  SnapshotScope,
+  TTLogProcessorOptions,
+} from './types.ts';
+export type { AnyValue, LogRecordLike } from './otel-types.ts';

@@ -1,0 +1,175 @@
+/**
+ * Writing a snapshot so that it is either complete under its final name or not there at all:
+ * temp file (0600) in the same directory → write → fsync → link to the final name (which fails
+ * rather than overwrite an existing file) → unlink the temp → fsync the directory. On any failure
+ * the temp file is removed and the error goes to the caller.
+ *
+ * There is an async and a sync version: the sync one is for paths where the event loop may not
+ * turn again (crash capture). The file system is injectable so tests can simulate a full disk.
+ */
+import * as nodeFs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+/** The subset of `node:fs` used here; pass a wrapper to simulate failures. */
+export interface SnapshotFileSystem {
+  mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
+  openSync(path: string, flags: string, mode?: number): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  linkSync(existing: string, target: string): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  promises: {
+    mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
+    open(path: string, flags: string, mode?: number): Promise<SnapshotFileHandle>;
+    link(existing: string, target: string): Promise<void>;
+    rename(from: string, to: string): Promise<void>;
+    unlink(path: string): Promise<void>;
+  };
+}
+
+export interface SnapshotFileHandle {
+  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const defaultFileSystem: SnapshotFileSystem = nodeFs;
+
+const FILE_MODE = 0o600;
+const DIRECTORY_MODE = 0o700;
+/** Link errors that mean "this file system has no hard links": fall back to rename. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+const MAX_NAME_ATTEMPTS = 100;
+
+/** Picks the final file name; called again for a new name when one is taken. */
+export type NextName = () => string;
+
+export async function writeFileAtomically(
+  fs: SnapshotFileSystem,
+  directory: string,
+  nextName: NextName,
+  blocks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<string> {
+  await fs.promises.mkdir(directory, { recursive: true, mode: DIRECTORY_MODE });
+  const temp = join(directory, tempName());
+  try {
+    const handle = await fs.promises.open(temp, 'wx', FILE_MODE);
+    try {
+      for await (const block of blocks) {
+        for (let done = 0; done < block.length; ) done += (await handle.write(block, done, block.length - done)).bytesWritten;
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const path = await publish(fs, nextName, directory, temp);
+    await syncDirectory(fs, directory);
+    return path;
+  } catch (error) {
+    await fs.promises.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+export function writeFileAtomicallySync(
+  fs: SnapshotFileSystem,
+  directory: string,
+  nextName: NextName,
+  blocks: Iterable<Uint8Array>,
+): string {
+  fs.mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
+  const temp = join(directory, tempName());
+  try {
+    const fd = fs.openSync(temp, 'wx', FILE_MODE);
+    try {
+      for (const block of blocks) {
+        for (let done = 0; done < block.length; ) done += fs.writeSync(fd, block, done, block.length - done);
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const path = publishSync(nextName, directory, temp, fs);
+    syncDirectorySync(fs, directory);
+    return path;
+  } catch (error) {
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // The temp file was never created, or is already gone.
+    }
+    throw error;
+  }
+}
+
+/** Gives the temp file its final name without ever replacing a file that has that name. */
+async function publish(fs: SnapshotFileSystem, nextName: NextName, directory: string, temp: string): Promise<string> {
+  for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
+    const path = join(directory, nextName());
+    try {
+      await fs.promises.link(temp, path);
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') continue;
+      if (!NO_LINKS.has(errorCode(error))) throw error;
+      await fs.promises.rename(temp, path);
+      return path;
+    }
+    await fs.promises.unlink(temp);
+    return path;
+  }
+  throw new Error(`ttlog: no free snapshot name after ${MAX_NAME_ATTEMPTS} attempts in ${directory}`);
+}
+
+function publishSync(nextName: NextName, directory: string, temp: string, fs: SnapshotFileSystem): string {
+  for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
+    const path = join(directory, nextName());
+    try {
+      fs.linkSync(temp, path);
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') continue;
+      if (!NO_LINKS.has(errorCode(error))) throw error;
+      fs.renameSync(temp, path);
+      return path;
+    }
+    fs.unlinkSync(temp);
+    return path;
+  }
+  throw new Error(`ttlog: no free snapshot name after ${MAX_NAME_ATTEMPTS} attempts in ${directory}`);
+}
+
+/** Makes the new directory entry durable; file systems that cannot fsync a directory are skipped. */
+async function syncDirectory(fs: SnapshotFileSystem, directory: string): Promise<void> {
+  let handle: SnapshotFileHandle | undefined;
+  try {
+    handle = await fs.promises.open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errorCode(error))) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function syncDirectorySync(fs: SnapshotFileSystem, directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(directory, 'r');
+    fs.fsyncSync(fd);
+  } catch (error) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errorCode(error))) throw error;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Dot-led and random: never mistaken for a snapshot, never clashing with another writer. */
+function tempName(): string {
+  return `.ttlog-${randomBytes(8).toString('hex')}.tmp`;
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}

@@ -1,0 +1,58 @@
+/**
+ * The parts of the OpenTelemetry logs SDK that ttlog reads, written structurally so that one
+ * build works with both SDK lines: `@opentelemetry/sdk-logs` 0.2xx (with `@opentelemetry/api-logs`)
+ * and 3.x (logs API inside `@opentelemetry/api` 1.10). Their record shapes are the same; only the
+ * packages the types come from differ.
+ */
+
+/** An OpenTelemetry AnyValue, plus bigint, which ttlog keeps losslessly. */
+export type AnyValue =
+  | string
+  | number
+  | boolean
+  | bigint
+  | Uint8Array
+  | AnyValue[]
+  | { [key: string]: AnyValue }
+  | null
+  | undefined;
+
+export type HrTime = readonly [seconds: number, nanoseconds: number];
+
+export interface SpanContextLike {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+}
+
+export interface InstrumentationScopeLike {
+  readonly name: string;
+  readonly version?: string | undefined;
+  readonly schemaUrl?: string | undefined;
+  readonly attributes?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface ResourceLike {
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** What `LogRecordProcessor.onEmit` receives and `LogRecordExporter.export` is given. */
+export interface LogRecordLike {
+  readonly hrTime: HrTime;
+  readonly hrTimeObserved: HrTime;
+  readonly spanContext?: SpanContextLike | undefined;
+  readonly severityText?: string | undefined;
+  readonly severityNumber?: number | undefined;
+  readonly body?: unknown;
+  readonly eventName?: string | undefined;
+  readonly resource?: ResourceLike | undefined;
+  readonly instrumentationScope: InstrumentationScopeLike;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly droppedAttributesCount: number;
+}
+
+/** `ExportResult` of `@opentelemetry/core`: code 0 is success, 1 failure. */
+export interface ExportResultLike {
+  code: 0 | 1;
+  error?: Error;
+}

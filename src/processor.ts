@@ -1,0 +1,153 @@
+import { bindSnapshotSource, SnapshotExporter } from './exporter.ts';
+import { Header, createRingBuffer, openRingBuffer, type RingViews } from './internal/ring-layout.ts';
+import { readWide } from './internal/wide-counter.ts';
+import { RingProducer } from './internal/ring-producer.ts';
+import type { LogRecordLike, ResourceLike } from './otel-types.ts';
+import type { AttachOptions, RingHandle, RingStats, TTLogProcessorOptions } from './types.ts';
+
+const DEFAULT_CAPACITY = 8192;
+const DEFAULT_RECORD_BYTES = 1024;
+/** Room for the fixed part, trace ids and a trimmed body; see record-encoder.ts. */
+const MIN_RECORD_BYTES = 128;
+const MAX_RECORD_BYTES = 1024 * 1024;
+const DEFAULT_INTERN_CAPACITY = 4096;
+const DEFAULT_INTERN_BYTES = 256 * 1024;
+const DEFAULT_INTERNED_VALUE_LENGTH = 64;
+
+/** Carries an attached ring into the constructor without making it a public option. */
+const attachedRing = Symbol('ttlog.attachedRing');
+type InternalOptions = TTLogProcessorOptions & { [attachedRing]?: RingViews };
+
+/**
+ * An OpenTelemetry `LogRecordProcessor` that keeps the most recent log records in a lock-free
+ * ring in shared memory and writes them to a snapshot file on demand.
+ *
+ * `onEmit` claims a slot with `Atomics` and encodes the record into it: no promise, timer or
+ * closure per record, never blocks, never throws; when the ring is full the oldest record is
+ * overwritten. Worker threads can write into the same ring through {@link TTLogProcessor.attach}.
+ *
+ * @example
+ * const provider = new LoggerProvider({ processors: [new TTLogProcessor({ capacity: 16384 })] });
+ */
+export class TTLogProcessor {
+  private readonly ring: RingViews;
+  private readonly producer: RingProducer;
+  private readonly exporter: SnapshotExporter | undefined;
+  private resource: ResourceLike | undefined;
+  private isShutdown = false;
+  private pendingSnapshot: Promise<string> | undefined;
+  private shutdownDone: Promise<void> | undefined;
+
+  constructor(options: TTLogProcessorOptions = {}) {
+    const attached = (options as InternalOptions)[attachedRing];
+    this.ring = attached ?? openRingBuffer(createRingBuffer(ringSizes(options)));
+    this.producer = new RingProducer(this.ring, {
+      maxInternedValueLength: options.maxInternedValueLength ?? DEFAULT_INTERNED_VALUE_LENGTH,
+    });
+    this.exporter = attached === undefined ? (options.exporter ?? new SnapshotExporter()) : options.exporter;
+    if (this.exporter !== undefined) bindSnapshotSource(this.exporter, (reason) => this.snapshot(reason));
+  }
+
+  /**
+   * A processor for a worker thread that writes into the ring behind `handle` (from the owner's
+   * {@link TTLogProcessor.handle}). Its records appear in the owner's snapshots.
+   */
+  static attach(handle: RingHandle, options: AttachOptions = {}): TTLogProcessor {
+    const ring = openRingBuffer(handle?.buffer);
+    return new TTLogProcessor({ ...options, [attachedRing]: ring } as InternalOptions);
+  }
+
+  /** Post this to a worker thread and pass it to {@link TTLogProcessor.attach} there. */
+  get handle(): RingHandle {
+    return { ttlogRing: 1, buffer: this.ring.buffer };
+  }
+
+  /** `LogRecordProcessor.onEmit`: records one log record. Never throws. */
+  onEmit(record: LogRecordLike): void {
+    if (this.isShutdown) return;
+    try {
+      if (this.resource === undefined) this.resource = record.resource;
+      this.producer.write(record);
+    } catch (error) {
+      this.producer.drop(error);
+    }
+  }
+
+  /** Writes a snapshot of the ring (reason `flush`). A processor attached without an exporter has nothing to do. */
+  async forceFlush(): Promise<void> {
+    if (this.exporter !== undefined && !this.isShutdown) await this.snapshot('flush');
+  }
+
+  /** Stops recording and writes a final snapshot (reason `shutdown`). Safe to call more than once. */
+  shutdown(): Promise<void> {
+    this.shutdownDone ??= this.finalSnapshot();
+    return this.shutdownDone;
+  }
+
+  /**
+   * Writes a snapshot of the ring now and resolves to the file's path. A request made while a
+   * snapshot is being written shares that write.
+   */
+  snapshot(reason = 'manual'): Promise<string> {
+    const exporter = this.exporter;
+    if (exporter === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
+    this.pendingSnapshot ??= exporter
+      .writeSnapshot({ ring: this.ring, reason, resource: this.resource })
+      .finally(() => {
+        this.pendingSnapshot = undefined;
+      });
+    return this.pendingSnapshot;
+  }
+
+  /** Live counts of the ring, across every thread writing into it. */
+  stats(): RingStats {
+    const words = this.ring.words;
+    const written = readWide(words, Header.Head);
+    return {
+      capacity: this.ring.slotCount,
+      maxRecordBytes: this.ring.slotBytes,
+      written,
+      overwritten: Math.max(0, written - this.ring.slotCount),
+      truncated: readWide(words, Header.Truncated),
+      dropped: readWide(words, Header.Dropped),
+    };
+  }
+
+  private async finalSnapshot(): Promise<void> {
+    if (this.exporter === undefined) {
+      this.isShutdown = true;
+      return;
+    }
+    await this.pendingSnapshot?.catch(() => undefined);
+    this.isShutdown = true;
+    try {
+      await this.snapshot('shutdown');
+    } finally {
+      await this.exporter.shutdown();
+    }
+  }
+}
+
+function ringSizes(options: TTLogProcessorOptions) {
+  const slotBytes = checkedInteger('maxRecordBytes', options.maxRecordBytes ?? DEFAULT_RECORD_BYTES, MIN_RECORD_BYTES, MAX_RECORD_BYTES);
+  const alignedSlotBytes = (slotBytes + 7) & ~7;
+  const requested =
+    options.capacityBytes === undefined
+      ? checkedInteger('capacity', options.capacity ?? DEFAULT_CAPACITY, 2, 2 ** 26)
+      : Math.max(2, Math.floor(checkedInteger('capacityBytes', options.capacityBytes, 2 * MIN_RECORD_BYTES, 2 ** 40) / alignedSlotBytes));
+  // Rounding capacity up, capacityBytes down: neither gives less than asked / more than allowed.
+  const slotCount = options.capacityBytes === undefined ? 2 ** Math.ceil(Math.log2(requested)) : 2 ** Math.floor(Math.log2(requested));
+  return {
+    slotCount,
+    slotBytes: alignedSlotBytes,
+    internCapacity: checkedInteger('internCapacity', options.internCapacity ?? DEFAULT_INTERN_CAPACITY, 0, 2 ** 24),
+    internBytes: checkedInteger('internBytes', options.internBytes ?? DEFAULT_INTERN_BYTES, 0, 2 ** 30),
+  };
+}
+
+function checkedInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`ttlog: ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
