@@ -6,6 +6,7 @@ import { snapshotFileName } from './internal/file-name.ts';
 import { captureRing } from './internal/ring-capture.ts';
 import { createRingBuffer, openRingBuffer, type RingViews } from './internal/ring-layout.ts';
 import { RingProducer } from './internal/ring-producer.ts';
+import { DEFAULT_INTERNED_VALUE_LENGTH, checkedRecordBytes, ringSizes } from './internal/ring-options.ts';
 import { SnapshotEncoder } from './internal/snapshot-encoder.ts';
 import type { ExportResultLike, LogRecordLike, ResourceLike } from './otel-types.ts';
 import type { SnapshotExporterOptions } from './types.ts';
@@ -52,7 +53,7 @@ export class SnapshotExporter {
     this.directory = options.directory ?? nonEmpty(process.env.TTLOG_SNAPSHOT_DIR) ?? tmpdir();
     this.serviceName = options.serviceName ?? nonEmpty(process.env.TTLOG_SERVICE_NAME);
     this.fileSystem = options.fileSystem ?? defaultFileSystem;
-    this.exportRecordBytes = options.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES;
+    this.exportRecordBytes = checkedRecordBytes(options.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES);
   }
 
   /** `LogRecordExporter.export`: writes the given records as one snapshot (reason `export`). */
@@ -80,6 +81,7 @@ export class SnapshotExporter {
   async writeSnapshot(request: SnapshotRequest): Promise<string> {
     try {
       const encoder = new SnapshotEncoder(request.ring, captureRing(request.ring));
+      await request.resource?.waitForAsyncAttributes?.();
       const blocks: Buffer[] = [];
       for (const block of encoder.chunkBlocks()) {
         blocks.push(block);
@@ -105,9 +107,9 @@ export class SnapshotExporter {
   }
 
   private async writeRecords(records: readonly LogRecordLike[]): Promise<string> {
-    const slotCount = 2 ** Math.ceil(Math.log2(Math.max(2, records.length)));
-    const ring = openRingBuffer(createRingBuffer({ slotCount, slotBytes: this.exportRecordBytes, internCapacity: 4096, internBytes: 256 * 1024 }));
-    const producer = new RingProducer(ring, { maxInternedValueLength: 64 });
+    const sizes = ringSizes({ capacity: Math.max(2, records.length), maxRecordBytes: this.exportRecordBytes });
+    const ring = openRingBuffer(createRingBuffer(sizes));
+    const producer = new RingProducer(ring, { maxInternedValueLength: DEFAULT_INTERNED_VALUE_LENGTH });
     for (const record of records) producer.write(record);
     return this.writeSnapshot({ ring, reason: 'export', resource: records[0]?.resource });
   }

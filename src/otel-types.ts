@@ -34,6 +34,8 @@ export interface InstrumentationScopeLike {
 
 export interface ResourceLike {
   readonly attributes: Readonly<Record<string, unknown>>;
+  /** Resolves once attributes from async resource detectors are in (both SDK lines have it). */
+  waitForAsyncAttributes?(): Promise<void>;
 }
 
 /** What `LogRecordProcessor.onEmit` receives and `LogRecordExporter.export` is given. */

@@ -1,18 +1,11 @@
 import { bindSnapshotSource, SnapshotExporter } from './exporter.ts';
 import { Header, createRingBuffer, openRingBuffer, type RingViews } from './internal/ring-layout.ts';
 import { readWide } from './internal/wide-counter.ts';
+import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './internal/ring-options.ts';
 import { RingProducer } from './internal/ring-producer.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
 import type { AttachOptions, RingHandle, RingStats, TTLogProcessorOptions } from './types.ts';
 
-const DEFAULT_CAPACITY = 8192;
-const DEFAULT_RECORD_BYTES = 1024;
-/** Room for the fixed part, trace ids and a trimmed body; see record-encoder.ts. */
-const MIN_RECORD_BYTES = 128;
-const MAX_RECORD_BYTES = 1024 * 1024;
-const DEFAULT_INTERN_CAPACITY = 4096;
-const DEFAULT_INTERN_BYTES = 256 * 1024;
-const DEFAULT_INTERNED_VALUE_LENGTH = 64;
 
 /** Carries an attached ring into the constructor without making it a public option. */
 const attachedRing = Symbol('ttlog.attachedRing');
@@ -126,28 +119,4 @@ export class TTLogProcessor {
       await this.exporter.shutdown();
     }
   }
-}
-
-function ringSizes(options: TTLogProcessorOptions) {
-  const slotBytes = checkedInteger('maxRecordBytes', options.maxRecordBytes ?? DEFAULT_RECORD_BYTES, MIN_RECORD_BYTES, MAX_RECORD_BYTES);
-  const alignedSlotBytes = (slotBytes + 7) & ~7;
-  const requested =
-    options.capacityBytes === undefined
-      ? checkedInteger('capacity', options.capacity ?? DEFAULT_CAPACITY, 2, 2 ** 26)
-      : Math.max(2, Math.floor(checkedInteger('capacityBytes', options.capacityBytes, 2 * MIN_RECORD_BYTES, 2 ** 40) / alignedSlotBytes));
-  // Rounding capacity up, capacityBytes down: neither gives less than asked / more than allowed.
-  const slotCount = options.capacityBytes === undefined ? 2 ** Math.ceil(Math.log2(requested)) : 2 ** Math.floor(Math.log2(requested));
-  return {
-    slotCount,
-    slotBytes: alignedSlotBytes,
-    internCapacity: checkedInteger('internCapacity', options.internCapacity ?? DEFAULT_INTERN_CAPACITY, 0, 2 ** 24),
-    internBytes: checkedInteger('internBytes', options.internBytes ?? DEFAULT_INTERN_BYTES, 0, 2 ** 30),
-  };
-}
-
-function checkedInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`ttlog: ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
 }

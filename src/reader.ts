@@ -63,11 +63,12 @@ async function* readRecords(bytes: ByteSource, start: number, damage: SnapshotDa
   try {
     for await (const block of scanBlocks(bytes, start, damage)) {
       if (block.kind === 'end') break;
+      if (block.kind === 'other') continue;
       let records: SnapshotRecord[];
       try {
         records = decodeChunk(block.payload, block.a, block.b, cbor);
       } catch (error) {
-        damage.push({ code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${(error as Error).message}` });
+        damage.push({ code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${error instanceof Error ? error.message : String(error)}` });
         continue;
       }
       yield* records;

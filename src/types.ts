@@ -78,7 +78,11 @@ export interface SnapshotCounters {
   readonly skipped: number;
   /** Records trimmed to fit (included in captured when captured). */
   readonly truncated: number;
-  /** Records a producer gave up on (its slot was busy, or encoding failed); already within skipped or overwritten. */
+  /**
+   * Records a producer gave up on: its slot was still being written by a lapped producer, or
+   * encoding failed. These already count within skipped or overwritten; only a record that
+   * failed before it took a ticket (not reachable with SDK records) is counted here alone.
+   */
   readonly dropped: number;
 }
 

@@ -8,7 +8,8 @@ import type { ByteSource } from './byte-source.ts';
 import { BLOCK_HEADER_BYTES, CHUNK_MAGIC, END_MAGIC, MAX_CHUNK_PAYLOAD_BYTES, blockChecksum } from './file-format.ts';
 
 export interface FileBlock {
-  readonly kind: 'chunk' | 'end';
+  /** `other`: a block type this reader does not know (added by a later minor version); skipped. */
+  readonly kind: 'chunk' | 'end' | 'other';
   readonly offset: number;
   readonly a: number;
   readonly b: number;
@@ -16,18 +17,22 @@ export interface FileBlock {
 }
 
 const RESYNC_WINDOW = 64 * 1024;
+/** Every block magic starts with "TTL"; the fourth byte names the type. */
+const BLOCK_MAGIC_PREFIX = CHUNK_MAGIC.subarray(0, 3);
 
 export async function* scanBlocks(source: ByteSource, start: number, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
   let offset = start;
   while (offset < source.size) {
     const block = await readBlock(source, offset);
     if (block !== undefined) {
-      yield block;
       if (block.kind === 'end') {
+        // Reported before the yield: a consumer stops at the end block and never resumes us.
         const after = offset + BLOCK_HEADER_BYTES;
         if (after < source.size) damage.push({ code: 'TRAILING_GARBAGE', offset: after, message: `${source.size - after} bytes after the end block` });
+        yield block;
         return;
       }
+      yield block;
       offset += BLOCK_HEADER_BYTES + block.payload.length;
       continue;
     }
@@ -49,7 +54,7 @@ async function readBlock(source: ByteSource, offset: number): Promise<FileBlock 
   const head = await source.read(offset, BLOCK_HEADER_BYTES);
   if (head.length < BLOCK_HEADER_BYTES) return undefined;
   const magic = head.subarray(0, 4);
-  const kind = magic.equals(CHUNK_MAGIC) ? 'chunk' : magic.equals(END_MAGIC) ? 'end' : undefined;
+  const kind = magic.equals(CHUNK_MAGIC) ? 'chunk' : magic.equals(END_MAGIC) ? 'end' : magic.subarray(0, 3).equals(BLOCK_MAGIC_PREFIX) ? 'other' : undefined;
   const payloadLength = head.readUInt32LE(4);
   if (kind === undefined || payloadLength > MAX_CHUNK_PAYLOAD_BYTES || (kind === 'end' && payloadLength !== 0)) return undefined;
   if (offset + BLOCK_HEADER_BYTES + payloadLength > source.size) return undefined;

@@ -31,7 +31,7 @@ export function toFileValue(value: unknown, depth = 0): unknown {
 /** Attributes object → flat [key, value, …] array with inline keys. */
 export function toFileEntries(entries: Readonly<Record<string, unknown>>, depth = 0): unknown[] {
   const flat: unknown[] = [];
-  for (const key in entries) flat.push(key, toFileValue(entries[key], depth));
+  for (const key in entries) if (Object.hasOwn(entries, key)) flat.push(key, toFileValue(entries[key], depth));
   return flat;
 }
 

@@ -2,6 +2,7 @@
  * Slot record bytes (record-encoder.ts) → the CBOR-ready record array of file format v1
  * (docs/format.md, "Records"). Runs on the snapshot side only.
  */
+import { endianness } from 'node:os';
 import { MAP_TAG, STRING_REF_TAG, Tag } from './cbor.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 import { Fixed, RecordFlag, ValueTag } from './record-encoder.ts';
@@ -16,9 +17,20 @@ export interface RecordTime {
   nanos: number;
 }
 
+/** The fixed part of a slot record is in the platform's byte order (record-encoder.ts). */
+const NATIVE_LE = endianness() === 'LE';
+
+function readFloat64(bytes: Buffer, at: number): number {
+  return NATIVE_LE ? bytes.readDoubleLE(at) : bytes.readDoubleBE(at);
+}
+
+function readUint32(bytes: Buffer, at: number): number {
+  return NATIVE_LE ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
+}
+
 export function readRecordTime(bytes: Buffer, start: number, into: RecordTime): RecordTime {
-  into.seconds = wholeSeconds(bytes.readDoubleLE(start + Fixed.TimeSeconds));
-  into.nanos = bytes.readUInt32LE(start + Fixed.TimeNanos);
+  into.seconds = wholeSeconds(readFloat64(bytes, start + Fixed.TimeSeconds));
+  into.nanos = readUint32(bytes, start + Fixed.TimeNanos);
   return into;
 }
 
@@ -46,8 +58,8 @@ export class RecordDecoder {
     this.bytes = bytes;
     const flags = bytes[start + Fixed.Flags]!;
     readRecordTime(bytes, start, this.time);
-    this.observed.seconds = wholeSeconds(bytes.readDoubleLE(start + Fixed.ObservedSeconds));
-    this.observed.nanos = bytes.readUInt32LE(start + Fixed.ObservedNanos);
+    this.observed.seconds = wholeSeconds(readFloat64(bytes, start + Fixed.ObservedSeconds));
+    this.observed.nanos = readUint32(bytes, start + Fixed.ObservedNanos);
     const timeDelta = nanosBetween(previous, this.time);
     previous.seconds = this.time.seconds;
     previous.nanos = this.time.nanos;
@@ -78,7 +90,7 @@ export class RecordDecoder {
       eventName,
       trace,
       dropped,
-      bytes.readUInt16LE(start + Fixed.Producer),
+      NATIVE_LE ? bytes.readUInt16LE(start + Fixed.Producer) : bytes.readUInt16BE(start + Fixed.Producer),
       flags & RecordFlag.Truncated ? 1 : 0,
     ];
   }

@@ -13,6 +13,7 @@
  */
 import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
 import type { Interner } from './intern-table.ts';
+import type { RingViews } from './ring-layout.ts';
 
 export const RecordFlag = {
   Truncated: 1,
@@ -42,15 +43,19 @@ export const ValueTag = {
   Omitted: 12,
 } as const;
 
-/** Byte offsets of the fixed part of a slot record. */
+/**
+ * Byte offsets of the fixed part of a slot record. Slots start 8-byte aligned, so each field is
+ * naturally aligned and written through a typed array in the platform's byte order (the ring is
+ * never shared across machines; the decoder reads it in the same order).
+ */
 export const Fixed = {
   Flags: 0,
   Severity: 1,
   Producer: 2,
   TimeNanos: 4,
-  ObservedNanos: 8,
-  TimeSeconds: 12,
-  ObservedSeconds: 20,
+  TimeSeconds: 8,
+  ObservedSeconds: 16,
+  ObservedNanos: 24,
   Size: 28,
 } as const;
 
@@ -66,6 +71,8 @@ const ASCII_FAST_PATH = 64;
 /** Thrown (never allocated per record) when a record overflows its slot in normal mode. */
 const OVERFLOW = { overflow: true };
 
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
 const HEX_VALUES = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) {
   HEX_VALUES['0123456789abcdef'.charCodeAt(i)] = i;
@@ -78,13 +85,24 @@ export class RecordEncoder {
   private trimming = false;
   private truncated = false;
 
+  private readonly bytes: Buffer;
+  private readonly data: DataView;
+  private readonly float64: Float64Array;
+  private readonly uint32: Uint32Array;
+  private readonly uint16: Uint16Array;
+
   constructor(
-    private readonly bytes: Buffer,
-    private readonly data: DataView,
+    ring: RingViews,
     private readonly interner: Interner,
     private readonly producerId: number,
     private readonly encodeScope: (scope: InstrumentationScopeLike) => Uint8Array,
-  ) {}
+  ) {
+    this.bytes = ring.bytes;
+    this.data = ring.data;
+    this.float64 = ring.float64;
+    this.uint32 = ring.uint32;
+    this.uint16 = ring.uint16;
+  }
 
   /**
    * Encodes `record` into bytes [start, start + capacity). Returns the length written and whether
@@ -110,16 +128,16 @@ export class RecordEncoder {
   }
 
   private encodeRecord(record: LogRecordLike, start: number): number {
-    const { bytes, data } = this;
+    const bytes = this.bytes;
     let flags = 0;
     bytes[start + Fixed.Severity] = clampByte(record.severityNumber);
-    data.setUint16(start + Fixed.Producer, this.producerId, true);
+    this.uint16[(start + Fixed.Producer) >> 1] = this.producerId;
     const time = record.hrTime;
     const observed = record.hrTimeObserved;
-    data.setUint32(start + Fixed.TimeNanos, time[1], true);
-    data.setUint32(start + Fixed.ObservedNanos, observed[1], true);
-    data.setFloat64(start + Fixed.TimeSeconds, time[0], true);
-    data.setFloat64(start + Fixed.ObservedSeconds, observed[0], true);
+    this.uint32[(start + Fixed.TimeNanos) >> 2] = time[1];
+    this.uint32[(start + Fixed.ObservedNanos) >> 2] = observed[1];
+    this.float64[(start + Fixed.TimeSeconds) >> 3] = time[0];
+    this.float64[(start + Fixed.ObservedSeconds) >> 3] = observed[0];
     this.pos = start + Fixed.Size;
 
     this.writeVarint(record.droppedAttributesCount >>> 0);
@@ -171,13 +189,18 @@ export class RecordEncoder {
   }
 
   private writeScope(scope: InstrumentationScopeLike): void {
-    const id = this.interner.scope(scope, () => this.encodeScope(scope));
+    const known = this.interner.knownScope(scope);
+    if (known !== undefined) {
+      this.writeVarint(known * 2 + 1);
+      return;
+    }
+    const encoded = this.encodeScope(scope);
+    const id = this.interner.addScope(scope, encoded);
     if (id >= 0) {
       this.writeVarint(id * 2 + 1);
       return;
     }
     // The intern table is full: carry the scope inline, or nothing if even that does not fit.
-    const encoded = this.encodeScope(scope);
     if (this.trimming && this.pos + 4 + encoded.length > this.limit - TRIM_RESERVE) {
       this.writeVarint(0);
       this.truncated = true;
@@ -193,6 +216,9 @@ export class RecordEncoder {
     const countAt = this.reserveCount();
     let count = 0;
     for (const key in entries) {
+      // for…in also walks inherited keys; a "__proto__" attribute can give the SDK's attributes
+      // object a prototype, whose keys are not attributes. V8 reduces this check to the enum cache.
+      if (!hasOwnProperty.call(entries, key)) continue;
       if (this.trimming && (this.pos + TRIM_RESERVE * 2 > this.limit || count === MAX_COUNT)) {
         this.truncated = true;
         break;

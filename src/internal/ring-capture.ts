@@ -13,8 +13,8 @@
  * Captures never modify the ring, so snapshots do not drain it.
  *
  * Memory order: stamps are read and written with seq-cst Atomics, and a producer changes a stamp
- * before touching the payload; the payload copy sits between two stamp loads in program order,
- * which is the classic per-slot seqlock.
+ * before touching the payload; the payload copy sits between a stamp load and a stamp
+ * compare-exchange, the classic per-slot seqlock (see the comment at the closing check).
  */
 import { Header, SLOT_WORDS, committedStamp, isCommitted, stampDistance, writingStamp, type RingViews } from './ring-layout.ts';
 import { incrementWide, readWide } from './wide-counter.ts';
@@ -101,7 +101,10 @@ export function captureRing(ring: RingViews): RingCapture {
     if (used + length > bytes.length) bytes = grow(bytes, used + length);
     const start = ring.slotsStart + slot * slotBytes;
     ring.bytes.copy(bytes, used, start, start + length);
-    if (Atomics.load(words, stampIndex) !== expected) {
+    // The closing check is a compare-exchange, not a load: its store-release half keeps the plain
+    // copy reads above ordered before it on weakly ordered CPUs (ARM64), which a load would not.
+    // Writing the same value back is invisible to producers, whose own CAS still sees `expected`.
+    if (Atomics.compareExchange(words, stampIndex, expected, expected) !== expected) {
       skipped++;
       continue;
     }

@@ -53,6 +53,10 @@ export interface RingViews extends RingSizes {
   readonly words: Int32Array;
   readonly bytes: Buffer;
   readonly data: DataView;
+  /** Native-endian views for the aligned fixed part of a slot record (faster than DataView here). */
+  readonly float64: Float64Array;
+  readonly uint32: Uint32Array;
+  readonly uint16: Uint16Array;
   /** Word index of the first slot's stamp. */
   readonly slotTable: number;
   /** Word index of the first intern entry. */
@@ -105,6 +109,9 @@ export function openRingBuffer(buffer: unknown): RingViews {
     words,
     bytes: Buffer.from(buffer),
     data: new DataView(buffer),
+    float64: new Float64Array(buffer, 0, buffer.byteLength >> 3),
+    uint32: new Uint32Array(buffer, 0, buffer.byteLength >> 2),
+    uint16: new Uint16Array(buffer, 0, buffer.byteLength >> 1),
     slotCount,
     slotBytes,
     internCapacity,

@@ -16,9 +16,6 @@ export interface ProducerOptions {
   readonly maxInternedValueLength: number;
 }
 
-/** How many once-seen string values a producer remembers before it forgets them all. */
-const ADMISSION_WINDOW = 4096;
-
 export class RingProducer {
   private readonly encoder: RecordEncoder;
   private reportedFailure = false;
@@ -28,11 +25,11 @@ export class RingProducer {
     options: ProducerOptions,
   ) {
     const producerId = Atomics.add(ring.words, Header.NextProducerId, 1) & 0xffff;
-    const interner = new Interner(ring, { maxValueLength: options.maxInternedValueLength, admissionWindow: ADMISSION_WINDOW });
+    const interner = new Interner(ring, { maxValueLength: options.maxInternedValueLength });
     const cbor = createCborEncoder();
     const encodeScope = (scope: InstrumentationScopeLike): Uint8Array =>
       cbor.encode([scope.name, scope.version ?? null, scope.schemaUrl ?? null, scope.attributes === undefined ? null : toFileEntries(scope.attributes)]);
-    this.encoder = new RecordEncoder(ring.bytes, ring.data, interner, producerId, encodeScope);
+    this.encoder = new RecordEncoder(ring, interner, producerId, encodeScope);
   }
 
   write(record: LogRecordLike): void {

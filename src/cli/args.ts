@@ -1,0 +1,175 @@
+/** `ttlog-view` command line → {@link ViewOptions}. Usage mistakes throw {@link UsageError} (exit 2). */
+import { parseArgs } from 'node:util';
+import { parseDuration, parseLevel, parseTime, type TimeSpec } from './filters.ts';
+import { UsageError } from './usage-error.ts';
+
+export type OutputMode = 'text' | 'json' | 'otlp' | 'stats' | 'html' | 'interactive';
+
+/** Everything the command line says, checked and parsed. */
+export interface ViewOptions {
+  readonly paths: readonly string[];
+  readonly mode: OutputMode;
+  /** `--stats --json`: the summary as one JSON document. */
+  readonly statsJson: boolean;
+  readonly htmlPath?: string;
+  readonly utc: boolean;
+  readonly color: boolean;
+  readonly minSeverity?: number;
+  readonly since?: TimeSpec;
+  readonly until?: TimeSpec;
+  readonly grep?: RegExp;
+  readonly where: ReadonlyArray<readonly [key: string, value: string | undefined]>;
+  readonly traceId?: string;
+  readonly services: readonly string[];
+  readonly scopes: readonly string[];
+  readonly last?: number;
+  readonly around?: 'first-error' | TimeSpec;
+  /** Nanoseconds either side of `around`. */
+  readonly window: bigint;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+const DEFAULT_WINDOW_NS = 30_000_000_000n;
+
+const optionSpec = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  utc: { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  json: { type: 'boolean' },
+  otlp: { type: 'boolean' },
+  stats: { type: 'boolean' },
+  html: { type: 'string' },
+  interactive: { type: 'boolean', short: 'i' },
+  level: { type: 'string', short: 'l' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  grep: { type: 'string', short: 'g' },
+  where: { type: 'string', short: 'w', multiple: true },
+  'trace-id': { type: 'string' },
+  service: { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  last: { type: 'string', short: 'n' },
+  around: { type: 'string' },
+  window: { type: 'string' },
+} as const;
+
+export const HELP = `Usage: ttlog-view [options] PATH...
+
+Shows the records of ttlog snapshot files as one timeline. PATH is a snapshot file or a
+directory of them (its *.bin files); several are merged by timestamp. Without PATH,
+TTLOG_SNAPSHOT_DIR is read.
+
+Output (default: one line per record)
+  --json                 NDJSON, one record per line, lossless (64-bit values as strings)
+  --otlp                 OTLP JSON lines (one ExportLogsServiceRequest per line)
+  --stats                summary per file and overall (with --json: as JSON)
+  --html FILE            self-contained HTML report with a chart and a filterable table
+  -i, --interactive      full-screen viewer
+  --utc                  times in UTC (default: local time)
+  --no-color, --color    colors off / on (default: on for a terminal unless NO_COLOR is set)
+
+Filters (all must match)
+  -l, --level LEVEL      minimum severity: trace, debug, info, warn, error, fatal or 1-24
+  --since TIME           at or after TIME: ISO 8601, or a duration such as 90s, 5m, 2h, 1d
+  --until TIME           at or before TIME; durations count back from the newest snapshot
+  -g, --grep REGEX       body matches REGEX (JavaScript syntax)
+  -w, --where KEY=VALUE  attribute KEY equals VALUE (KEY alone: has KEY); repeatable
+  --trace-id ID          records of one trace
+  --service NAME         service name (* matches any characters); repeatable
+  --scope NAME           instrumentation scope name (* matches any characters); repeatable
+  -n, --last N           only the last N matching records
+  --around first-error|TIME
+                         records within --window of the first error (or of TIME)
+  --window DURATION      half-width of --around (default 30s)
+
+  -h, --help             this help
+  -V, --version          the version
+
+Exit status: 0 ok, 1 an input was unreadable or damaged (what could be read is shown), 2 usage.
+`;
+
+/** Parses `argv` (without node and the script). `isTerminal` and `env` decide the default for colors. */
+export function parseViewArgs(argv: readonly string[], env: NodeJS.ProcessEnv, isTerminal: boolean): ViewOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: optionSpec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const modes = (['json', 'otlp', 'stats', 'interactive'] as const).filter((mode) => values[mode] === true);
+  if (values.html !== undefined) modes.push('html' as never);
+  const exclusive = modes.filter((mode) => !(mode === 'json' && values.stats === true));
+  if (exclusive.length > 1) throw new UsageError(`choose one output: ${exclusive.map((mode) => `--${mode}`).join(', ')}`);
+  if (values.json === true && (values.html !== undefined || values.interactive === true)) {
+    throw new UsageError('--json goes with the default output or --stats only');
+  }
+  const mode: OutputMode = values.stats === true ? 'stats' : (exclusive[0] as OutputMode | undefined) ?? 'text';
+
+  const paths = positionals.length > 0 ? positionals : env.TTLOG_SNAPSHOT_DIR ? [env.TTLOG_SNAPSHOT_DIR] : [];
+  if (paths.length === 0 && values.help !== true && values.version !== true) {
+    throw new UsageError('no snapshot given: pass a file or a directory (or set TTLOG_SNAPSHOT_DIR)');
+  }
+  const color = values['no-color'] === true ? false : values.color === true ? true : isTerminal && !env.NO_COLOR;
+
+  return {
+    paths,
+    mode,
+    statsJson: values.stats === true && values.json === true,
+    ...(values.html === undefined ? {} : { htmlPath: values.html }),
+    utc: values.utc === true,
+    color,
+    ...optional('minSeverity', values.level, (text) => parseLevel(text)),
+    ...optional('since', values.since, (text) => parseTime(text, '--since')),
+    ...optional('until', values.until, (text) => parseTime(text, '--until')),
+    ...optional('grep', values.grep, toRegExp),
+    where: (values.where ?? []).map(toWhere),
+    ...optional('traceId', values['trace-id'], toTraceId),
+    services: values.service ?? [],
+    scopes: values.scope ?? [],
+    ...optional('last', values.last, toCount),
+    ...optional('around', values.around, (text) => (text === 'first-error' ? 'first-error' : parseTime(text, '--around'))),
+    window: values.window === undefined ? DEFAULT_WINDOW_NS : checkedDuration(values.window, '--window'),
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+function optional<K extends string, T>(key: K, text: string | undefined, parse: (text: string) => T): { [P in K]?: T } {
+  return (text === undefined ? {} : { [key]: parse(text) }) as { [P in K]?: T };
+}
+
+function toRegExp(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new UsageError(`--grep: ${(error as Error).message}`);
+  }
+}
+
+function toWhere(text: string): readonly [string, string | undefined] {
+  const equals = text.indexOf('=');
+  const key = equals < 0 ? text : text.slice(0, equals);
+  if (key === '') throw new UsageError(`--where ${JSON.stringify(text)}: expected KEY=VALUE or KEY`);
+  return [key, equals < 0 ? undefined : text.slice(equals + 1)];
+}
+
+function toTraceId(text: string): string {
+  if (!/^[0-9a-fA-F]{32}$/.test(text)) throw new UsageError(`--trace-id ${JSON.stringify(text)}: expected 32 hex digits`);
+  return text.toLowerCase();
+}
+
+function toCount(text: string): number {
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(count) || count < 1) throw new UsageError(`--last ${JSON.stringify(text)}: expected a positive integer`);
+  return count;
+}
+
+function checkedDuration(text: string, option: string): bigint {
+  const duration = parseDuration(text);
+  if (duration === undefined) throw new UsageError(`${option} ${JSON.stringify(text)}: expected a duration such as 500ms, 30s, 5m, 2h or 1d`);
+  return duration;
+}

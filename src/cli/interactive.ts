@@ -1,0 +1,146 @@
+/**
+ * `-i`: the full-screen viewer, built on Ink (React for terminals): scroll the timeline, filter as
+ * you type, jump between errors, expand a record, see the files. Ink puts the terminal in raw
+ * mode and restores it on exit, Ctrl-C included.
+ */
+import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
+import { createElement as h, useMemo, useState, type ReactElement } from 'react';
+import { isoNanos } from './format-json.ts';
+import { TextFormatter } from './format-text.ts';
+import { ERROR_SEVERITY, severityLabel } from './severity.ts';
+import type { SnapshotSource, ViewRecord } from './sources.ts';
+import { attributeValueText } from './values.ts';
+
+export interface InteractiveOptions {
+  readonly utc: boolean;
+}
+
+/** Runs the viewer until the user quits. The alternate screen keeps the shell's scrollback as it was. */
+export async function runInteractive(records: readonly ViewRecord[], sources: readonly SnapshotSource[], options: InteractiveOptions): Promise<void> {
+  const formatter = new TextFormatter({ utc: options.utc, color: false });
+  const lines = records.map((item) => formatter.format(item));
+  // Ink has no alternate-screen option; these two sequences (xterm's 1049) are all it takes.
+  process.stdout.write('\x1b[?1049h\x1b[H');
+  const app = render(h(Viewer, { records, lines, sources }), { exitOnCtrlC: true, patchConsole: false });
+  const stop = () => app.unmount();
+  process.once('SIGTERM', stop);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    process.off('SIGTERM', stop);
+    process.stdout.write('\x1b[?1049l');
+  }
+}
+
+interface ViewerProps {
+  readonly records: readonly ViewRecord[];
+  readonly lines: readonly string[];
+  readonly sources: readonly SnapshotSource[];
+}
+
+function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const height = Math.max(8, (stdout.rows || 24) - 1);
+  const width = Math.max(20, stdout.columns || 80);
+  const [filter, setFilter] = useState('');
+  const [editing, setEditing] = useState(false);
+  const [selected, setSelected] = useState(0);
+  const [expanded, setExpanded] = useState(false);
+  const [showFiles, setShowFiles] = useState(false);
+
+  const visible = useMemo(() => {
+    const needle = filter.toLowerCase();
+    const indexes: number[] = [];
+    for (let i = 0; i < lines.length; i++) if (needle === '' || lines[i]!.toLowerCase().includes(needle)) indexes.push(i);
+    return indexes;
+  }, [filter, lines]);
+  const current = Math.min(selected, Math.max(0, visible.length - 1));
+  const record = visible.length > 0 ? records[visible[current]!] : undefined;
+  const details = expanded && record !== undefined ? detailLines(record) : [];
+  const listHeight = Math.max(3, height - 2 - (details.length > 0 ? Math.min(details.length, Math.floor(height / 2)) + 1 : 0));
+
+  const move = (to: number) => setSelected(Math.max(0, Math.min(visible.length - 1, to)));
+  const jumpToError = (step: 1 | -1) => {
+    for (let i = current + step; i >= 0 && i < visible.length; i += step) {
+      if (records[visible[i]!]!.record.severityNumber >= ERROR_SEVERITY) return move(i);
+    }
+  };
+
+  useInput((input, key) => {
+    if (editing) {
+      if (key.return) setEditing(false);
+      else if (key.escape) {
+        setFilter('');
+        setEditing(false);
+      } else if (key.backspace || key.delete) setFilter((text) => text.slice(0, -1));
+      else if (input !== '' && !key.ctrl && !key.meta) setFilter((text) => text + input);
+      setSelected(0);
+      return;
+    }
+    if (input.startsWith('/')) {
+      // Typed quickly (or pasted), "/text" arrives as one input.
+      setEditing(true);
+      setFilter(input.slice(1));
+      setSelected(0);
+    } else if (input === 'q') exit();
+    else if (input === 'n') jumpToError(1);
+    else if (input === 'N' || input === 'p') jumpToError(-1);
+    else if (input === 'f') setShowFiles((shown) => !shown);
+    else if (key.return || input === ' ') setExpanded((open) => !open);
+    else if (key.escape) setExpanded(false);
+    else if (key.upArrow || input === 'k') move(current - 1);
+    else if (key.downArrow || input === 'j') move(current + 1);
+    else if (key.pageUp) move(current - listHeight);
+    else if (key.pageDown) move(current + listHeight);
+    else if (input === 'g' || key.home) move(0);
+    else if (input === 'G' || key.end) move(visible.length - 1);
+  });
+
+  const header = `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${filter === '' ? '' : `  filter: ${filter}`}`;
+  const footer = editing
+    ? `filter: ${filter}▏  (Enter keep · Esc clear)`
+    : '↑↓ PgUp PgDn g G move · / filter · n N next/prev error · Enter expand · f files · q quit';
+
+  let body: ReactElement[];
+  if (showFiles) {
+    body = sources.map((source) =>
+      h(Text, { key: source.path, wrap: 'truncate' }, `${source.label}  ${source.metadata.reason}  ${source.metadata.records} records  ${source.reader.damage.length > 0 ? 'DAMAGED  ' : ''}${source.path}`),
+    );
+  } else {
+    const top = Math.max(0, Math.min(current - Math.floor(listHeight / 2), visible.length - listHeight));
+    body = visible.slice(top, top + listHeight).map((index, offset) => {
+      const isSelected = top + offset === current;
+      const severity = records[index]!.record.severityNumber;
+      const color = severity >= ERROR_SEVERITY ? 'red' : severity >= 13 ? 'yellow' : undefined;
+      return h(Text, { key: index, wrap: 'truncate', inverse: isSelected, ...(color === undefined ? {} : { color }) }, lines[index]!.slice(0, width * 2));
+    });
+    if (visible.length === 0) body = [h(Text, { key: 'none', dimColor: true }, 'no records match')];
+  }
+  return h(
+    Box,
+    { flexDirection: 'column', height },
+    h(Text, { bold: true, wrap: 'truncate' }, header),
+    h(Box, { flexDirection: 'column', flexGrow: 1 }, ...body),
+    details.length > 0
+      ? h(Box, { flexDirection: 'column', borderStyle: 'single', borderTop: true, borderBottom: false, borderLeft: false, borderRight: false }, ...details.slice(0, Math.floor(height / 2)).map((line, i) => h(Text, { key: i, wrap: 'truncate' }, line)))
+      : null,
+    h(Text, { dimColor: !editing, wrap: 'truncate' }, footer),
+  );
+}
+
+/** A record's fields, one per line, for the expanded view. */
+export function detailLines({ record, source }: ViewRecord): string[] {
+  const lines = [
+    `time       ${isoNanos(record.timestamp)}   observed ${isoNanos(record.observedTimestamp)}`,
+    `severity   ${severityLabel(record.severityNumber, record.severityText)} (${record.severityNumber}${record.severityText === undefined ? '' : `, "${record.severityText}"`})`,
+    `source     ${source.label}${record.producer === 0 ? '' : ` thread ${record.producer}`}  ${source.path}`,
+    `scope      ${record.scope.name}${record.scope.version === undefined ? '' : ` ${record.scope.version}`}`,
+  ];
+  if (record.eventName !== undefined) lines.push(`event      ${record.eventName}`);
+  if (record.traceId !== undefined) lines.push(`trace      ${record.traceId}  span ${record.spanId ?? '-'}  flags ${record.traceFlags ?? 0}`);
+  if (record.body !== undefined) lines.push(`body       ${attributeValueText(record.body)}`);
+  for (const [key, value] of Object.entries(record.attributes)) lines.push(`  ${key} = ${attributeValueText(value)}`);
+  if (record.truncated) lines.push('(record was trimmed to fit its ring slot)');
+  return lines;
+}

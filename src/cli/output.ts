@@ -1,0 +1,67 @@
+/**
+ * Buffered line output to stdout that respects back-pressure and treats a closed pipe
+ * (`ttlog-view … | head`) as the reader being done, not as an error: no EPIPE noise.
+ */
+import type { Writable } from 'node:stream';
+
+/**
+ * Lines are joined into ~64 KiB writes: one `write` per line costs more than formatting the
+ * line (measured with bench/viewer.ts).
+ */
+const FLUSH_BYTES = 64 * 1024;
+
+export class LineOutput {
+  private pending = '';
+  private broken = false;
+  /** A write error other than a closed pipe (a full disk behind `> file`, say). */
+  failure: Error | undefined;
+
+  constructor(private readonly stream: Writable) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') this.failure = error;
+      this.broken = true;
+    });
+  }
+
+  /** The reader went away (EPIPE): stop producing output. */
+  get closed(): boolean {
+    return this.broken || this.stream.destroyed;
+  }
+
+  /** Adds one line (without its line break). Returns a promise only when the stream wants a pause. */
+  line(text: string): Promise<void> | undefined {
+    this.pending += text + '\n';
+    return this.pending.length >= FLUSH_BYTES ? this.flush() : undefined;
+  }
+
+  /** Writes what is buffered; resolves when the stream can take more. */
+  flush(): Promise<void> | undefined {
+    if (this.pending === '' || this.closed) {
+      this.pending = '';
+      return undefined;
+    }
+    const full = !this.stream.write(this.pending);
+    this.pending = '';
+    if (!full) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
+
+  /** Flushes and waits until the stream has taken everything. */
+  async end(): Promise<void> {
+    await this.flush();
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.stream.write('', () => resolve());
+    });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Attribute and body values → compact one-line text (`key=value` in the text output, `--where`
+ * matching, the HTML table and the interactive viewer): strings bare, nested values as compact
+ * JSON, 64-bit integers as their digits, bytes as hex.
+ */
+import type { AnyValue } from '../otel-types.ts';
+
+/** A value as one line: strings as they are (line breaks escaped), everything else compact. */
+export function valueText(value: AnyValue): string {
+  if (typeof value === 'string') return escapeLineBreaks(value);
+  return nestedText(value);
+}
+
+/** A value inside `key=value`: strings with spaces, quotes, `=` or nothing in them are quoted. */
+export function attributeValueText(value: AnyValue): string {
+  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  return nestedText(value);
+}
+
+/** `key=value key=value`, in the record's key order. */
+export function attributesText(attributes: Record<string, AnyValue>): string {
+  let text = '';
+  for (const key in attributes) text += `${text === '' ? '' : ' '}${key}=${attributeValueText(attributes[key])}`;
+  return text;
+}
+
+function nestedText(value: AnyValue): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    default:
+      break;
+  }
+  if (value instanceof Uint8Array) return `0x${Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex')}`;
+  if (Array.isArray(value)) return `[${value.map(nestedText).join(',')}]`;
+  const entries = Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${nestedText(item)}`);
+  return `{${entries.join(',')}}`;
+}
+
+function escapeLineBreaks(text: string): string {
+  return text.includes('\n') || text.includes('\r') ? text.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : text;
+}

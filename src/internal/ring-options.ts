@@ -1,0 +1,51 @@
+/**
+ * Ring sizes from user options: defaults, validation (a clear RangeError at construction, never
+ * a failure later on the hot path) and rounding to what the layout needs.
+ */
+import type { RingSizes } from './ring-layout.ts';
+
+export const DEFAULT_INTERNED_VALUE_LENGTH = 64;
+const DEFAULT_CAPACITY = 8192;
+const DEFAULT_RECORD_BYTES = 1024;
+/** Room for the fixed part, trace ids and a trimmed body; see record-encoder.ts. */
+const MIN_RECORD_BYTES = 128;
+const MAX_RECORD_BYTES = 1024 * 1024;
+const DEFAULT_INTERN_CAPACITY = 4096;
+const DEFAULT_INTERN_BYTES = 256 * 1024;
+
+export interface RingOptions {
+  readonly capacity?: number | undefined;
+  readonly capacityBytes?: number | undefined;
+  readonly maxRecordBytes?: number | undefined;
+  readonly internCapacity?: number | undefined;
+  readonly internBytes?: number | undefined;
+}
+
+export function ringSizes(options: RingOptions): RingSizes {
+  const slotBytes = checkedInteger('maxRecordBytes', options.maxRecordBytes ?? DEFAULT_RECORD_BYTES, MIN_RECORD_BYTES, MAX_RECORD_BYTES);
+  const alignedSlotBytes = (slotBytes + 7) & ~7;
+  const requested =
+    options.capacityBytes === undefined
+      ? checkedInteger('capacity', options.capacity ?? DEFAULT_CAPACITY, 2, 2 ** 26)
+      : Math.max(2, Math.floor(checkedInteger('capacityBytes', options.capacityBytes, 2 * MIN_RECORD_BYTES, 2 ** 40) / alignedSlotBytes));
+  // Rounding capacity up, capacityBytes down: neither gives less than asked / more than allowed.
+  const slotCount = options.capacityBytes === undefined ? 2 ** Math.ceil(Math.log2(requested)) : 2 ** Math.floor(Math.log2(requested));
+  return {
+    slotCount,
+    slotBytes: alignedSlotBytes,
+    internCapacity: checkedInteger('internCapacity', options.internCapacity ?? DEFAULT_INTERN_CAPACITY, 0, 2 ** 24),
+    internBytes: checkedInteger('internBytes', options.internBytes ?? DEFAULT_INTERN_BYTES, 0, 2 ** 30),
+  };
+}
+
+/** Validates a record size option on its own (the exporter's, for records given to `export()`). */
+export function checkedRecordBytes(value: number): number {
+  return checkedInteger('maxRecordBytes', value, MIN_RECORD_BYTES, MAX_RECORD_BYTES);
+}
+
+function checkedInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`ttlog: ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
