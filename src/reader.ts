@@ -60,18 +60,28 @@ export async function* iterateSnapshot(source: string | Uint8Array, options: Rea
 
 async function* readRecords(bytes: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<SnapshotRecord> {
   const cbor = createCborDecoder();
+  let chunks = 0;
+  let records = 0;
   try {
     for await (const block of scanBlocks(bytes, start, damage)) {
-      if (block.kind === 'end') break;
+      if (block.kind === 'end') {
+        // Whole chunks cut out or repeated leave every block valid; only the totals tell.
+        if (damage.length === 0 && (block.a !== chunks || block.b !== records)) {
+          damage.push({ code: 'CHUNKS_MISSING', offset: block.offset, records: Math.max(0, block.b - records), message: `the end block counts ${block.a} chunks and ${block.b} records, the file holds ${chunks} and ${records}` });
+        }
+        break;
+      }
       if (block.kind === 'other') continue;
-      let records: SnapshotRecord[];
+      chunks++;
+      let decoded: SnapshotRecord[];
       try {
-        records = decodeChunk(block.payload, block.a, block.b, cbor);
+        decoded = decodeChunk(block.payload, block.a, block.b, cbor);
       } catch (error) {
         damage.push({ code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${error instanceof Error ? error.message : String(error)}` });
         continue;
       }
-      yield* records;
+      records += decoded.length;
+      yield* decoded;
     }
     if (options.strict && damage.length > 0) {
       throw new SnapshotFormatError('DAMAGED', `snapshot is damaged: ${damage.map((entry) => entry.message).join('; ')}`, damage[0]!.offset);

@@ -23,6 +23,81 @@ export interface TTLogProcessorOptions {
   readonly internBytes?: number;
   /** Longest string value (UTF-16 units) considered for interning. Default 64. */
   readonly maxInternedValueLength?: number;
+  /**
+   * Write a snapshot when the process crashes or exits (docs/crash-capture.md): `true` for every
+   * trigger with its defaults, or an object to choose. Default: off.
+   */
+  readonly captureCrashes?: boolean | CrashCaptureOptions;
+  /** Write a snapshot (reason `periodic`) every this many ms, skipped when nothing was logged since the last one. Default: off. */
+  readonly intervalMs?: number;
+  /**
+   * Write a snapshot (reason `error`) shortly after a record at or above a severity: `true` for
+   * ERROR (severityNumber 17) and above with the defaults below, or an object. Default: off.
+   */
+  readonly snapshotOnSeverity?: boolean | SeverityTriggerOptions;
+  /**
+   * Watch the event loop from a worker thread and write a snapshot (reason `stall`) while the main
+   * thread is blocked longer than a threshold: `true` for the defaults, or an object. Default: off.
+   */
+  readonly watchdog?: boolean | WatchdogOptions;
+}
+
+/** Which failures write a crash snapshot; every field defaults to on. */
+export interface CrashCaptureOptions {
+  /** Uncaught exceptions (reason `uncaught-exception`), seen through `uncaughtExceptionMonitor`. Default true. */
+  readonly uncaughtException?: boolean;
+  /**
+   * Unhandled promise rejections (reason `unhandled-rejection`), as the process's
+   * `--unhandled-rejections` mode treats them. Default true.
+   */
+  readonly unhandledRejection?: boolean;
+  /**
+   * Termination signals: snapshot (reason `signal`), then what the process would have done
+   * without ttlog. Default `['SIGTERM', 'SIGINT']`; `false` for none.
+   */
+  readonly signals?: readonly NodeJS.Signals[] | false;
+  /** `process.exit()` and the end of the event loop (reason `exit`, written synchronously). Default true. */
+  readonly exit?: boolean;
+  /**
+   * A signal that writes a snapshot (reason `on-demand`) and nothing else. Default `'SIGUSR2'`
+   * (`SIGUSR1` belongs to the inspector); `false` for none.
+   */
+  readonly onDemandSignal?: NodeJS.Signals | false;
+}
+
+/** The severity trigger: a snapshot shortly after an error, at most one per `minIntervalMs`. */
+export interface SeverityTriggerOptions {
+  /** Records at or above this severityNumber trigger. Default 17 (ERROR). */
+  readonly severityNumber?: number;
+  /** How long after the first triggering record the snapshot is taken, so what follows it is in the file. Default 500. */
+  readonly windowMs?: number;
+  /** Least time between two such snapshots; triggers in between join the next one. Default 10000. */
+  readonly minIntervalMs?: number;
+}
+
+/** The event-loop stall watchdog. */
+export interface WatchdogOptions {
+  /** How long the main thread may be blocked before a snapshot is written. Default 5000. */
+  readonly thresholdMs?: number;
+}
+
+/**
+ * Which snapshot files of this exporter's service to keep in its directory, applied after each
+ * write. Only files ttlog named for that service are ever removed.
+ */
+export interface RetentionOptions {
+  /** Most files to keep. */
+  readonly maxFiles?: number;
+  /** Most bytes the files may take together. */
+  readonly maxBytes?: number;
+  /** Files older than this many ms (by the time in their name) are removed. */
+  readonly maxAgeMs?: number;
+  /**
+   * Count crash snapshots (reasons uncaught-exception, unhandled-rejection, signal, exit,
+   * worker-error, stall) apart from the others, so routine snapshots never push one out; the
+   * limits apply to each group. Default true.
+   */
+  readonly protectCrashSnapshots?: boolean;
 }
 
 /** Options for a processor in a worker thread that writes into another thread's ring. */
@@ -51,6 +126,8 @@ export interface SnapshotExporterOptions {
   readonly maxRecordBytes?: number;
   /** File system to write through (tests use it to simulate a full disk). Default `node:fs`. */
   readonly fileSystem?: SnapshotFileSystem;
+  /** Old snapshots to remove after each write. Default: keep everything. */
+  readonly retention?: RetentionOptions;
 }
 
 /** Live counts of a ring, from `TTLogProcessor.stats()`. */
@@ -137,7 +214,7 @@ export interface SnapshotRecord {
 
 /** Something the reader had to skip. */
 export interface SnapshotDamage {
-  readonly code: 'CHUNK_CORRUPT' | 'CHUNK_UNREADABLE' | 'TRUNCATED' | 'TRAILING_GARBAGE';
+  readonly code: 'CHUNK_CORRUPT' | 'CHUNK_UNREADABLE' | 'CHUNKS_MISSING' | 'TRUNCATED' | 'TRAILING_GARBAGE';
   /** Byte offset in the file where it was found. */
   readonly offset: number;
   /** Records lost, when the damaged part says how many it held. */
