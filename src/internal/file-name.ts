@@ -21,3 +21,26 @@ export function compactUtc(date: Date): string {
 export function snapshotFileName(service: string, pid: number, date: Date, seq: number, reason: string): string {
   return `ttlog-${sanitizeNamePart(service)}-${pid}-${compactUtc(date)}-${seq}-${sanitizeNamePart(reason)}.bin`;
 }
+
+/** The parts of a name made by {@link snapshotFileName}; service and reason as sanitized. */
+export interface SnapshotFileNameParts {
+  readonly service: string;
+  readonly pid: number;
+  /** Milliseconds since the Unix epoch, from the name's UTC time. */
+  readonly time: number;
+  readonly seq: number;
+  readonly reason: string;
+}
+
+/** Sanitized parts never contain `-`, so every field is found without guessing. */
+const NAME = /^ttlog-([A-Za-z0-9_.]+)-(\d+)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-(\d+)-([A-Za-z0-9_.]+)\.bin$/;
+
+/** Reads a snapshot file name back; `undefined` for any name ttlog did not make. */
+export function parseSnapshotFileName(name: string): SnapshotFileNameParts | undefined {
+  const match = NAME.exec(name);
+  if (match === null) return undefined;
+  const [, service, pid, year, month, day, hour, minute, second, millisecond, seq, reason] = match as unknown as string[];
+  const time = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(millisecond));
+  if (!Number.isFinite(time)) return undefined;
+  return { service: service!, pid: Number(pid), time, seq: Number(seq), reason: reason! };
+}

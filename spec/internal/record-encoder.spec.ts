@@ -1,0 +1,292 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type TTLogProcessorOptions } from '../../src/index.ts';
+import { otel } from '../support/otel.ts';
+
+const ELLIPSIS = '…';
+
+interface Logger {
+  emit(record: never): void;
+}
+
+function harness(options: TTLogProcessorOptions = {}) {
+  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'encoder' }), capacity: 64, ...options });
+  const provider = new otel.LoggerProvider({ processors: [processor as never] });
+  const logger = provider.getLogger('encoder') as unknown as Logger;
+  let clock = 0;
+  return {
+    processor,
+    provider,
+    emit(record: Record<string, unknown>, into: Logger = logger) {
+      clock++;
+      into.emit({ timestamp: [1_800_000_000, clock], ...record } as never);
+    },
+    async snapshot(): Promise<Snapshot> {
+      const snapshot = await readSnapshot(await processor.snapshot());
+      const { written, captured, overwritten, skipped } = snapshot.metadata.counters;
+      assert.is(written, captured + overwritten + skipped);
+      return snapshot;
+    },
+    cleanup: () => rmSync(directory, { recursive: true, force: true }),
+  };
+}
+
+/** A cut string: whole characters of `original` (valid UTF-16, so valid UTF-8), then the marker. */
+function assertCut(cut: unknown, original: string, what: string): void {
+  assert.type(cut, 'string', what);
+  const text = cut as string;
+  assert.ok(text.endsWith(ELLIPSIS), `${what} ends with the marker`);
+  const kept = text.slice(0, -ELLIPSIS.length);
+  assert.ok(original.startsWith(kept), `${what} keeps a prefix of the original`);
+  assert.ok(kept.length < original.length, `${what} is shorter than the original`);
+  assert.not.ok(text.includes('\ufffd'), `${what} has no replacement character`);
+  assert.is(Buffer.from(text, 'utf8').toString('utf8'), text);
+  assert.not.ok(/[\ud800-\udbff]$/.test(kept), `${what} does not end in half a surrogate pair`);
+}
+
+test('an oversized body is cut with a marker; the record is flagged and counted', async () => {
+  const h = harness({ maxRecordBytes: 256 });
+  try {
+    const body = 'b'.repeat(10_000);
+    h.emit({ severityText: 'INFO', body, attributes: { small: 1, name: 'kept' } });
+    h.emit({ body: 'fits' });
+    assert.is(h.processor.stats().truncated, 1);
+    const snapshot = await h.snapshot();
+    const [cut, fits] = snapshot.records;
+    assert.ok(cut!.truncated);
+    assertCut(cut!.body, body, 'body');
+    assert.ok(Buffer.byteLength(cut!.body as string) < 256);
+    assert.equal(cut!.attributes, { small: 1, name: 'kept' }, 'small attributes after a cut body still fit');
+    assert.is(cut!.severityText, 'INFO');
+    assert.is(fits!.truncated, false);
+    assert.is(fits!.body, 'fits');
+    assert.is(snapshot.metadata.counters.truncated, 1);
+    assert.is(snapshot.metadata.counters.dropped, 0);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('oversized attributes keep a prefix of the attributes, each whole or cut with a marker', async () => {
+  const h = harness({ maxRecordBytes: 512 });
+  try {
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`attr.${String(i).padStart(3, '0')}`, `value ${i}`]));
+    h.emit({ body: 'many', attributes: many });
+    const long = 'v'.repeat(5000);
+    h.emit({ body: 'long', attributes: { first: 1, long, last: 2 } });
+    const items = Array.from({ length: 5000 }, (_, i) => i);
+    h.emit({ body: 'array', attributes: { items } });
+    const bytes = new Uint8Array(100_000).map((_, i) => i & 0xff);
+    h.emit({ body: bytes });
+    const snapshot = await h.snapshot();
+    const [manyRead, longRead, arrayRead, bytesRead] = snapshot.records;
+
+    const keys = Object.keys(manyRead!.attributes);
+    assert.ok(keys.length > 0 && keys.length < 200, `${keys.length} attributes kept`);
+    assert.equal(keys, Object.keys(many).slice(0, keys.length), 'the first attributes, in order');
+    // Each string may take at most half the room left, so the last few kept values may be cut.
+    let cut = 0;
+    for (const key of keys) {
+      const value = manyRead!.attributes[key];
+      if (value === many[key]) continue;
+      assertCut(value, many[key]!, key);
+      cut++;
+    }
+    assert.ok(cut < keys.length / 2, `${cut} of ${keys.length} kept values were cut`);
+    assert.is(manyRead!.attributes[keys[0]!], many[keys[0]!]);
+    assert.ok(manyRead!.truncated);
+
+    assert.is(longRead!.attributes.first, 1);
+    assertCut(longRead!.attributes.long, long, 'long attribute value');
+    assert.ok(longRead!.truncated);
+
+    const kept = arrayRead!.attributes.items as number[];
+    assert.ok(Array.isArray(kept) && kept.length > 0 && kept.length < 5000);
+    assert.equal(kept, items.slice(0, kept.length), 'an array is cut to its first items');
+    assert.ok(arrayRead!.truncated);
+
+    const keptBytes = bytesRead!.body as Uint8Array;
+    assert.instance(keptBytes, Uint8Array);
+    assert.ok(keptBytes.length > 0 && keptBytes.length < 512);
+    assert.equal(keptBytes, bytes.subarray(0, keptBytes.length));
+    assert.ok(bytesRead!.truncated);
+
+    assert.is(h.processor.stats().truncated, 4);
+    assert.is(snapshot.metadata.counters.truncated, 4);
+  } finally {
+    h.cleanup();
+  }
+});
+
+function nest(levels: number, leaf: unknown): unknown {
+  let value = leaf;
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
+
+function nestArray(levels: number, leaf: unknown): unknown {
+  let value = leaf;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
+
+test('values nested deeper than 8 levels are cut; the record is flagged and counted', async () => {
+  const h = harness({ maxRecordBytes: 4096 });
+  try {
+    h.emit({ body: nest(8, 'leaf'), attributes: { n: 'body at the limit' } });
+    h.emit({ body: nest(12, 'leaf'), attributes: { n: 'body too deep' } });
+    h.emit({ body: nestArray(12, 'leaf'), attributes: { n: 'arrays too deep' } });
+    h.emit({ body: 'x', attributes: { n: 'attribute at the limit', deep: nest(7, 'leaf') } });
+    h.emit({ body: 'x', attributes: { n: 'attribute too deep', deep: nest(12, 'leaf') } });
+    const snapshot = await h.snapshot();
+    const byName = new Map(snapshot.records.map((record) => [record.attributes.n, record]));
+
+    // The body sits at depth 0, so 8 levels of maps fit and the ninth is cut.
+    assert.equal(byName.get('body at the limit')!.body, nest(8, 'leaf'));
+    assert.is(byName.get('body at the limit')!.truncated, false);
+    assert.equal(byName.get('body too deep')!.body, nest(8, undefined));
+    assert.ok(byName.get('body too deep')!.truncated);
+    assert.equal(byName.get('arrays too deep')!.body, nestArray(8, undefined));
+    assert.ok(byName.get('arrays too deep')!.truncated);
+    // Attribute values sit one level down, inside the attributes map.
+    assert.equal(byName.get('attribute at the limit')!.attributes.deep, nest(7, 'leaf'));
+    assert.is(byName.get('attribute at the limit')!.truncated, false);
+    assert.equal(byName.get('attribute too deep')!.attributes.deep, nest(7, undefined));
+    assert.ok(byName.get('attribute too deep')!.truncated);
+
+    assert.is(h.processor.stats().truncated, 3);
+    assert.is(snapshot.metadata.counters.truncated, 3);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('cut strings are valid UTF-8 wherever the cut falls inside a multi-byte character', async () => {
+  const alphabets = ['😀', '€', 'é', 'a😀é€'];
+  for (let slot = 128; slot <= 200; slot += 8) {
+    const h = harness({ maxRecordBytes: slot });
+    try {
+      const originals: string[] = [];
+      for (const alphabet of alphabets) {
+        // Shifting by 0–3 ASCII characters moves the cut across every byte of a 4-byte character.
+        for (let shift = 0; shift < 4; shift++) {
+          const text = 'x'.repeat(shift) + alphabet.repeat(400);
+          originals.push(text);
+          h.emit({ body: text, attributes: { i: originals.length - 1 } });
+        }
+      }
+      const snapshot = await h.snapshot();
+      assert.is(snapshot.records.length, originals.length);
+      for (const record of snapshot.records) {
+        const original = originals[record.attributes.i as number]!;
+        assert.ok(record.truncated);
+        assertCut(record.body, original, `slot ${slot}, record ${String(record.attributes.i)}`);
+      }
+    } finally {
+      h.cleanup();
+    }
+  }
+});
+
+test('every text field can be cut: keys, severity text, event name, and a scope too large to carry', async () => {
+  const h = harness({ maxRecordBytes: 256, internCapacity: 0 });
+  try {
+    const key = '🔑'.repeat(3000);
+    const severityText = 'Š'.repeat(3000);
+    const eventName = 'e€'.repeat(3000);
+    h.emit({ severityText, eventName, body: 'body', attributes: { [key]: 'value' } });
+    const hugeScope = h.provider.getLogger('s'.repeat(5000), '1.0.0') as unknown as Logger;
+    h.emit({ body: 'from a huge scope' }, hugeScope);
+    const snapshot = await h.snapshot();
+    const [fields, scoped] = snapshot.records;
+    assert.ok(fields!.truncated);
+    assertCut(fields!.severityText, severityText, 'severity text');
+    assertCut(fields!.eventName, eventName, 'event name');
+    assert.is(fields!.body, 'body');
+    const keys = Object.keys(fields!.attributes);
+    assert.is(keys.length, 1);
+    assertCut(keys[0], key, 'attribute key');
+    assert.is(fields!.attributes[keys[0]!], 'value');
+
+    assert.ok(scoped!.truncated);
+    assert.is(scoped!.body, 'from a huge scope');
+    assert.equal(scoped!.scope, { name: '' }, 'a scope that cannot fit inline is left out, not cut into nonsense');
+    assert.is(h.processor.stats().dropped, 0);
+    assert.is(snapshot.metadata.counters.truncated, 2);
+  } finally {
+    h.cleanup();
+  }
+});
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function randomValue(next: () => number, depth: number): unknown {
+  const pick = Math.floor(next() * (depth > 3 ? 7 : 10));
+  const text = () => ['ascii', 'ünï', '€uro', '😀'][Math.floor(next() * 4)]!.repeat(Math.floor(next() * next() * 300));
+  switch (pick) {
+    case 0:
+      return text();
+    case 1:
+      return Math.floor(next() * 2 ** 40) - 2 ** 39;
+    case 2:
+      return next() * 1e6;
+    case 3:
+      return next() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return BigInt(Math.floor(next() * 2 ** 50)) ** 2n;
+    case 6:
+      return new Uint8Array(Math.floor(next() * 200)).fill(7);
+    case 7:
+    case 8:
+      return Array.from({ length: Math.floor(next() * 12) }, () => randomValue(next, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: Math.floor(next() * 12) }, (_, i) => [`k${i}`, randomValue(next, depth + 1)]));
+  }
+}
+
+test('random records of any size are kept or trimmed, never dropped, and always read back', async () => {
+  const next = random(20261125);
+  for (const slot of [128, 200, 1024]) {
+    const h = harness({ maxRecordBytes: slot, capacity: 256 });
+    try {
+      const bodies: unknown[] = [];
+      for (let i = 0; i < 200; i++) {
+        bodies.push(randomValue(next, 0));
+        h.emit({ body: bodies[i], attributes: { i, extra: randomValue(next, 1) } });
+      }
+      const snapshot = await h.snapshot();
+      assert.is(snapshot.records.length, 200);
+      assert.is(h.processor.stats().dropped, 0);
+      let truncated = 0;
+      for (const record of snapshot.records) {
+        if (record.truncated) {
+          truncated++;
+          continue;
+        }
+        assert.equal(record.body, bodies[record.attributes.i as number], `slot ${slot}, record ${String(record.attributes.i)}`);
+      }
+      assert.is(snapshot.metadata.counters.truncated, truncated);
+      assert.is(h.processor.stats().truncated, truncated);
+      // The fixed seed gives both kinds in every slot size: some trimmed, the rest compared in full.
+      assert.ok(truncated > 20 && truncated < 180, `slot ${slot}: ${truncated} of 200 trimmed`);
+    } finally {
+      h.cleanup();
+    }
+  }
+});
+
+test.run();
