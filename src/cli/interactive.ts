@@ -4,7 +4,7 @@
  * mode and restores it on exit, Ctrl-C included.
  */
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
-import { createElement as h, useMemo, useState, type ReactElement } from 'react';
+import { createElement as h, useEffect, useMemo, useState, type ReactElement } from 'react';
 import { isoNanos } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { ERROR_SEVERITY, severityLabel } from './severity.ts';
@@ -21,7 +21,9 @@ export async function runInteractive(records: readonly ViewRecord[], sources: re
   const lines = records.map((item) => formatter.format(item));
   // Ink has no alternate-screen option; these two sequences (xterm's 1049) are all it takes.
   process.stdout.write('\x1b[?1049h\x1b[H');
-  const app = render(h(Viewer, { records, lines, sources }), { exitOnCtrlC: true, patchConsole: false });
+  // Ctrl-C is handled by the viewer (as a quit key) so that it clears its frame first: Ink
+  // prints the last frame again on exit, which would otherwise land on the shell's screen.
+  const app = render(h(Viewer, { records, lines, sources }), { exitOnCtrlC: false, patchConsole: false });
   const stop = () => app.unmount();
   process.once('SIGTERM', stop);
   try {
@@ -48,6 +50,10 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
   const [selected, setSelected] = useState(0);
   const [expanded, setExpanded] = useState(false);
   const [showFiles, setShowFiles] = useState(false);
+  const [quitting, setQuitting] = useState(false);
+  useEffect(() => {
+    if (quitting) exit();
+  }, [quitting, exit]);
 
   const visible = useMemo(() => {
     const needle = filter.toLowerCase();
@@ -67,7 +73,10 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
     }
   };
 
-  useInput((input, key) => {
+  useInput((typed, pressed) => {
+    let input = typed;
+    let key = pressed;
+    if (key.ctrl && input === 'c') return setQuitting(true);
     if (editing) {
       if (key.return) setEditing(false);
       else if (key.escape) {
@@ -78,12 +87,17 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
       setSelected(0);
       return;
     }
+    if (input.length > 1 && !input.startsWith('/') && !key.ctrl && !key.meta) {
+      // Keys typed faster than a frame arrive as one input; the first counts, as in less(1).
+      input = input[0]!;
+      if (input === '\r') key = { ...key, return: true };
+    }
     if (input.startsWith('/')) {
       // Typed quickly (or pasted), "/text" arrives as one input.
       setEditing(true);
       setFilter(input.slice(1));
       setSelected(0);
-    } else if (input === 'q') exit();
+    } else if (input === 'q') setQuitting(true);
     else if (input === 'n') jumpToError(1);
     else if (input === 'N' || input === 'p') jumpToError(-1);
     else if (input === 'f') setShowFiles((shown) => !shown);
@@ -97,7 +111,9 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
     else if (input === 'G' || key.end) move(visible.length - 1);
   });
 
-  const header = `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${filter === '' ? '' : `  filter: ${filter}`}`;
+  const position = visible.length === 0 ? '' : `  at ${current + 1}`;
+  if (quitting) return h(Text, null, '');
+  const header = `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`;
   const footer = editing
     ? `filter: ${filter}▏  (Enter keep · Esc clear)`
     : '↑↓ PgUp PgDn g G move · / filter · n N next/prev error · Enter expand · f files · q quit';

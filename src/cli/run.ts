@@ -8,7 +8,6 @@ import { VERSION } from '../version.ts';
 import { HELP, parseViewArgs, type ViewOptions } from './args.ts';
 import { filterTimeline } from './filters.ts';
 import { formatJsonRecord } from './format-json.ts';
-import { OTLP_BATCH_RECORDS, OtlpEncoder } from './format-otlp.ts';
 import { StatsCollector } from './format-stats.ts';
 import { TextFormatter } from './format-text.ts';
 import { mergeSources } from './merge.ts';
@@ -108,6 +107,8 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
       return undefined;
     }
     case 'otlp': {
+      // Loaded on demand, like the HTML and interactive modules: the default output should not pay their start-up.
+      const { OTLP_BATCH_RECORDS, OtlpEncoder } = await import('./format-otlp.ts');
       const output = new LineOutput(io.stdout);
       const encoder = new OtlpEncoder();
       let batch: ViewRecord[] = [];

@@ -1,0 +1,165 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VERSION } from '../../src/index.ts';
+import { CART, CHECKOUT, ROOT, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+
+const GOLDEN = join(ROOT, 'spec/cli/golden');
+const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
+const shop = join(directory, 'shop');
+mkdirSync(shop);
+const checkoutFile = await writeServiceSnapshot(shop, CHECKOUT);
+const cartFile = await writeServiceSnapshot(shop, CART);
+
+/** Output with what differs between runs (pid, host, paths) replaced, so it can be compared to a golden file. */
+function normalizeText(text: string): string {
+  return text.replaceAll(`/${process.pid}`, '/PID');
+}
+
+function normalizeJson(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const record = JSON.parse(line) as { source: Record<string, unknown> };
+      record.source = { ...record.source, file: (record.source.file as string).includes('-checkout-') ? 'CHECKOUT' : 'CART', hostname: 'HOST', pid: 0 };
+      return JSON.stringify(record);
+    })
+    .join('\n') + '\n';
+}
+
+/** Compares with spec/cli/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead. */
+function assertGolden(name: string, actual: string): void {
+  const path = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
+  assert.fixture(actual, readFileSync(path, 'utf8'));
+}
+
+test('text output of two services merged by time matches the golden file', async () => {
+  const result = await runViewer(['--utc', shop]);
+  assert.is(result.stderr, '');
+  assert.is(result.code, 0);
+  assertGolden('shop.txt', normalizeText(result.stdout));
+});
+
+test('JSON output matches the golden file and keeps nanoseconds', async () => {
+  const result = await runViewer(['--json', shop]);
+  assert.is(result.code, 0);
+  assertGolden('shop.ndjson', normalizeJson(result.stdout));
+  const failed = result.stdout.split('\n').map((line) => (line === '' ? undefined : JSON.parse(line))).find((record) => record?.severityNumber === 17 && record.scope.name === 'pay');
+  assert.is(failed.timeUnixNano, String(at(3000, 456_789)));
+  assert.is(failed.time, '2026-03-14T15:09:29.000456789Z');
+});
+
+test('files given one by one merge like their directory, and each line says where it came from', async () => {
+  const fromFiles = await runViewer(['--utc', cartFile, checkoutFile]);
+  const fromDirectory = await runViewer(['--utc', shop]);
+  assert.is(fromFiles.stdout, fromDirectory.stdout);
+  const sources = fromFiles.stdout.trim().split('\n').map((line) => /^\S+ \S+\s+(\S+)/.exec(line)?.[1]);
+  assert.equal(sources, ['checkout', 'checkout', 'cart', 'checkout', 'cart', 'checkout', 'cart', 'checkout', 'checkout', 'cart'].map((name) => `${name}/${process.pid}`));
+});
+
+test('local time unless --utc', async () => {
+  const result = await runViewer([checkoutFile], { TZ: 'Asia/Kolkata' });
+  assert.ok(result.stdout.startsWith('2026-03-14 20:39:26.000 INFO '), result.stdout.split('\n')[0]);
+});
+
+test('colors only when asked or on a terminal, and never with NO_COLOR or --no-color', async () => {
+  const plain = await runViewer(['--utc', checkoutFile]);
+  assert.not.ok(plain.stdout.includes('\x1b['));
+  const colored = await runViewer(['--utc', '--color', checkoutFile]);
+  assert.ok(colored.stdout.includes('\x1b[31mERROR'), 'ERROR in red');
+  const off = await runViewer(['--utc', '--color', '--no-color', checkoutFile]);
+  assert.not.ok(off.stdout.includes('\x1b['));
+});
+
+test('a damaged file among good ones: exit 1, a warning, and every intact record still shown', async () => {
+  const fleet = join(directory, 'fleet');
+  mkdirSync(fleet);
+  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
+  const bigFile = await writeServiceSnapshot(fleet, { service: 'clock', records: many, capacity: 8192 });
+  await writeServiceSnapshot(fleet, CART);
+  const bytes = readFileSync(bigFile);
+  const firstChunk = bytes.indexOf(Buffer.from('TTLC', 'latin1'));
+  assert.ok(firstChunk > 0);
+  bytes[firstChunk + 40] = bytes[firstChunk + 40]! ^ 0xff;
+  writeFileSync(bigFile, bytes);
+  writeFileSync(join(fleet, 'ttlog-notes-1-x.bin'), 'not a snapshot at all');
+
+  const result = await runViewer(['--utc', fleet]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /ttlog-view: warning: .*ttlog-clock-.*damaged at byte \d+: .*4096 records lost/);
+  assert.match(result.stderr, /ttlog-view: warning: .*ttlog-notes-1-x\.bin: not a ttlog snapshot .*skipped/);
+  const lines = result.stdout.trim().split('\n');
+  assert.is(lines.filter((line) => line.includes('[clock]')).length, 5000 - 4096);
+  assert.ok(lines.some((line) => line.includes('[clock] tick 4096')));
+  assert.not.ok(lines.some((line) => line.includes('[clock] tick 4095')));
+  assert.is(lines.filter((line) => line.includes(`cart/${process.pid}`)).length, CART.records.length);
+});
+
+test('a missing path is reported (exit 1) and the others are still shown', async () => {
+  const result = await runViewer(['--utc', join(directory, 'nope.bin'), cartFile]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /nope\.bin: no such file or directory/);
+  assert.is(result.stdout.trim().split('\n').length, CART.records.length);
+});
+
+test('a directory without snapshots is reported', async () => {
+  const empty = join(directory, 'empty');
+  mkdirSync(empty);
+  const result = await runViewer([empty]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /no snapshot files/);
+  assert.is(result.stdout, '');
+});
+
+test('usage errors exit 2 with a hint', async () => {
+  for (const args of [['--bogus', shop], ['--level', 'loud', shop], ['--last', '0', shop], ['--grep', '(', shop], ['--since', 'yesterday', shop], ['--json', '--otlp', shop], ['--trace-id', 'xyz', shop], ['--window', '5 minutes', '--around', 'first-error', shop], []]) {
+    const result = await runViewer(args, { TTLOG_SNAPSHOT_DIR: '' });
+    assert.is(result.code, 2, args.join(' '));
+    assert.match(result.stderr, /Try 'ttlog-view --help'/);
+    assert.is(result.stdout, '');
+  }
+});
+
+test('--interactive without a terminal is a usage error', async () => {
+  const result = await runViewer(['-i', shop]);
+  assert.is(result.code, 2);
+  assert.match(result.stderr, /needs a terminal/);
+});
+
+test('TTLOG_SNAPSHOT_DIR is read when no path is given', async () => {
+  const result = await runViewer(['--utc'], { TTLOG_SNAPSHOT_DIR: shop });
+  assert.is(result.code, 0);
+  assert.is(result.stdout.trim().split('\n').length, CHECKOUT.records.length + CART.records.length);
+});
+
+test('--help and --version', async () => {
+  const help = await runViewer(['--help']);
+  assert.is(help.code, 0);
+  assert.match(help.stdout, /^Usage: ttlog-view \[options\] PATH\.\.\./);
+  for (const option of ['--json', '--otlp', '--stats', '--html', '--interactive', '--level', '--since', '--until', '--grep', '--where', '--trace-id', '--service', '--scope', '--last', '--around', '--window']) {
+    assert.ok(help.stdout.includes(option), option);
+  }
+  const version = await runViewer(['--version']);
+  assert.is(version.stdout, `ttlog-view ${VERSION}\n`);
+});
+
+test('piped into head: no EPIPE noise, exit 0', async () => {
+  const clock = join(directory, 'clock');
+  mkdirSync(clock);
+  // ~300 KB of text, several times a pipe's buffer, so the writer does meet the closed pipe.
+  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
+  await writeServiceSnapshot(clock, { service: 'clock', records: many, capacity: 8192 });
+  const script = `"${process.execPath}" --import tsx src/cli/bin.ts --utc "${clock}" | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`;
+  const result = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(result.stdout.trim().split('\n'), [`2026-03-14T15:09:26.000Z INFO  clock/${process.pid} [clock] tick 0`, `2026-03-14T15:09:26.001Z INFO  clock/${process.pid} [clock] tick 1`]);
+  assert.is(result.stderr, 'status 0\n');
+});
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
+
+test.run();

@@ -1,0 +1,45 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { attributeValueText, attributesText, valueText } from '../../src/cli/values.ts';
+import { isoNanos, jsonValue } from '../../src/cli/format-json.ts';
+import { severityLabel, severityRange } from '../../src/cli/severity.ts';
+
+test('values print compactly on one line', () => {
+  assert.is(valueText('two\r\nlines'), 'two\\r\\nlines');
+  assert.is(valueText(null), 'null');
+  assert.is(valueText(undefined), 'null');
+  assert.is(valueText(12345678901234567890n), '12345678901234567890');
+  assert.is(valueText(new Uint8Array([0, 255, 16])), '0x00ff10');
+  assert.is(valueText({ a: [1, 'b', true, null], 'c d': { e: 1.5 } }), '{"a":[1,"b",true,null],"c d":{"e":1.5}}');
+  assert.is(attributeValueText(''), '""');
+  assert.is(attributeValueText('a=b'), '"a=b"');
+  assert.is(attributeValueText('say "hi"'), '"say \\"hi\\""');
+  assert.is(attributeValueText('plain'), 'plain');
+  assert.is(attributesText({ a: 1, b: 'x y', c: [1] }), 'a=1 b="x y" c=[1]');
+  assert.is(attributesText({}), '');
+});
+
+test('JSON values stay lossless', () => {
+  assert.equal(jsonValue({ big: 2n ** 64n, bytes: new Uint8Array([1, 2, 3]), nan: Number.NaN, inf: -Infinity, list: [null, 'x', false] }), {
+    big: '18446744073709551616',
+    bytes: 'AQID',
+    nan: 'NaN',
+    inf: '-Infinity',
+    list: [null, 'x', false],
+  });
+  assert.is(isoNanos(1_773_500_966_000_000_001n), '2026-03-14T15:09:26.000000001Z');
+  assert.is(isoNanos(1_773_500_967_123_456_789n), '2026-03-14T15:09:27.123456789Z');
+});
+
+test('severity labels follow the OpenTelemetry ranges', () => {
+  assert.is(severityLabel(1, undefined), 'TRACE');
+  assert.is(severityLabel(12, 'x'), 'INFO4');
+  assert.is(severityLabel(24, undefined), 'FATAL4');
+  assert.is(severityLabel(0, 'notice'), 'notice');
+  assert.is(severityLabel(0, undefined), '-');
+  assert.is(severityLabel(99, undefined), '-');
+  assert.is(severityRange(0), undefined);
+  assert.is(severityRange(17), 'ERROR');
+});
+
+test.run();
