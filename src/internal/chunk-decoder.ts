@@ -34,28 +34,40 @@ export function decodeChunk(payload: Buffer, rawLength: number, recordCount: num
   return out;
 }
 
+type MutableRecord = { -readonly [K in keyof SnapshotRecord]: SnapshotRecord[K] };
+
+/** Optional fields are added only when present (no spreads: this runs once per record read). */
 function toRecord(record: unknown[], timestamp: bigint, strings: string[], scopes: SnapshotScope[]): SnapshotRecord {
-  const [seq, , observedDelta, severityNumber, severityText, scopeIndex, body, attributes, eventName, trace, dropped, producer, flags] = record;
-  const text = fromFileText(severityText, strings);
-  const event = fromFileText(eventName, strings);
-  const traceFields = Array.isArray(trace) && trace[0] instanceof Uint8Array && trace[1] instanceof Uint8Array
-    ? { traceId: Buffer.from(trace[0]).toString('hex'), spanId: Buffer.from(trace[1]).toString('hex'), traceFlags: Number(trace[2]) }
-    : {};
-  return {
-    seq: Number(seq),
+  const observedDelta = record[2] as number | bigint;
+  const out = {
+    seq: Number(record[0]),
     timestamp,
-    observedTimestamp: timestamp + BigInt(observedDelta as number | bigint),
-    severityNumber: Number(severityNumber),
-    ...(text === undefined ? {} : { severityText: text }),
-    ...(body === undefined ? {} : { body: fromFileValue(body, strings) }),
-    attributes: Array.isArray(attributes) ? fromFileEntries(attributes, strings) : {},
-    ...(event === undefined ? {} : { eventName: event }),
-    scope: (typeof scopeIndex === 'number' ? scopes[scopeIndex] : undefined) ?? { name: '' },
-    ...traceFields,
-    droppedAttributesCount: Number(dropped),
-    producer: Number(producer),
-    truncated: (Number(flags) & 1) === 1,
-  };
+    observedTimestamp: observedDelta === 0 ? timestamp : timestamp + BigInt(observedDelta),
+    severityNumber: Number(record[3]),
+  } as MutableRecord;
+  const text = fromFileText(record[4], strings);
+  if (text !== undefined) out.severityText = text;
+  if (record[6] !== undefined) out.body = fromFileValue(record[6], strings);
+  const attributes = record[7];
+  out.attributes = Array.isArray(attributes) ? fromFileEntries(attributes, strings) : {};
+  const event = fromFileText(record[8], strings);
+  if (event !== undefined) out.eventName = event;
+  const scopeIndex = record[5];
+  out.scope = (typeof scopeIndex === 'number' ? scopes[scopeIndex] : undefined) ?? { name: '' };
+  const trace = record[9];
+  if (Array.isArray(trace) && trace[0] instanceof Uint8Array && trace[1] instanceof Uint8Array) {
+    out.traceId = hex(trace[0]);
+    out.spanId = hex(trace[1]);
+    out.traceFlags = Number(trace[2]);
+  }
+  out.droppedAttributesCount = Number(record[10]);
+  out.producer = Number(record[11]);
+  out.truncated = (Number(record[12]) & 1) === 1;
+  return out;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 }
 
 function toScope(scope: unknown, strings: string[]): SnapshotScope {
