@@ -243,6 +243,24 @@ test('timestamps given as epoch milliseconds, Dates and far-apart HrTimes are ke
   }
 });
 
+test('a timestamp that is not a finite number is recorded as the epoch, and the record is kept', async () => {
+  const h = harness();
+  try {
+    const logger = h.provider.getLogger('time');
+    emit(logger, { timestamp: [Number.NaN, 0], observedTimestamp: [Number.POSITIVE_INFINITY, 0], attributes: { n: 'broken' } });
+    emit(logger, { timestamp: [1_700_000_000, 7], attributes: { n: 'fine' } });
+    const snapshot = await readSnapshot(await h.processor.snapshot('times'));
+    const records = byAttribute(snapshot, 'n');
+    assert.is(snapshot.records.length, 2);
+    assert.is(records.get('broken')!.timestamp, 0n);
+    assert.is(records.get('broken')!.observedTimestamp, 0n);
+    assert.is(records.get('fine')!.timestamp, 1_700_000_000_000_000_007n);
+    assert.equal(snapshot.damage, []);
+  } finally {
+    h.cleanup();
+  }
+});
+
 test('attributes keep exactly what the SDK passes on, with their types', async () => {
   const h = harness();
   try {
@@ -291,6 +309,23 @@ test('only own attributes are recorded, even when a "__proto__" attribute gave t
     const snapshot = await readSnapshot(await h.processor.snapshot());
     assert.equal(Object.keys(sdkRecord!.attributes), ['own']);
     assert.equal(snapshot.records[0]!.attributes, { own: 1 });
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('resource attributes with no place in AnyValue (functions, symbols) are kept as absent values', async () => {
+  const h = harness({}, { resource: otel.resourceFromAttributes({ 'service.name': 'odd', callback: (() => 1) as never, marker: Symbol('m') as never, depth: 3 }) });
+  try {
+    emit(h.provider.getLogger('odd'), { body: 'hello' });
+    const snapshot = await readSnapshot(await h.processor.snapshot());
+    assert.is(snapshot.metadata.resource['service.name'], 'odd');
+    assert.is(snapshot.metadata.resource.depth, 3);
+    // Written as CBOR undefined: the key stays, nothing of the function or symbol does.
+    for (const key of ['callback', 'marker']) {
+      assert.ok(!(key in snapshot.metadata.resource) || snapshot.metadata.resource[key] === undefined, key);
+    }
+    assert.equal(snapshot.records.map((record) => record.body), ['hello']);
   } finally {
     h.cleanup();
   }
@@ -567,6 +602,44 @@ test('capacity rounds up and capacityBytes rounds down to a power of two of slot
     assert.is(snapshot.records.length, 64);
     assert.equal(snapshot.records.map((record) => record.body), Array.from({ length: 64 }, (_, i) => 36 + i));
     assert.equal(h.processor.stats(), { capacity: 64, maxRecordBytes: 256, written: 100, overwritten: 36, truncated: 0, dropped: 0 });
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('attach() rejects handles that do not carry a compatible ttlog ring', () => {
+  const h = harness();
+  try {
+    const real = h.processor.handle.buffer as SharedArrayBuffer;
+    /** A copy of the real ring with word `index` of the header replaced by `value` (or left as is). */
+    const copy = (index?: number, value?: number) => {
+      const buffer = new SharedArrayBuffer(real.byteLength);
+      new Uint8Array(buffer).set(new Uint8Array(real));
+      if (index !== undefined) new Int32Array(buffer)[index] = value!;
+      return { ttlogRing: 1, buffer } as typeof h.processor.handle;
+    };
+    // The untouched copy attaches: the failures below come from the one field each changes.
+    const attached = TTLogProcessor.attach(copy());
+    assert.is(attached.stats().capacity, h.processor.stats().capacity);
+    const notARing = /must carry the SharedArrayBuffer/;
+    const incompatible = /not a ttlog ring of a compatible version/;
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['no handle', undefined, notARing],
+      ['a plain ArrayBuffer', { ttlogRing: 1, buffer: new ArrayBuffer(real.byteLength) }, notARing],
+      ['a SharedArrayBuffer shorter than the header', { ttlogRing: 1, buffer: new SharedArrayBuffer(8) }, notARing],
+      ['a zeroed SharedArrayBuffer', { ttlogRing: 1, buffer: new SharedArrayBuffer(real.byteLength) }, incompatible],
+      ['another magic number', copy(0, 0x12345678), incompatible],
+      ['a later layout version', copy(1, 2), incompatible],
+    ];
+    for (const [name, handle, message] of cases) {
+      try {
+        TTLogProcessor.attach(handle as never);
+        assert.unreachable(`${name} was attached`);
+      } catch (error) {
+        assert.instance(error, TypeError, name);
+        assert.match((error as Error).message, message, name);
+      }
+    }
   } finally {
     h.cleanup();
   }

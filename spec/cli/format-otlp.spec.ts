@@ -136,6 +136,45 @@ test('64-bit integers (bigint values read from a snapshot) become OTLP intValue 
   assert.equal(otlp.body, { intValue: '-9223372036854775807' });
 });
 
+test('absent fields carry no value, scope details are carried, and the service name fills a resource without one', async () => {
+  const [source] = await openSources([cartFile], (message) => assert.unreachable(message));
+  const record = (await readSnapshot(cartFile)).records[0]!;
+  await source!.reader.close();
+  // A snapshot whose resource did not say its service: the metadata's service name stands in.
+  const bare = { ...source!, metadata: { ...source!.metadata, resource: { 'host.name': 'box' } } };
+  const { severityText: _text, body: _body, traceFlags: _flags, ...rest } = record;
+  const scope = { name: 'db', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', attributes: { pool: 'main', size: 4 } };
+  const line = new OtlpEncoder().requestLine([
+    { source: bare, record: { ...rest, severityNumber: 0, traceId: TRACE_ORDER.traceId, spanId: TRACE_ORDER.spanId, scope } },
+    { source: source!, record: { ...record, scope: { name: 'plain' } } },
+  ]);
+  const request = JSON.parse(line) as Request & {
+    resourceLogs: Array<{ scopeLogs: Array<{ scope: { schemaUrl?: string; attributes?: Array<{ key: string; value: OtlpValue }> }; schemaUrl?: string }> }>;
+  };
+  assert.is(request.resourceLogs.length, 2);
+  const [first, second] = request.resourceLogs as [(typeof request.resourceLogs)[0], (typeof request.resourceLogs)[0]];
+  assert.equal(decodeAttributes(first.resource.attributes), { 'host.name': 'box', 'service.name': 'cart' });
+  assert.is(decodeAttributes(second.resource.attributes)['service.name'], 'cart');
+  const scopeLogs = first.scopeLogs[0]!;
+  assert.is(scopeLogs.scope.name, 'db');
+  assert.is(scopeLogs.scope.version, '2.0.0');
+  assert.is(scopeLogs.schemaUrl, scope.schemaUrl);
+  assert.equal(decodeAttributes(scopeLogs.scope.attributes!), scope.attributes);
+  const otlp = scopeLogs.logRecords[0]! as OtlpRecord & Record<string, unknown>;
+  // The transformer writes an absent body as an empty AnyValue (or leaves it out): no value at all.
+  assert.ok(otlp.body === undefined || Object.keys(otlp.body).length === 0, JSON.stringify(otlp.body));
+  assert.is(otlp.severityText, undefined);
+  assert.ok(otlp.severityNumber === undefined || otlp.severityNumber === 0, `severityNumber ${otlp.severityNumber}`);
+  assert.is(otlp.traceId, TRACE_ORDER.traceId);
+  assert.is(otlp.spanId, TRACE_ORDER.spanId);
+  assert.ok(!otlp.flags, 'trace flags default to 0');
+  const plain = second.scopeLogs[0]!;
+  assert.equal(plain.scope.name, 'plain');
+  assert.is((plain.scope as { version?: string }).version, undefined);
+  assert.ok(plain.scope.attributes === undefined || plain.scope.attributes.length === 0);
+  assert.is(plain.logRecords[0]!.body!.stringValue, 'cart opened');
+});
+
 test.after(() => rmSync(directory, { recursive: true, force: true }));
 
 test.run();

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
 import { openRingBuffer } from '../../src/internal/ring-layout.ts';
+import { StatsCollector } from '../../src/cli/format-stats.ts';
+import { openSources } from '../../src/cli/sources.ts';
 import { otel } from '../support/otel.ts';
 import { CART, CHECKOUT, hrTime, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
@@ -12,7 +14,7 @@ const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
 mkdirSync(shop);
 await writeServiceSnapshot(shop, CHECKOUT);
-await writeServiceSnapshot(shop, CART);
+const cartFile = await writeServiceSnapshot(shop, CART);
 
 test('--stats: per file and overall counts, time range and the ring counters', async () => {
   const result = await runViewer(['--stats', '--utc', shop]);
@@ -86,6 +88,38 @@ test('--stats reports damage per file', async () => {
   assert.is(result.code, 1);
   assert.match(result.stdout, /  damage: TRUNCATED at byte \d+/);
   assert.match(result.stderr, /warning: .*damaged at byte/);
+});
+
+test('stats name what a file did not say, keep unspecified severities last, and leave empty files without a range', async () => {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const garbage = join(directory, 'garbage.bin');
+  writeFileSync(garbage, Buffer.concat([readFileSync(cartFile), Buffer.from('extra')]));
+  const [damaged, empty] = await openSources([garbage, cartFile], (message) => assert.unreachable(message));
+  // A file whose producer knew neither its service nor its host.
+  const anonymous = { ...damaged!, metadata: { ...damaged!.metadata, service: '', hostname: '' } };
+  const stats = new StatsCollector([anonymous, empty!]);
+  let index = 0;
+  for await (const record of anonymous.reader.records()) {
+    const unspecified = index++ % 2 === 0;
+    stats.add({ source: anonymous, record: { ...record, severityNumber: unspecified ? 0 : 1, scope: unspecified ? { name: '' } : record.scope } });
+  }
+  await empty!.reader.close();
+  assert.is(index, CART.records.length);
+
+  const json = stats.toJSON();
+  assert.equal(json.files[0]!.severities, { UNSPECIFIED: 2, TRACE: 2 });
+  assert.equal(json.files[0]!.scopes, { '(none)': 2, cart: 2 });
+  assert.equal(json.overall.services, { unknown: 4 });
+  assert.is(json.files[1]!.records, 0);
+  assert.is(json.files[1]!.first, null);
+  assert.is(json.files[1]!.last, null);
+
+  const text = stats.toText({ utc: true });
+  assert.ok(text.includes(`${anonymous.label} on unknown host — ${garbage}`), text.join('\n'));
+  assert.ok(text.includes('  severity: TRACE 2, UNSPECIFIED 2'), 'unspecified sorts after the named levels');
+  const damage = text.filter((line) => line.startsWith('  damage: '));
+  assert.equal(damage, [`  damage: TRAILING_GARBAGE at byte ${readFileSync(cartFile).length}: 5 bytes after the end block`]);
+  assert.ok(text.includes(`  records: 0 shown of ${CART.records.length} in the file`), 'no time range for a file with no records shown');
 });
 
 test.after(() => rmSync(directory, { recursive: true, force: true }));

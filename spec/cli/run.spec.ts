@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERSION } from '../../src/index.ts';
@@ -159,6 +159,21 @@ test('piped into head: no EPIPE noise, exit 0', async () => {
   assert.equal(result.stdout.trim().split('\n'), [`2026-03-14T15:09:26.000Z INFO  clock/${process.pid} [clock] tick 0`, `2026-03-14T15:09:26.001Z INFO  clock/${process.pid} [clock] tick 1`]);
   assert.is(result.stderr, 'status 0\n');
 });
+
+if (existsSync('/dev/full')) {
+  test('a full disk behind stdout is an error: exit 1 and the reason on stderr', () => {
+    for (const args of [['--utc', shop], ['--stats', shop], ['--otlp', shop]]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', full, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+        assert.is(result.status, 1, args.join(' '));
+        assert.match(result.stderr, /^ttlog-view: ENOSPC: no space left on device/m, args.join(' '));
+      } finally {
+        closeSync(full);
+      }
+    }
+  });
+}
 
 test.after(() => rmSync(directory, { recursive: true, force: true }));
 
