@@ -9,7 +9,8 @@ import { RingProducer } from './internal/ring-producer.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, checkedRecordBytes, ringSizes } from './internal/ring-options.ts';
 import { SnapshotEncoder } from './internal/snapshot-encoder.ts';
 import type { ExportResultLike, LogRecordLike, ResourceLike } from './otel-types.ts';
-import type { SnapshotExporterOptions } from './types.ts';
+import type { RetentionOptions, SnapshotExporterOptions } from './types.ts';
+import { applyRetention, applyRetentionSync, checkedRetention } from './triggers/retention.ts';
 import { VERSION } from './version.ts';
 
 /** What a snapshot is of and why; the exporter adds where and who. */
@@ -44,7 +45,10 @@ const DEFAULT_EXPORT_RECORD_BYTES = 16 * 1024;
 export class SnapshotExporter {
   /** Where this exporter writes. */
   readonly directory: string;
-  private readonly serviceName: string | undefined;
+  /** The service name from the options or `TTLOG_SERVICE_NAME`; `undefined`: the resource's `service.name`. */
+  readonly serviceName: string | undefined;
+  /** Which old snapshots are removed after each write (docs/crash-capture.md, "Retention"). */
+  readonly retention: RetentionOptions | undefined;
   private readonly fileSystem: SnapshotFileSystem;
   private readonly exportRecordBytes: number;
   private isShutdown = false;
@@ -52,6 +56,7 @@ export class SnapshotExporter {
   constructor(options: SnapshotExporterOptions = {}) {
     this.directory = options.directory ?? nonEmpty(process.env.TTLOG_SNAPSHOT_DIR) ?? tmpdir();
     this.serviceName = options.serviceName ?? nonEmpty(process.env.TTLOG_SERVICE_NAME);
+    this.retention = checkedRetention(options.retention);
     this.fileSystem = options.fileSystem ?? defaultFileSystem;
     this.exportRecordBytes = checkedRecordBytes(options.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES);
   }
@@ -88,7 +93,9 @@ export class SnapshotExporter {
         await yieldToEventLoop();
       }
       const prefix = encoder.filePrefix(this.describe(request));
-      return await writeFileAtomically(this.fileSystem, this.directory, () => this.nextName(request), [prefix, ...blocks, encoder.endBlock()]);
+      const path = await writeFileAtomically(this.fileSystem, this.directory, () => this.nextName(request), [prefix, ...blocks, encoder.endBlock()]);
+      if (this.retention !== undefined) await applyRetention(this.directory, this.serviceFor(request), this.retention).catch((error: unknown) => this.reportRetentionFailure(error));
+      return path;
     } catch (error) {
       throw this.reportFailure(error);
     }
@@ -100,7 +107,15 @@ export class SnapshotExporter {
       const encoder = new SnapshotEncoder(request.ring, captureRing(request.ring));
       const blocks = [...encoder.chunkBlocks()];
       const prefix = encoder.filePrefix(this.describe(request));
-      return writeFileAtomicallySync(this.fileSystem, this.directory, () => this.nextName(request), [prefix, ...blocks, encoder.endBlock()]);
+      const path = writeFileAtomicallySync(this.fileSystem, this.directory, () => this.nextName(request), [prefix, ...blocks, encoder.endBlock()]);
+      if (this.retention !== undefined) {
+        try {
+          applyRetentionSync(this.directory, this.serviceFor(request), this.retention);
+        } catch (error) {
+          this.reportRetentionFailure(error);
+        }
+      }
+      return path;
     } catch (error) {
       throw this.reportFailure(error);
     }
@@ -133,6 +148,11 @@ export class SnapshotExporter {
 
   private serviceFor(request: SnapshotRequest): string {
     return this.serviceName ?? stringAttribute(request.resource?.attributes ?? {}, 'service.name') ?? 'unknown_service';
+  }
+
+  /** The snapshot itself is written: a failed cleanup is reported, never the caller's error. */
+  private reportRetentionFailure(error: unknown): void {
+    diag.warn(`ttlog: removing old snapshots in ${this.directory} failed: ${asError(error).message}`);
   }
 
   private reportFailure(error: unknown): Error {

@@ -11,6 +11,10 @@ export { SnapshotFormatError, type SnapshotFormatErrorCode } from './errors.ts';
 export { VERSION } from './version.ts';
 export type {
   AttachOptions,
+  CrashCaptureOptions,
+  RetentionOptions,
+  SeverityTriggerOptions,
+  WatchdogOptions,
   RingHandle,
   RingStats,
   Snapshot,

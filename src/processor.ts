@@ -1,3 +1,5 @@
+import type { Worker } from 'node:worker_threads';
+import { diag } from '@opentelemetry/api';
 import { bindSnapshotSource, SnapshotExporter } from './exporter.ts';
 import { Header, createRingBuffer, openRingBuffer, type RingViews } from './internal/ring-layout.ts';
 import { readWide } from './internal/wide-counter.ts';
@@ -5,6 +7,9 @@ import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './internal/ring-option
 import { RingProducer } from './internal/ring-producer.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
 import type { AttachOptions, RingHandle, RingStats, TTLogProcessorOptions } from './types.ts';
+import { noTriggers, triggerSettings } from './triggers/options.ts';
+import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
+import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
 
 
 /** Carries an attached ring into the constructor without making it a public option. */
@@ -30,6 +35,9 @@ export class TTLogProcessor {
   private isShutdown = false;
   private pendingSnapshot: Promise<string> | undefined;
   private shutdownDone: Promise<void> | undefined;
+  private triggers: SnapshotTriggers | undefined;
+  /** Records at or above this severityNumber reach the severity trigger; +Infinity when it is off. */
+  private readonly severityThreshold: number;
 
   constructor(options: TTLogProcessorOptions = {}) {
     const attached = (options as InternalOptions)[attachedRing];
@@ -39,6 +47,11 @@ export class TTLogProcessor {
     });
     this.exporter = attached === undefined ? (options.exporter ?? new SnapshotExporter()) : options.exporter;
     if (this.exporter !== undefined) bindSnapshotSource(this.exporter, (reason) => this.snapshot(reason));
+    if (attached === undefined && this.exporter !== undefined) {
+      const settings = triggerSettings(options);
+      if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.exporter), settings);
+    }
+    this.severityThreshold = this.triggers?.severity?.threshold ?? Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -59,8 +72,11 @@ export class TTLogProcessor {
   onEmit(record: LogRecordLike): void {
     if (this.isShutdown) return;
     try {
-      if (this.resource === undefined) this.resource = record.resource;
+      if (this.resource === undefined) this.noteResource(record.resource);
       this.producer.write(record);
+      // The severity trigger's whole per-record cost: one comparison. An absent severityNumber
+      // (undefined) compares false, as does everything against +Infinity when the trigger is off.
+      if ((record.severityNumber as number) >= this.severityThreshold) this.triggers!.severity!.hit(record.severityNumber as number);
     } catch (error) {
       this.producer.drop(error);
     }
@@ -92,6 +108,21 @@ export class TTLogProcessor {
     return this.pendingSnapshot;
   }
 
+  /**
+   * Writes a snapshot (reason `worker-error`, with the error as its cause) when `worker` dies of an
+   * uncaught error or runs out of memory; the records it wrote into this ring (through
+   * {@link TTLogProcessor.attach}) are in it. The application's own `error` listeners keep
+   * working; with none, the error still crashes this thread as it would without ttlog.
+   */
+  watchWorker(worker: Worker): void {
+    if (this.exporter === undefined || this.isShutdown || this.shutdownDone !== undefined) {
+      diag.warn('ttlog: watchWorker needs a processor with an exporter that is not shut down');
+      return;
+    }
+    this.triggers ??= new SnapshotTriggers(this.triggerTarget(this.exporter), triggerSettings({}));
+    this.triggers.watchWorker(worker);
+  }
+
   /** Live counts of the ring, across every thread writing into it. */
   stats(): RingStats {
     const words = this.ring.words;
@@ -107,6 +138,7 @@ export class TTLogProcessor {
   }
 
   private async finalSnapshot(): Promise<void> {
+    this.triggers?.stop();
     if (this.exporter === undefined) {
       this.isShutdown = true;
       return;
@@ -118,5 +150,29 @@ export class TTLogProcessor {
     } finally {
       await this.exporter.shutdown();
     }
+  }
+
+  /** The first record's resource: kept for snapshot headers, and sent to a stall watchdog thread. */
+  private noteResource(resource: ResourceLike | undefined): void {
+    this.resource = resource;
+    if (resource !== undefined) this.triggers?.resourceKnown(resource);
+  }
+
+  /** How triggers (src/triggers/) write snapshots of this processor's ring. */
+  private triggerTarget(exporter: SnapshotExporter): SnapshotTarget {
+    const request = (reason: string, cause: SnapshotCause | undefined) => ({ ring: this.ring, reason, resource: this.resource, cause });
+    return {
+      writeSync: (reason, cause) => {
+        try {
+          return exporter.writeSnapshotSync(request(reason, cause));
+        } catch {
+          return undefined; // reported to diag by the exporter
+        }
+      },
+      write: (reason, cause) => exporter.writeSnapshot(request(reason, cause)).catch(() => undefined),
+      written: () => readWide(this.ring.words, Header.Head),
+      ringBuffer: this.ring.buffer,
+      exporterSettings: { directory: exporter.directory, serviceName: exporter.serviceName, retention: exporter.retention },
+    };
   }
 }

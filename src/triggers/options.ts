@@ -1,0 +1,114 @@
+/**
+ * Trigger options as the user gives them (`true`, an object, a number) → complete settings with
+ * the defaults filled in. Nonsense values throw a `RangeError` from the processor's constructor,
+ * like the ring's own options: a misconfigured flight recorder should fail at startup, not at the
+ * crash it was meant to record.
+ */
+import type { CrashCaptureOptions, SeverityTriggerOptions, TTLogProcessorOptions, WatchdogOptions } from '../types.ts';
+
+export interface CrashCaptureSettings {
+  readonly uncaughtException: boolean;
+  readonly unhandledRejection: boolean;
+  readonly signals: readonly NodeJS.Signals[];
+  readonly exit: boolean;
+  readonly onDemandSignal: NodeJS.Signals | undefined;
+}
+
+export interface SeverityTriggerSettings {
+  readonly severityNumber: number;
+  readonly windowMs: number;
+  readonly minIntervalMs: number;
+}
+
+export interface WatchdogSettings {
+  readonly thresholdMs: number;
+  /**
+   * How often the main thread beats and the watchdog looks: a twentieth of the threshold, at most
+   * 250 ms, so a reported stall is within a tenth of the threshold of the truth. Each wake-up of an
+   * idle process costs ~0.2 ms of CPU on the benchmark machine, hence not more often.
+   */
+  readonly heartbeatMs: number;
+}
+
+export interface TriggerSettings {
+  readonly crashes: CrashCaptureSettings | undefined;
+  readonly intervalMs: number | undefined;
+  readonly severity: SeverityTriggerSettings | undefined;
+  readonly watchdog: WatchdogSettings | undefined;
+}
+
+export const SEVERITY_ERROR = 17;
+const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+const DEFAULT_ON_DEMAND_SIGNAL: NodeJS.Signals = 'SIGUSR2';
+const DEFAULT_WINDOW_MS = 500;
+const DEFAULT_MIN_INTERVAL_MS = 10_000;
+const DEFAULT_STALL_THRESHOLD_MS = 5_000;
+const MAX_HEARTBEAT_MS = 250;
+/** Node's timers hold at most 2^31 − 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Signals that cannot be caught, or that Node or the debugger own. */
+const RESERVED_SIGNALS = new Set(['SIGKILL', 'SIGSTOP', 'SIGUSR1', 'SIGVTALRM', 'SIGPROF', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
+
+export function triggerSettings(options: TTLogProcessorOptions): TriggerSettings {
+  return {
+    crashes: crashSettings(options.captureCrashes),
+    intervalMs: options.intervalMs === undefined ? undefined : milliseconds('intervalMs', options.intervalMs, 1),
+    severity: severitySettings(options.snapshotOnSeverity),
+    watchdog: watchdogSettings(options.watchdog),
+  };
+}
+
+/** True when no trigger is on, so the processor needs none of this machinery. */
+export function noTriggers(settings: TriggerSettings): boolean {
+  return settings.crashes === undefined && settings.intervalMs === undefined && settings.severity === undefined && settings.watchdog === undefined;
+}
+
+function crashSettings(option: boolean | CrashCaptureOptions | undefined): CrashCaptureSettings | undefined {
+  if (option === undefined || option === false) return undefined;
+  const given: CrashCaptureOptions = option === true ? {} : option;
+  const signals = given.signals === false ? [] : [...(given.signals ?? DEFAULT_SIGNALS)];
+  const onDemandSignal = given.onDemandSignal === false ? undefined : (given.onDemandSignal ?? DEFAULT_ON_DEMAND_SIGNAL);
+  for (const signal of [...signals, ...(onDemandSignal === undefined ? [] : [onDemandSignal])]) {
+    if (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal) || RESERVED_SIGNALS.has(signal)) {
+      throw new RangeError(`ttlog: captureCrashes cannot use the signal ${String(signal)}`);
+    }
+  }
+  if (onDemandSignal !== undefined && signals.includes(onDemandSignal)) {
+    throw new RangeError(`ttlog: captureCrashes.onDemandSignal ${onDemandSignal} is also one of its termination signals`);
+  }
+  return {
+    uncaughtException: given.uncaughtException ?? true,
+    unhandledRejection: given.unhandledRejection ?? true,
+    signals,
+    exit: given.exit ?? true,
+    onDemandSignal,
+  };
+}
+
+function severitySettings(option: boolean | SeverityTriggerOptions | undefined): SeverityTriggerSettings | undefined {
+  if (option === undefined || option === false) return undefined;
+  const given: SeverityTriggerOptions = option === true ? {} : option;
+  const severityNumber = given.severityNumber ?? SEVERITY_ERROR;
+  if (!Number.isInteger(severityNumber) || severityNumber < 1 || severityNumber > 24) {
+    throw new RangeError(`ttlog: snapshotOnSeverity.severityNumber must be an integer from 1 to 24, got ${String(severityNumber)}`);
+  }
+  return {
+    severityNumber,
+    windowMs: milliseconds('snapshotOnSeverity.windowMs', given.windowMs ?? DEFAULT_WINDOW_MS, 0),
+    minIntervalMs: milliseconds('snapshotOnSeverity.minIntervalMs', given.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS, 0),
+  };
+}
+
+function watchdogSettings(option: boolean | WatchdogOptions | undefined): WatchdogSettings | undefined {
+  if (option === undefined || option === false) return undefined;
+  const given: WatchdogOptions = option === true ? {} : option;
+  const thresholdMs = milliseconds('watchdog.thresholdMs', given.thresholdMs ?? DEFAULT_STALL_THRESHOLD_MS, 50);
+  return { thresholdMs, heartbeatMs: Math.max(1, Math.min(MAX_HEARTBEAT_MS, Math.floor(thresholdMs / 20))) };
+}
+
+function milliseconds(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new RangeError(`ttlog: ${name} must be an integer number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`);
+  }
+  return value;
+}

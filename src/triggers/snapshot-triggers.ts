@@ -1,0 +1,61 @@
+/**
+ * Everything that writes a snapshot without being asked, for one processor: crash capture,
+ * periodic snapshots, the severity trigger, the stall watchdog and watched workers. The
+ * processor creates this only when one of them is configured (or a worker is watched) and stops
+ * it on shutdown.
+ */
+import type { Worker } from 'node:worker_threads';
+import { CrashLatch, captureCrashes } from './crash-capture.ts';
+import type { ResourceLike } from '../otel-types.ts';
+import type { TriggerSettings } from './options.ts';
+import { PeriodicSnapshots } from './periodic.ts';
+import { SeverityTrigger } from './severity-trigger.ts';
+import type { SnapshotTarget } from './snapshot-target.ts';
+import { Watchdog } from './watchdog.ts';
+import { watchWorker } from './worker-errors.ts';
+
+export class SnapshotTriggers {
+  /** Set when the severity trigger is on; the processor calls its `hit` from `onEmit`. */
+  readonly severity: SeverityTrigger | undefined;
+  private readonly watchdog: Watchdog | undefined;
+  private readonly latch = new CrashLatch();
+  private readonly stops: (() => void)[] = [];
+  private readonly watched = new WeakSet<Worker>();
+
+  constructor(
+    private readonly target: SnapshotTarget,
+    settings: TriggerSettings,
+  ) {
+    if (settings.crashes !== undefined) this.stops.push(captureCrashes(target, settings.crashes, this.latch));
+    if (settings.intervalMs !== undefined) {
+      const periodic = new PeriodicSnapshots(target, settings.intervalMs);
+      this.stops.push(() => periodic.stop());
+    }
+    if (settings.severity !== undefined) {
+      const severity = new SeverityTrigger(target, settings.severity);
+      this.severity = severity;
+      this.stops.push(() => severity.stop());
+    }
+    if (settings.watchdog !== undefined) {
+      const watchdog = new Watchdog(target, settings.watchdog);
+      this.watchdog = watchdog;
+      this.stops.push(() => watchdog.stop());
+    }
+  }
+
+  /** The processor saw its first record's resource; a watchdog thread needs it for its snapshots. */
+  resourceKnown(resource: ResourceLike): void {
+    this.watchdog?.sendResource(resource);
+  }
+
+  /** Snapshots the ring (reason `worker-error`) when `worker` dies of an error. Watching twice is a no-op. */
+  watchWorker(worker: Worker): void {
+    if (this.watched.has(worker)) return;
+    this.watched.add(worker);
+    this.stops.push(watchWorker(worker, this.target, this.latch));
+  }
+
+  stop(): void {
+    for (const stop of this.stops.splice(0)) stop();
+  }
+}
