@@ -1,12 +1,12 @@
 /** `ttlog-view` command line → {@link ViewOptions}. Usage mistakes throw {@link UsageError} (exit 2). */
 import { parseArgs } from 'node:util';
-import { parseDuration, parseLevel, parseTime, type TimeSpec } from './filters.ts';
+import { parseDuration, parseLevel, parseTime, type FilterOptions } from './filters.ts';
 import { UsageError } from './usage-error.ts';
 
 export type OutputMode = 'text' | 'json' | 'otlp' | 'stats' | 'html' | 'interactive';
 
 /** Everything the command line says, checked and parsed. */
-export interface ViewOptions {
+export interface ViewOptions extends FilterOptions {
   readonly paths: readonly string[];
   readonly mode: OutputMode;
   /** `--stats --json`: the summary as one JSON document. */
@@ -14,18 +14,6 @@ export interface ViewOptions {
   readonly htmlPath?: string;
   readonly utc: boolean;
   readonly color: boolean;
-  readonly minSeverity?: number;
-  readonly since?: TimeSpec;
-  readonly until?: TimeSpec;
-  readonly grep?: RegExp;
-  readonly where: ReadonlyArray<readonly [key: string, value: string | undefined]>;
-  readonly traceId?: string;
-  readonly services: readonly string[];
-  readonly scopes: readonly string[];
-  readonly last?: number;
-  readonly around?: 'first-error' | TimeSpec;
-  /** Nanoseconds either side of `around`. */
-  readonly window: bigint;
   readonly help: boolean;
   readonly version: boolean;
 }
