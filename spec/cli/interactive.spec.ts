@@ -17,7 +17,11 @@ if (hasTmux) {
   await writeServiceSnapshot(shop, CART);
   const session = `ttlog-view-spec-${process.pid}`;
   // A private tmux server, so the test neither sees nor disturbs the user's sessions.
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8' });
+  // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
+  // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
+  // gets here is a real one, so its environment goes without those variables.
+  const terminalEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && !key.startsWith('CI_')));
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8', env: terminalEnv });
   const screen = () => tmux('capture-pane', '-p', '-t', session);
 
   /** Polls the screen until `check` holds (the viewer starts and redraws asynchronously). */
