@@ -1,33 +1,35 @@
 /**
- * The set-ups measured against each other, all fed the same record (record.ts):
- *   (a) OpenTelemetry `logger.emit` into a no-op processor — the floor any processor sits on;
+ * The OpenTelemetry set-ups measured against each other, all fed the same records (record.ts):
+ *   (a) `logger.emit` into a no-op processor — the floor any processor sits on;
  *   (b) the same with `TTLogProcessor`;
  *   (c) the same with `BatchLogRecordProcessor` + `InMemoryLogRecordExporter`;
- *   (d) pino to /dev/null through `pino.destination('/dev/null')` — pino's default destination,
- *       asynchronous (sonic-boom, minLength 0: a write is always in flight, lines queue behind it);
- *   (d-sync) pino to /dev/null through `pino.destination({ dest, sync: true })`: one write(2) per line.
+ *   (c-json) the same batch processor with an exporter that serializes every batch to OTLP JSON
+ *       (`JsonLogsSerializer`, what the OTLP/HTTP JSON exporter sends), without the network.
+ * The other loggers (pino, winston, bunyan, Powertools) are in peers.ts.
  *
  * Every candidate counts what reached its destination, so a record a queue dropped is reported as
  * dropped, never as logged.
  */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Logger } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import pino from 'pino';
-import { SnapshotExporter, TTLogProcessor, readSnapshot } from '../src/index.ts';
-import { ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, cacheHitOf, methodOf, pooledRequestId, requestIdOf, statusOf } from './record.ts';
+import { SnapshotExporter, TTLogProcessor, readSnapshot, type TTLogProcessorOptions } from '../src/index.ts';
+import { ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, callSiteAttributes, checkCallSiteAttributes } from './record.ts';
 
-export type CandidateId = 'a' | 'b' | 'c' | 'd' | 'd-sync';
+export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g';
 
 export interface Candidate {
   readonly id: CandidateId;
   readonly label: string;
   /** Logs records [from, from + count), synchronously, as an application's call site would. */
   readonly run: (from: number, count: number) => void;
+  /** Logs the one record `index` (the latency benchmark times this call alone). */
+  readonly one: (index: number) => void;
   /** Called whenever the sampler yields to the event loop, inside the timed region. */
   readonly collect: () => void;
   /** Finishes the work of the records logged so far (queues exported, streams drained); timed. */
@@ -40,26 +42,20 @@ export interface Candidate {
 }
 
 /** The OpenTelemetry call site: one `emit` with a fresh attributes object, as application code does. */
-function otelLoop(logger: Logger): (from: number, count: number) => void {
-  return (from, count) => {
-    const end = from + count;
-    for (let i = from; i < end; i++) {
-      logger.emit({
-        severityNumber: SEVERITY_NUMBER,
-        severityText: SEVERITY_TEXT,
-        body: MESSAGE,
-        attributes: {
-          'http.method': methodOf(i),
-          'http.status_code': statusOf(i),
-          'cache.hit': cacheHitOf(i),
-          'request.id': pooledRequestId(i),
-        },
-      });
-    }
+export function otelEmitter(logger: Logger): (index: number) => void {
+  return (index) => {
+    logger.emit({ severityNumber: SEVERITY_NUMBER, severityText: SEVERITY_TEXT, body: MESSAGE, attributes: callSiteAttributes(index) });
   };
 }
 
-function otelProvider(processor: unknown): { provider: LoggerProvider; logger: Logger } {
+export function loopOf(one: (index: number) => void): (from: number, count: number) => void {
+  return (from, count) => {
+    const end = from + count;
+    for (let i = from; i < end; i++) one(i);
+  };
+}
+
+export function otelProvider(processor: unknown): { provider: LoggerProvider; logger: Logger } {
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'ttlog-bench' }),
     processors: [processor as never],
@@ -67,12 +63,22 @@ function otelProvider(processor: unknown): { provider: LoggerProvider; logger: L
   return { provider, logger: provider.getLogger(SCOPE_NAME, SCOPE_VERSION) };
 }
 
-const nothing = (): void => undefined;
-const settled = async (): Promise<void> => undefined;
+export const nothing = (): void => undefined;
+export const settled = async (): Promise<void> => undefined;
+
+/** A delivered-count reader over a running total. */
+export function deltaOf(total: () => number): () => number {
+  let taken = 0;
+  return () => {
+    const now = total();
+    const count = now - taken;
+    taken = now;
+    return count;
+  };
+}
 
 export function noopCandidate(): Candidate {
   let calls = 0;
-  let taken = 0;
   const processor = {
     onEmit(): void {
       calls++;
@@ -81,40 +87,35 @@ export function noopCandidate(): Candidate {
     shutdown: settled,
   };
   const { provider, logger } = otelProvider(processor);
+  const one = otelEmitter(logger);
   return {
     id: 'a',
     label: 'OTel emit, no-op processor',
-    run: otelLoop(logger),
+    run: loopOf(one),
+    one,
     collect: nothing,
     settle: settled,
-    takeDelivered: () => {
-      const count = calls - taken;
-      taken = calls;
-      return count;
-    },
+    takeDelivered: deltaOf(() => calls),
     verify: async () => `onEmit was called ${calls.toLocaleString('en-US')} times`,
     close: () => provider.shutdown(),
   };
 }
 
 /** (b) with the processor's defaults (8192 records of at most 1024 bytes), as a user gets it. */
-export function ttlogCandidate(): Candidate {
+export function ttlogCandidate(options: TTLogProcessorOptions = {}): Candidate & { readonly processor: TTLogProcessor } {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-'));
-  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }) });
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), ...options });
   const { provider, logger } = otelProvider(processor);
-  let taken = 0;
+  const one = otelEmitter(logger);
   return {
     id: 'b',
     label: 'OTel emit, TTLogProcessor',
-    run: otelLoop(logger),
+    processor,
+    run: loopOf(one),
+    one,
     collect: nothing,
     settle: settled,
-    takeDelivered: () => {
-      const written = processor.stats().written;
-      const count = written - taken;
-      taken = written;
-      return count;
-    },
+    takeDelivered: deltaOf(() => processor.stats().written),
     verify: () => verifyRing(processor),
     close: async () => {
       await provider.shutdown();
@@ -124,10 +125,10 @@ export function ttlogCandidate(): Candidate {
 }
 
 /**
- * Reads back a snapshot of the throughput ring: it must hold the newest `capacity` records, whole,
- * and their request ids must be the ones the loop logged (the pool id of each record's position).
+ * Reads back a snapshot of a ring filled by one loop over consecutive indexes from 0: it must hold
+ * the newest `capacity` records, whole, each with the fields its position was logged with.
  */
-async function verifyRing(processor: TTLogProcessor): Promise<string> {
+export async function verifyRing(processor: TTLogProcessor): Promise<string> {
   const stats = processor.stats();
   const path = await processor.snapshot('bench-verify');
   const { metadata, records, damage } = await readSnapshot(path);
@@ -140,127 +141,104 @@ async function verifyRing(processor: TTLogProcessor): Promise<string> {
   const { written, captured, overwritten, skipped } = metadata.counters;
   if (written !== captured + overwritten + skipped) problems.push('accounting identity does not hold');
   for (const record of records) {
-    // The throughput loops run over consecutive indexes from 0, so a record's seq is its index.
-    const id = record.attributes['request.id'];
-    if (record.body !== MESSAGE || id !== requestIdOf(record.seq & ID_POOL_MASK) || record.attributes['http.method'] !== methodOf(record.seq)) {
+    // A record's seq is its index in the loop, so its pool index is the seq's low bits.
+    if (record.body !== MESSAGE || checkCallSiteAttributes(record.attributes) !== (record.seq & ID_POOL_MASK)) {
       problems.push(`record seq ${record.seq} does not match what was logged`);
       break;
     }
   }
-  if (problems.length > 0) throw new Error(`ttlog throughput ring failed its read-back: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`ttlog ring failed its read-back: ${problems.join('; ')}`);
   return `${records.length.toLocaleString('en-US')} of ${stats.written.toLocaleString('en-US')} records (the newest), all intact and as logged`;
 }
 
-/** (c) with the SDK's default batch settings: queue 2048, batch 512, delay 1 s. */
-export function batchCandidate(): Candidate {
-  const exporter = new InMemoryLogRecordExporter();
-  const processor = new BatchLogRecordProcessor({ exporter });
+/** A `LogRecordExporter` that serializes each batch to an OTLP JSON request body and keeps the last one. */
+class OtlpJsonExporter implements LogRecordExporter {
+  records = 0;
+  bytes = 0;
+  last: Uint8Array | undefined;
+
+  export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
+    const body = JsonLogsSerializer.serializeRequest(records);
+    if (body === undefined) {
+      resultCallback({ code: ExportResultCode.FAILED });
+      return;
+    }
+    this.records += records.length;
+    this.bytes += body.byteLength;
+    this.last = body;
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  async shutdown(): Promise<void> {}
+  async forceFlush(): Promise<void> {}
+}
+
+/** (c) and (c-json) with the SDK's default batch settings: queue 2048, batch 512, delay 1 s. */
+export function batchCandidate(json: boolean): Candidate {
+  const memory = new InMemoryLogRecordExporter();
+  const serializing = new OtlpJsonExporter();
+  const processor = new BatchLogRecordProcessor({ exporter: json ? serializing : memory });
   const { provider, logger } = otelProvider(processor);
   let delivered = 0;
   let last: { readonly body?: unknown; readonly attributes: Record<string, unknown> } | undefined;
   let lastLogged = -1;
-  const loop = otelLoop(logger);
+  const one = otelEmitter(logger);
+  const loop = loopOf(one);
   // The in-memory exporter keeps every record; emptying it as we go keeps the heap bounded, as a
   // real exporter that sends and forgets would.
   const collect = (): void => {
-    const exported = exporter.getFinishedLogRecords();
+    if (json) return;
+    const exported = memory.getFinishedLogRecords();
     delivered += exported.length;
     last = exported[exported.length - 1] ?? last;
-    exporter.reset();
+    memory.reset();
+  };
+  const takeDelivered = json ? deltaOf(() => serializing.records) : () => {
+    const count = delivered;
+    delivered = 0;
+    return count;
   };
   return {
-    id: 'c',
-    label: 'OTel emit, BatchLogRecordProcessor + InMemoryLogRecordExporter',
+    id: json ? 'c-json' : 'c',
+    label: json ? 'OTel emit, BatchLogRecordProcessor + OTLP JSON serialization' : 'OTel emit, BatchLogRecordProcessor + InMemoryLogRecordExporter',
     run: (from, count) => {
       loop(from, count);
       lastLogged = from + count - 1;
+    },
+    one: (index) => {
+      one(index);
+      lastLogged = index;
     },
     collect,
     settle: async () => {
       await processor.forceFlush();
       collect();
     },
-    takeDelivered: () => {
-      const count = delivered;
-      delivered = 0;
-      return count;
-    },
+    takeDelivered,
     verify: async () => {
+      if (json) last = lastOfOtlpJson(serializing.last);
       // After a flush the last record exported must be the last one logged, with its fields.
-      const id = last?.attributes['request.id'];
-      if (last === undefined || last.body !== MESSAGE || id !== requestIdOf(lastLogged & ID_POOL_MASK) || last.attributes['http.method'] !== methodOf(lastLogged)) {
-        throw new Error('the batch exporter did not receive the records logged');
+      if (last === undefined || last.body !== MESSAGE || checkCallSiteAttributes(last.attributes) !== (lastLogged & ID_POOL_MASK)) {
+        throw new Error(`the batch exporter${json ? ' (OTLP JSON)' : ''} did not receive the records logged`);
       }
-      return `the last record exported is the last logged (request.id ${id})`;
+      const bytes = json ? `; ${serializing.bytes.toLocaleString('en-US')} bytes of OTLP JSON (${(serializing.bytes / serializing.records).toFixed(0)} per record)` : '';
+      return `the last record exported is the last logged (request.id ${String(last.attributes['request.id'])})${bytes}`;
     },
     close: () => provider.shutdown(),
   };
 }
 
-/** (d) and (d-sync): pino with the same fields, message and level. */
-export async function pinoCandidate(sync: boolean): Promise<Candidate> {
-  const destination = sync ? pino.destination({ dest: '/dev/null', sync: true }) : pino.destination('/dev/null');
-  if (!sync) await once(destination, 'ready');
-  // sonic-boom has no public accessors for these; they are what its own flush logic reads.
-  const internals = destination as unknown as { _writing: boolean; _len: number };
-  const logger = pino({ base: { service: 'ttlog-bench' } }, destination);
-  let bytes = 0;
-  let lines = 0;
-  let totalBytes = 0;
-  let totalLines = 0;
-  destination.on('write', (count: number) => {
-    bytes += count;
-  });
-  const run = (from: number, count: number): void => {
-    const end = from + count;
-    for (let i = from; i < end; i++) {
-      logger.info(
-        {
-          'http.method': methodOf(i),
-          'http.status_code': statusOf(i),
-          'cache.hit': cacheHitOf(i),
-          'request.id': pooledRequestId(i),
-        },
-        MESSAGE,
-      );
-    }
-    lines += count;
-  };
-  return {
-    id: sync ? 'd-sync' : 'd',
-    label: sync ? 'pino → /dev/null, sync destination' : "pino → /dev/null, pino.destination('/dev/null') (async)",
-    run,
-    collect: nothing,
-    settle: async () => {
-      if (internals._writing) await once(destination, 'drain');
-    },
-    takeDelivered: () => {
-      // pino never drops a line (no maxLength is set); a line is delivered once its bytes have
-      // gone to write(2), i.e. when nothing is left buffered.
-      const delivered = internals._len === 0 ? lines : 0;
-      totalBytes += bytes;
-      totalLines += lines;
-      bytes = 0;
-      lines = 0;
-      return delivered;
-    },
-    verify: async () => {
-      const perLine = totalBytes / totalLines;
-      const sample = sampleLineBytes();
-      if (!(Math.abs(perLine - sample) < 8)) throw new Error(`pino wrote ${perLine.toFixed(1)} bytes per line, a line is ${sample} bytes`);
-      return `${totalLines.toLocaleString('en-US')} lines, ${totalBytes.toLocaleString('en-US')} bytes written to /dev/null (${perLine.toFixed(1)} bytes per line)`;
-    },
-    close: async () => {
-      destination.end();
-      if (!sync) await once(destination, 'close');
-    },
-  };
-}
+type OtlpValue = { stringValue?: string; intValue?: number | string; doubleValue?: number; boolValue?: boolean };
 
-/** The length of one line as pino formats it, to check the bytes that reached /dev/null. */
-function sampleLineBytes(): number {
-  let length = 0;
-  const probe = pino({ base: { service: 'ttlog-bench' } }, { write: (line: string) => void (length = Buffer.byteLength(line)) });
-  probe.info({ 'http.method': methodOf(1), 'http.status_code': statusOf(1), 'cache.hit': cacheHitOf(1), 'request.id': requestIdOf(1) }, MESSAGE);
-  return length;
+/** The last log record of an OTLP JSON request body, with its attributes as plain values. */
+function lastOfOtlpJson(body: Uint8Array | undefined): { body?: unknown; attributes: Record<string, unknown> } | undefined {
+  if (body === undefined) return undefined;
+  const request = JSON.parse(Buffer.from(body).toString('utf8')) as {
+    resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: OtlpValue; attributes: Array<{ key: string; value: OtlpValue }> }> }> }>;
+  };
+  const records = request.resourceLogs.at(-1)?.scopeLogs.at(-1)?.logRecords;
+  const record = records?.at(-1);
+  if (record === undefined) return undefined;
+  const plain = (value: OtlpValue): unknown => value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
+  return { body: plain(record.body), attributes: Object.fromEntries(record.attributes.map(({ key, value }) => [key, plain(value)])) };
 }

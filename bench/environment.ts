@@ -23,7 +23,7 @@ export interface Environment {
 }
 
 const require = createRequire(import.meta.url);
-const PEERS = ['@opentelemetry/sdk-logs', '@opentelemetry/api', 'pino'] as const;
+const PEERS = ['@opentelemetry/sdk-logs', '@opentelemetry/api', '@opentelemetry/otlp-transformer', 'pino', 'winston', 'bunyan', '@aws-lambda-powertools/logger', 'hdr-histogram-js', 'tsx'] as const;
 
 export function describeEnvironment(): Environment {
   const versions: Record<string, string> = { ttlog: VERSION };

@@ -1,42 +1,75 @@
 /**
  * `npm run bench` / `npm run bench:quick`: ttlog against the OpenTelemetry floor, the SDK's batch
- * processor and pino in one process, then snapshot cost and heap growth. Prints a table, writes
- * the JSON results to bench/results/ and regenerates docs/benchmarks.md. Targets are reported,
- * never asserted; a failed read-back check (a candidate not doing its work) fails the run.
- * `--render <results.json>` regenerates docs/benchmarks.md from an earlier run without measuring.
+ * processor (in memory and with OTLP JSON serialization), pino, winston, bunyan and the AWS
+ * Powertools logger in one process, on the same records; then single-call latency (alone and while
+ * snapshots are written), several producer threads on one ring, snapshot cost against NDJSON +
+ * gzip and OTLP protobuf, the memory matrix, and (full run) CPU profiles of the ttlog paths.
+ * Prints a table, writes the JSON results to bench/results/ and regenerates docs/benchmarks.md.
+ * Targets are reported, never asserted; a failed read-back check (a candidate not doing its work)
+ * fails the run. `--render <results.json>` regenerates docs/benchmarks.md without measuring.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBatchBurst } from './batch-burst.ts';
-import { batchCandidate, noopCandidate, pinoCandidate, ttlogCandidate, type Candidate } from './candidates.ts';
+import { batchCandidate, noopCandidate, ttlogCandidate, type Candidate } from './candidates.ts';
+import { measureConcurrency, type ConcurrencyPlan } from './concurrency.ts';
 import { describeEnvironment } from './environment.ts';
+import { measureLatency, type LatencyPlan } from './latency.ts';
 import { measureThroughput, type SamplingPlan } from './measure.ts';
-import { measureMemory } from './memory.ts';
+import { measureMemory, type MemoryCellPlan, type MemoryPlan } from './memory.ts';
+import { bunyanCandidate, pinoCandidate, powertoolsCandidate, winstonCandidate } from './peers.ts';
+import { profileWorkload, type ProfileSizes } from './profile.ts';
 import { formatConsole, renderMarkdown, type BenchResults } from './report.ts';
-import { measureSnapshot, type SnapshotPlan } from './snapshot.ts';
+import { measureSnapshots, type SnapshotPlan } from './snapshot.ts';
 import { evaluateTargets } from './targets.ts';
 
 interface Plan {
   readonly throughput: SamplingPlan;
+  readonly latency: LatencyPlan;
+  readonly concurrency: ConcurrencyPlan;
   readonly snapshot: SnapshotPlan;
-  readonly memoryCheckpoints: readonly number[];
+  readonly memory: MemoryPlan;
   readonly burstRecords: number;
+  readonly profile: ProfileSizes | undefined;
+}
+
+/** The memory matrix: ring capacity × attributes per record × message size, `records` each after a warm-up of a fifth. */
+function matrix(records: number): MemoryCellPlan[] {
+  const cells: MemoryCellPlan[] = [];
+  for (const capacity of [8192, 131_072]) {
+    for (const attributes of [4, 8] as const) {
+      for (const longMessage of [false, true]) cells.push({ capacity, attributes, longMessage, warmupRecords: records / 5, checkpoints: [records] });
+    }
+  }
+  return cells;
 }
 
 const PLANS: Record<'full' | 'quick', Plan> = {
   full: {
-    throughput: { warmupRecords: 100_000, rounds: 7, recordsPerSample: 200_000, yieldEvery: 1024 },
-    snapshot: { records: 1_000_000, capacity: 1_048_576, maxRecordBytes: 256, repeats: 4, sampleEvery: 997 },
-    memoryCheckpoints: [1_000_000, 2_000_000, 4_000_000, 6_000_000, 8_000_000, 10_000_000],
+    throughput: { warmupRecords: 50_000, rounds: 7, recordsPerSample: 100_000, yieldEvery: 1024 },
+    latency: { rounds: 5, callsPerRound: 50_000, yieldEvery: 256, snapshotEveryMs: 200, snapshots: 10 },
+    concurrency: { threads: [1, 2, 4], recordsPerThread: 200_000, rounds: 3, warmupRecords: 100_000 },
+    snapshot: { sizes: [1_000_000, 100_000, 10_000], compareSizes: [1_000_000, 100_000, 10_000], maxRecordBytes: 256, repeats: 4, sampleEvery: 997 },
+    memory: {
+      main: { capacity: 8192, attributes: 6, longMessage: false, warmupRecords: 1_000_000, checkpoints: [2_000_000, 4_000_000, 6_000_000, 8_000_000, 10_000_000] },
+      matrix: matrix(1_000_000),
+    },
     burstRecords: 10_000,
+    profile: { emitRecords: 1_000_000, snapshotRecords: 1_000_000, snapshots: 2 },
   },
   quick: {
-    throughput: { warmupRecords: 20_000, rounds: 5, recordsPerSample: 50_000, yieldEvery: 1024 },
-    snapshot: { records: 1_000_000, capacity: 1_048_576, maxRecordBytes: 256, repeats: 3, sampleEvery: 997 },
-    memoryCheckpoints: [1_000_000, 2_000_000],
+    throughput: { warmupRecords: 20_000, rounds: 3, recordsPerSample: 40_000, yieldEvery: 1024 },
+    latency: { rounds: 3, callsPerRound: 10_000, yieldEvery: 256, snapshotEveryMs: 200, snapshots: 3 },
+    concurrency: { threads: [1, 2, 4], recordsPerThread: 100_000, rounds: 1, warmupRecords: 20_000 },
+    snapshot: { sizes: [100_000, 10_000], compareSizes: [100_000, 10_000], maxRecordBytes: 256, repeats: 3, sampleEvery: 997 },
+    memory: {
+      main: { capacity: 8192, attributes: 6, longMessage: false, warmupRecords: 200_000, checkpoints: [500_000, 1_000_000] },
+      matrix: matrix(100_000),
+    },
     burstRecords: 10_000,
+    profile: undefined,
   },
 };
 
@@ -48,31 +81,57 @@ async function main(): Promise<void> {
   const plan = PLANS[mode];
   const started = process.hrtime.bigint();
   const environment = describeEnvironment();
+  const step = (what: string): void => console.error(`[${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0).padStart(3)} s] ${what}`);
   if ((globalThis as { gc?: unknown }).gc === undefined) console.error('note: started without --expose-gc; samples run without a GC in between and the heap is not measured');
 
   // The snapshot first, while its code is cold in this process: its first write is reported apart.
-  console.error(`snapshot: ${plan.snapshot.records} records …`);
-  const snapshot = await measureSnapshot(plan.snapshot);
+  step(`snapshot: ${plan.snapshot.sizes.join(', ')} records …`);
+  const snapshots = await measureSnapshots(plan.snapshot);
 
-  console.error(`throughput: ${plan.throughput.rounds} rounds × ${plan.throughput.recordsPerSample} records per candidate …`);
-  const candidates: Candidate[] = [noopCandidate(), ttlogCandidate(), batchCandidate(), await pinoCandidate(false), await pinoCandidate(true)];
+  step(`throughput: ${plan.throughput.rounds} rounds × ${plan.throughput.recordsPerSample} records per candidate …`);
+  const peers = async (): Promise<Candidate[]> => [
+    await pinoCandidate(false),
+    await pinoCandidate(true),
+    winstonCandidate(),
+    bunyanCandidate(),
+    powertoolsCandidate(),
+  ];
+  const candidates: Candidate[] = [noopCandidate(), ttlogCandidate(), batchCandidate(false), batchCandidate(true), ...(await peers())];
   const throughput = await measureThroughput(candidates, plan.throughput);
   for (const candidate of candidates) await candidate.close();
   const burst = await measureBatchBurst(plan.burstRecords);
 
-  console.error(`heap: up to ${plan.memoryCheckpoints[plan.memoryCheckpoints.length - 1]} records …`);
-  const memory = await measureMemory({ checkpoints: plan.memoryCheckpoints });
+  step(`latency: ${plan.latency.rounds} rounds × ${plan.latency.callsPerRound} single calls per candidate …`);
+  const latencyCandidates: Candidate[] = [noopCandidate(), batchCandidate(false), batchCandidate(true), ...(await peers())];
+  const latencyRing = ttlogCandidate({ capacity: 65_536 });
+  const latency = await measureLatency(latencyCandidates, latencyRing, plan.latency);
+  for (const candidate of [...latencyCandidates, latencyRing]) await candidate.close();
+
+  step(`concurrency: ${plan.concurrency.threads.join(', ')} worker threads × ${plan.concurrency.recordsPerThread} records …`);
+  const concurrency = await measureConcurrency(plan.concurrency, cpus().length);
+
+  step(`memory: ${plan.memory.main.warmupRecords + plan.memory.main.checkpoints.at(-1)!} records, then ${plan.memory.matrix.length} matrix cells …`);
+  const memory = await measureMemory(plan.memory);
+
+  let profiles: string[] = [];
+  if (plan.profile !== undefined) {
+    step('profiles: emit and snapshot under the sampling profiler …');
+    profiles = [await profileWorkload('emit', plan.profile), await profileWorkload('snapshot', plan.profile)];
+  }
 
   const results: BenchResults = {
     mode,
     environment,
     loadAverageAtEnd: loadavg()[0] ?? 0,
-    plan: { throughput: plan.throughput, snapshot: plan.snapshot, memoryCheckpoints: plan.memoryCheckpoints },
+    plan,
     throughput,
     batchBurst: burst,
-    snapshot,
+    latency,
+    concurrency,
+    snapshots,
     memory,
-    targets: evaluateTargets(throughput, snapshot, memory),
+    profiles,
+    targets: evaluateTargets({ throughput, latency, concurrency, snapshots, memory }),
     durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 

@@ -36,6 +36,10 @@ export interface ThroughputResult {
   /** Median over rounds of (this ns/record) / (that candidate's ns/record in the same round). */
   readonly ratioToA: number;
   readonly ratioToB: number;
+  /** CPU ns per record of each round, and the same ratios over CPU time (steadier on a shared machine). */
+  readonly cpuSamplesNs: number[];
+  readonly cpuRatioToA: number;
+  readonly cpuRatioToB: number;
   readonly emitted: number;
   readonly delivered: number;
   readonly dropped: number;
@@ -96,6 +100,9 @@ export async function measureThroughput(candidates: readonly Candidate[], plan: 
       recordsPerSecond: 1e9 / medianNs,
       ratioToA: roundRatio(ns, samples.get('a')),
       ratioToB: roundRatio(ns, samples.get('b')),
+      cpuSamplesNs: cpuSamples.get(candidate.id)!,
+      cpuRatioToA: roundRatio(cpuSamples.get(candidate.id)!, cpuSamples.get('a')),
+      cpuRatioToB: roundRatio(cpuSamples.get(candidate.id)!, cpuSamples.get('b')),
       emitted,
       delivered: delivered.get(candidate.id)!,
       dropped: emitted - delivered.get(candidate.id)!,

@@ -1,8 +1,11 @@
-/** The results of one run as a table for the terminal and as docs/benchmarks.md. */
+/** The results of one run as tables for the terminal and as docs/benchmarks.md. */
 import type { BurstResult } from './batch-burst.ts';
+import type { ConcurrencyPlan, ConcurrencyResult } from './concurrency.ts';
 import type { Environment } from './environment.ts';
+import type { LatencyPlan, LatencyResult, LatencySummary } from './latency.ts';
 import type { SamplingPlan, ThroughputResult } from './measure.ts';
-import type { MemoryResult } from './memory.ts';
+import type { MemoryCell, MemoryPlan, MemoryResult } from './memory.ts';
+import type { ProfileSizes } from './profile.ts';
 import type { SnapshotPlan, SnapshotResult } from './snapshot.ts';
 import { millions, type TargetOutcome } from './targets.ts';
 
@@ -11,17 +14,31 @@ export interface BenchResults {
   readonly mode: 'full' | 'quick';
   readonly environment: Environment;
   readonly loadAverageAtEnd: number;
-  readonly plan: { readonly throughput: SamplingPlan; readonly snapshot: SnapshotPlan; readonly memoryCheckpoints: readonly number[] };
+  readonly plan: {
+    readonly throughput: SamplingPlan;
+    readonly latency: LatencyPlan;
+    readonly concurrency: ConcurrencyPlan;
+    readonly snapshot: SnapshotPlan;
+    readonly memory: MemoryPlan;
+    readonly profile: ProfileSizes | undefined;
+  };
   readonly throughput: ThroughputResult[];
   /** The batch processor given a burst with no event-loop turn. */
   readonly batchBurst: BurstResult;
-  readonly snapshot: SnapshotResult;
+  readonly latency: LatencyResult;
+  readonly concurrency: ConcurrencyResult;
+  readonly snapshots: SnapshotResult[];
   readonly memory: MemoryResult;
+  /** Summaries of CPU profiles of the ttlog paths (full runs). */
+  readonly profiles: string[];
   readonly targets: TargetOutcome[];
   readonly durationSeconds: number;
 }
 
 const MIB = 1024 * 1024;
+const count = (value: number): string => value.toLocaleString('en-US');
+
+const THROUGHPUT_HEADER = ['', 'candidate', 'ns/record (median)', 'min–max', 'records/s', 'CPU ns/record', 'CPU vs (a)', 'CPU vs (b) ttlog', 'wall vs (a)', 'wall vs (b)', 'delivered / emitted', 'dropped'];
 
 function throughputRows(results: readonly ThroughputResult[]): string[][] {
   return results.map((result) => [
@@ -31,36 +48,113 @@ function throughputRows(results: readonly ThroughputResult[]): string[][] {
     `${result.minNs.toFixed(0)}–${result.maxNs.toFixed(0)}`,
     formatRate(result.recordsPerSecond),
     result.cpuNs.toFixed(0),
+    `${result.cpuRatioToA.toFixed(2)}×`,
+    `${result.cpuRatioToB.toFixed(2)}×`,
     `${result.ratioToA.toFixed(2)}×`,
     `${result.ratioToB.toFixed(2)}×`,
-    `${result.delivered.toLocaleString('en-US')} / ${result.emitted.toLocaleString('en-US')}`,
-    result.dropped.toLocaleString('en-US'),
+    `${count(result.delivered)} / ${count(result.emitted)}`,
+    count(result.dropped),
   ]);
 }
 
-const THROUGHPUT_HEADER = ['', 'candidate', 'ns/record (median)', 'min–max', 'records/s', 'CPU ns/record', 'vs (a)', 'vs (b)', 'delivered / emitted', 'dropped'];
+const LATENCY_HEADER = ['', 'call', 'p50 ns', 'p90 ns', 'p99 ns', 'p99.9 ns', 'max ns', 'mean ns', 'calls'];
+
+function latencyRows(latency: LatencyResult): string[][] {
+  const row = (summary: LatencySummary): string[] => [
+    summary.id === 'b-snap' ? '(b) + snapshots' : `(${summary.id})`,
+    summary.label,
+    ...[summary.p50, summary.p90, summary.p99, summary.p999, summary.max, summary.mean].map((ns) => ns.toFixed(0)),
+    count(summary.count),
+  ];
+  return [...latency.candidates.map(row), row(latency.duringSnapshot), ['', latency.timerOverhead.label, ...[latency.timerOverhead.p50, latency.timerOverhead.p90, latency.timerOverhead.p99, latency.timerOverhead.p999, latency.timerOverhead.max, latency.timerOverhead.mean].map((ns) => ns.toFixed(0)), count(latency.timerOverhead.count)]];
+}
+
+const CONCURRENCY_HEADER = ['processor', 'threads', 'records/s (median)', 'min–max', 'scaling efficiency', '× one thread', 'CPU ns/record'];
+
+function concurrencyRows(concurrency: ConcurrencyResult): string[][] {
+  return concurrency.rows.map((row) => [
+    row.processor === 'ttlog' ? 'TTLogProcessor.attach, one ring' : 'no-op processor (floor)',
+    String(row.threads),
+    formatRate(row.recordsPerSecond),
+    `${formatRate(Math.min(...row.samples))}–${formatRate(Math.max(...row.samples))}`,
+    `${(row.efficiency * 100).toFixed(0)}%`,
+    `${(row.efficiency * row.threads).toFixed(2)}×`,
+    row.cpuNsPerRecord.toFixed(0),
+  ]);
+}
+
+const SNAPSHOT_HEADER = ['records', 'write (median after the first)', 'first write', 'CPU time (median)', 'of which write(2) + fsync', 'file bytes', 'bytes/record', 'read back'];
+
+function snapshotRows(snapshots: readonly SnapshotResult[]): string[][] {
+  return snapshots.map((snapshot) => [
+    count(snapshot.records),
+    `${snapshot.medianWriteMs.toFixed(0)} ms`,
+    `${snapshot.firstWriteMs.toFixed(0)} ms`,
+    `${median(snapshot.cpuMs).toFixed(0)} ms`,
+    `${median(snapshot.ioWriteMs.map((ms, index) => ms + snapshot.fsyncMs[index]!)).toFixed(0)} ms`,
+    count(snapshot.fileBytes),
+    snapshot.bytesPerRecord.toFixed(1),
+    `${snapshot.readMs.toFixed(0)} ms`,
+  ]);
+}
+
+const ALTERNATIVES_HEADER = ['records', 'format', 'bytes', 'bytes/record', 'vs ttlog file', 'write time', 'read back'];
+
+function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
+  const rows: string[][] = [];
+  for (const snapshot of snapshots) {
+    const alt = snapshot.alternatives;
+    if (alt === undefined) continue;
+    const per = (bytes: number): string => (bytes / snapshot.records).toFixed(1);
+    const vs = (bytes: number): string => `${(bytes / snapshot.fileBytes).toFixed(2)}×`;
+    rows.push(
+      [count(snapshot.records), 'ttlog snapshot (CBOR + LZ4, fsync)', count(snapshot.fileBytes), per(snapshot.fileBytes), '1.00×', `${snapshot.medianWriteMs.toFixed(0)} ms`, `${snapshot.readMs.toFixed(0)} ms`],
+      ['', 'NDJSON (pino lines), uncompressed', count(alt.ndjsonBytes), per(alt.ndjsonBytes), vs(alt.ndjsonBytes), '–', '–'],
+      ['', 'NDJSON + gzip -6, fsync', count(alt.gzipBytes), per(alt.gzipBytes), vs(alt.gzipBytes), `${alt.gzipWriteMs.toFixed(0)} ms`, `${alt.gzipReadMs.toFixed(0)} ms`],
+      ['', 'OTLP protobuf, batches of 512', count(alt.protobufBytes), per(alt.protobufBytes), vs(alt.protobufBytes), `${alt.protobufMs.toFixed(0)} ms (serialize only)`, '–'],
+      ['', 'OTLP protobuf + gzip per batch', count(alt.protobufGzipBytes), per(alt.protobufGzipBytes), vs(alt.protobufGzipBytes), `${alt.protobufGzipMs.toFixed(0)} ms (serialize + gzip)`, '–'],
+    );
+  }
+  return rows;
+}
+
+const MEMORY_HEADER = ['ring capacity', 'attributes', 'message bytes', 'records (after warm-up)', 'ring bytes/record', 'slot fill (bytes)', 'heap growth', 'RSS', 'GC time', 'GC per 1M records'];
+
+function memoryRows(cells: readonly MemoryCell[]): string[][] {
+  return cells.map((cell) => [
+    count(cell.capacity),
+    String(cell.attributes),
+    String(cell.messageBytes),
+    millions(cell.records),
+    `${cell.ringBytesPerRecord.toFixed(0)} (of ${(cell.ringBytes / MIB).toFixed(1)} MiB)`,
+    `${cell.slotFill.toFixed(0)} of ${cell.maxRecordBytes}`,
+    `${cell.heapGrowth >= 0 ? '+' : ''}${(cell.heapGrowth / MIB).toFixed(2)} MiB`,
+    `${(cell.rss / MIB).toFixed(0)} MiB`,
+    `${cell.gcMs.toFixed(0)} ms (${cell.gcCount})`,
+    `${((cell.gcMs / cell.records) * 1e6).toFixed(0)} ms`,
+  ]);
+}
 
 /** Plain text for stdout. */
 export function formatConsole(results: BenchResults): string {
-  const { snapshot, memory } = results;
-  const lines = [
+  const sections = [
     textTable(THROUGHPUT_HEADER, throughputRows(results.throughput)),
-    '',
-    `snapshot of ${snapshot.records.toLocaleString('en-US')} records: ${snapshot.medianWriteMs.toFixed(0)} ms (median after the first; all: ${msList(snapshot.writeMs)}; CPU ${msList(snapshot.cpuMs)}; fsync ${msList(snapshot.fsyncMs)}), ` +
-      `${snapshot.fileBytes.toLocaleString('en-US')} bytes = ${snapshot.bytesPerRecord.toFixed(1)} bytes/record; read back in ${snapshot.readMs.toFixed(0)} ms`,
-    memory.measured
-      ? `heap: ${memory.checkpoints.map((point) => `${millions(point.records)} ${(point.heapUsed / MIB).toFixed(2)} MiB`).join(', ')} → growth ${(memory.heapGrowth / MIB).toFixed(2)} MiB`
-      : 'heap: not measured (start node with --expose-gc)',
-    '',
-    ...results.targets.map((outcome) => `${mark(outcome.met)}  ${outcome.target}: ${outcome.measured} — ${outcome.margin}`),
+    textTable(LATENCY_HEADER, latencyRows(results.latency)),
+    textTable(CONCURRENCY_HEADER, concurrencyRows(results.concurrency)),
+    textTable(SNAPSHOT_HEADER, snapshotRows(results.snapshots)),
+    textTable(ALTERNATIVES_HEADER, alternativeRows(results.snapshots)),
+    results.memory.measured ? textTable(MEMORY_HEADER, memoryRows([results.memory.main!, ...results.memory.matrix])) : 'memory: not measured (start node with --expose-gc)',
+    results.targets.map((outcome) => `${mark(outcome.met)}  ${outcome.target}: ${outcome.measured} — ${outcome.margin}`).join('\n'),
   ];
-  return lines.join('\n');
+  return sections.join('\n\n');
 }
 
 /** docs/benchmarks.md. */
 export function renderMarkdown(results: BenchResults, resultFile: string): string {
-  const { environment: env, plan, snapshot, memory } = results;
-  const batch = results.throughput.find((result) => result.id === 'c');
+  const { environment: env, plan, latency, concurrency, memory } = results;
+  const byId = new Map(results.throughput.map((result) => [result.id, result]));
+  const batch = byId.get('c');
+  const during = latency.duringSnapshot;
   const out: string[] = [];
   out.push(
     '# Benchmarks',
@@ -71,83 +165,123 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     '| | |',
     '|---|---|',
+    `| Date | ${env.date} |`,
     `| CPU | ${env.cpu}, ${env.cores} cores |`,
     `| Memory | ${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB |`,
     `| OS | ${env.os} |`,
     `| Node | ${env.node} |`,
     `| Packages | ${Object.entries(env.versions).map(([name, version]) => `${name} ${version}`).join(', ')} |`,
     `| Code | commit ${env.commit}${env.uncommittedSources.length === 0 ? '' : ` plus uncommitted changes to ${env.uncommittedSources.join(', ')}`} |`,
-    `| Load average | ${env.loadAverage.toFixed(2)} at the start, ${results.loadAverageAtEnd.toFixed(2)} at the end (1 min; other work on the machine competes for its ${env.cores} cores) |`,
+    `| Load average | ${env.loadAverage.toFixed(2)} at the start, ${results.loadAverageAtEnd.toFixed(2)} at the end (1 min). The machine is shared: other work competes for its ${env.cores} cores, so wall times are noisy; the CPU-time columns are steadier, and ratios are taken within a round |`,
     `| Run time | ${results.durationSeconds.toFixed(0)} s |`,
     '',
     '## Targets',
+    '',
+    'Reported, never asserted. Where a target is missed, "Where the time goes" below shows the profile.',
     '',
     '| | target | measured | |',
     '|---|---|---|---|',
     ...results.targets.map((outcome) => `| ${mark(outcome.met)} | ${outcome.target} | ${outcome.measured} | ${outcome.margin} |`),
     '',
-    '## Throughput: one record through each logger',
+    '## Throughput: the same records through each logger',
     '',
-    'Every candidate logs the same record — the message `"request handled"` at INFO with four attributes: ' +
-      '`http.method` (one of four strings), `http.status_code` (int), `cache.hit` (boolean) and `request.id` ' +
-      '(16 random-looking hex digits: a new string object in every record, its text from 65,536 precomputed ids) — through its own call site, in one process.',
+    'Every candidate logs the same records — the message `"request handled"` at INFO with six attributes: `http.method` (one of 4 strings), ' +
+      '`http.route` (one of 8), `http.status_code` (int, one of 8), `duration_ms` (a double, an int one time in eight), `cache.hit` (boolean) and ' +
+      '`request.id` (16 random-looking hex digits: a new string object in every record, its text from 65,536 precomputed ids) — through its own call site, in one process.',
     '',
-    `After a warm-up of ${plan.throughput.warmupRecords.toLocaleString('en-US')} records per candidate (twice), ${plan.throughput.rounds} rounds each log ` +
-      `${plan.throughput.recordsPerSample.toLocaleString('en-US')} records per candidate, the order rotating every round; a full GC runs before each sample. ` +
+    `After a warm-up of ${count(plan.throughput.warmupRecords)} records per candidate (twice), ${plan.throughput.rounds} rounds each log ` +
+      `${count(plan.throughput.recordsPerSample)} records per candidate, the order rotating every round; a full GC runs before each sample. ` +
       `The loop gives the event loop a turn every ${plan.throughput.yieldEvery} records, as a service does between requests; the timed region includes ` +
-      'those turns and the work that finishes the sample (the batch processor\'s `forceFlush`, pino\'s pending write). ' +
+      "those turns and the work that finishes the sample (the batch processor's `forceFlush`, pino's and winston's pending writes). " +
       'Ratios are the median over rounds of the ratio within each round.',
     '',
     markdownTable(THROUGHPUT_HEADER, throughputRows(results.throughput)),
     '',
     '"ns/record" is wall time; "min–max" is the spread of the per-round figures; "CPU ns/record" is the CPU time of the whole process ' +
-      '(every thread: GC helpers, libuv\'s pool) per record, median over rounds — it does not grow when other work takes the cores. ' +
-      '"vs (a)" and "vs (b)" are wall time per record relative to (a) and to (b): above 1 is slower.',
+      "(every thread: GC helpers, libuv's pool) per record, median over rounds — it does not grow when other work takes the cores. " +
+      '"CPU vs" and "wall vs" are CPU time and wall time per record relative to (a) and to (b), the median over rounds of the ratio within each round: above 1 is slower. ' +
+      'The targets are judged on the CPU ratios, which other work on the machine disturbs least. "delivered" counts what reached each destination.',
     '',
-    '- (a) is OpenTelemetry\'s `Logger.emit` (record creation, attribute limits, the processor call) into a processor whose `onEmit` only counts.',
-    '- (b) is `TTLogProcessor` with its defaults (8192 slots of 1024 bytes). After the samples a snapshot of its ring is read back: ' +
-      (results.throughput.find((result) => result.id === 'b')?.check ?? '') + '.',
+    "- (a) is OpenTelemetry's `Logger.emit` (record creation, attribute limits, the processor call) into a processor whose `onEmit` only counts.",
+    `- (b) is \`TTLogProcessor\` with its defaults (8192 slots of 1024 bytes). After the samples a snapshot of its ring is read back: ${byId.get('b')?.check ?? ''}.`,
     batch === undefined
       ? ''
-      : `- (c) uses the SDK's default batch settings (queue 2048, batch 512); "delivered" counts records the exporter received. ` +
-        `${batch.dropped === 0 ? 'It dropped none here: the loop yields often enough for it to export.' : `It dropped ${batch.dropped.toLocaleString('en-US')} of ${batch.emitted.toLocaleString('en-US')} (queue full).`} ` +
-        `Given a burst of ${results.batchBurst.emitted.toLocaleString('en-US')} records with no event-loop turn, it exported ${results.batchBurst.exported.toLocaleString('en-US')} and dropped ${results.batchBurst.dropped.toLocaleString('en-US')}.`,
+      : "- (c) uses the SDK's default batch settings (queue 2048, batch 512); \"delivered\" counts records the exporter received. " +
+        `${batch.dropped === 0 ? 'It dropped none here: the loop yields often enough for it to export.' : `It dropped ${count(batch.dropped)} of ${count(batch.emitted)} (queue full).`} ` +
+        `Given a burst of ${count(results.batchBurst.emitted)} records with no event-loop turn, it exported ${count(results.batchBurst.exported)} and dropped ${count(results.batchBurst.dropped)}.`,
+    `- (c-json) is the same with an exporter that serializes every batch with \`JsonLogsSerializer\` (the OTLP/HTTP JSON body), no network: ${byId.get('c-json')?.check ?? ''}.`,
     "- (d) is `pino.destination('/dev/null')`, pino's default destination: asynchronous (sonic-boom, `minLength` 0), its writes run on libuv's thread pool, " +
-      'so they can use another core. (d-sync) is `pino.destination({ dest: \'/dev/null\', sync: true })`, one `write(2)` per line. ' +
-      'pino delivered every line: ' + (results.throughput.find((result) => result.id === 'd')?.check ?? '') + '.',
+      "so they can use another core. (d-sync) is `pino.destination({ dest: '/dev/null', sync: true })`, one `write(2)` per line. " +
+      `pino: ${byId.get('d')?.check ?? ''}.`,
+    `- (e) is winston with \`format.combine(format.timestamp(), format.json())\` and a Stream transport over \`fs.createWriteStream('/dev/null')\`: ${byId.get('e')?.check ?? ''}.`,
+    `- (f) is bunyan with a raw \`RingBuffer\` stream (it keeps the record objects, unserialized): ${byId.get('f')?.check ?? ''}.`,
+    `- (g) is \`@aws-lambda-powertools/logger\` with \`logBufferOptions: { enabled: true, bufferAtVerbosity: 'INFO' }\` and \`maxBytes\` sized for about 8192 records; buffering needs an X-Ray trace id, set in \`_X_AMZN_TRACE_ID\` as in a Lambda invocation. Each record is serialized to JSON into the buffer: ${byId.get('g')?.check ?? ''}.`,
     '',
-    `## Snapshot of ${snapshot.records.toLocaleString('en-US')} records`,
+    '## Latency of a single call',
     '',
-    `A \`TTLogProcessor\` with capacity ${snapshot.capacity.toLocaleString('en-US')} and \`maxRecordBytes\` ${snapshot.maxRecordBytes} is filled through a \`LoggerProvider\` ` +
-      `(request ids unique in every record); \`processor.snapshot()\` — capture, CBOR + LZ4 chunks, temp file, fsync, rename — is timed ${snapshot.writeMs.length} times on the same ring. ` +
-      'The snapshot runs first in the process, so the first write finds its code not yet optimised, as a crash snapshot in a service that never took one would; ' +
-      'it is reported apart and the median is over the others.',
+    `Every call timed alone with \`performance.now()\` around it into an HdrHistogram (\`hdr-histogram-js\`); after a warm-up, ${plan.latency.rounds} rounds of ` +
+      `${count(plan.latency.callsPerRound)} calls per candidate, the order rotating, a turn of the event loop every ${plan.latency.yieldEvery} calls. ` +
+      'GC pauses that land in a call are in its time. The last row is what the timer pair reads with nothing between (not subtracted).',
     '',
-    '| records | write time (median after the first) | first write | all write times | CPU time | of which write(2) | of which fsync | file bytes | bytes/record | read back (`readSnapshot`) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    `| ${snapshot.records.toLocaleString('en-US')} | ${snapshot.medianWriteMs.toFixed(0)} ms | ${snapshot.firstWriteMs.toFixed(0)} ms | ${msList(snapshot.writeMs)} | ${msList(snapshot.cpuMs)} | ${msList(snapshot.ioWriteMs)} | ${msList(snapshot.fsyncMs)} | ` +
-      `${snapshot.fileBytes.toLocaleString('en-US')} | ${snapshot.bytesPerRecord.toFixed(1)} | ${snapshot.readMs.toFixed(0)} ms |`,
+    `"(b) + snapshots": the same ttlog processor (a ring of ${count(during.ringCapacity)} records) logging at least ${count(plan.latency.rounds * plan.latency.callsPerRound)} calls (and until ${plan.latency.snapshots} snapshots were written) while a timer ` +
+      `in the same process starts a snapshot of that ring every ${plan.latency.snapshotEveryMs} ms — the realistic case: a service's periodic or triggered snapshot runs on its own event loop, ` +
+      'between requests, and yields between chunks so logging goes on while it is in flight. Only calls made while a snapshot was in flight are counted in that row: ' +
+      `${count(during.count)} calls during ${during.snapshots} snapshots of ${during.snapshotMs.toFixed(0)} ms each on average (wall time from start to file). ` +
+      `While snapshots ran, the event loop's delay was ${(during.loopDelayP99 / 1e6).toFixed(1)} ms at p99 and ${(during.loopDelayMax / 1e6).toFixed(1)} ms at most ` +
+      `(the longest synchronous slice — a snapshot chunk or ${plan.latency.yieldEvery} logged calls — that other work waited behind).`,
     '',
-    'The rest of each write time is capturing the ring and encoding (decode slots, CBOR, LZ4, CRC) on the main thread, ' +
-      'which yields to the event loop between chunks.',
+    markdownTable(LATENCY_HEADER, latencyRows(latency)),
     '',
-    `Round trip checked: ${snapshot.check}.`,
+    '## Several producer threads, one ring',
     '',
-    '## Heap',
+    `1, 2 and 4 worker threads, each with its own \`LoggerProvider\` and a \`TTLogProcessor.attach(handle)\` on the main thread's ring (default size), ` +
+      `log ${count(plan.concurrency.recordsPerThread)} records each from a shared start line (after ${count(plan.concurrency.warmupRecords)} warm-up records each); ` +
+      `${plan.concurrency.rounds} rounds, the order rotating. Aggregate records/s is all records over the time from the first thread's start to the last one's end; ` +
+      'scaling efficiency is that over (threads × the one-thread rate). The no-op rows run the same threads with a processor that only counts: the scaling ' +
+      'OpenTelemetry, the memory system and the machine allow, to read the ring\'s own cost against. ' +
+      `**This machine has ${concurrency.cores} cores**, shared with other work: 4 threads cannot all run at once, so the 4-thread rows show oversubscription, not scaling. ` +
+      'CPU ns/record is the whole process\'s CPU time over the records: flat across thread counts means the threads do not slow each other down, only wait for a core.',
+    '',
+    markdownTable(CONCURRENCY_HEADER, concurrencyRows(concurrency)),
+    '',
+    `Read back: ${concurrency.check}.`,
+    '',
+    '## Snapshot cost',
+    '',
+    `For each size a \`TTLogProcessor\` with a ring of the next power of two and \`maxRecordBytes\` ${plan.snapshot.maxRecordBytes} is filled through a \`LoggerProvider\` ` +
+      `(the six-attribute record, request ids unique in every record); \`processor.snapshot()\` — capture, CBOR + LZ4 chunks, temp file, fsync, rename — is timed ${plan.snapshot.repeats} times on the same ring. ` +
+      `The ${count(plan.snapshot.sizes[0]!)}-record snapshot runs first in the process, so its first write finds the code not yet optimised, as a crash snapshot in a service that never took one would; ` +
+      'first writes are reported apart and the median is over the others. "Read back" is `readSnapshot` of the file, every record then checked against what was logged.',
+    '',
+    markdownTable(SNAPSHOT_HEADER, snapshotRows(results.snapshots)),
+    '',
+    'The rest of each write time is capturing the ring and encoding (decode slots, CBOR, LZ4, CRC) on the main thread, which yields to the event loop between chunks.',
+    '',
+    ...results.snapshots.map((snapshot) => `- ${count(snapshot.records)}: ${snapshot.check}.`),
+    '',
+    'The same records in the formats a user has without ttlog: the NDJSON lines pino writes, gzip-compressed at level 6 as log rotation does and written with fsync ' +
+      '(read back: gunzip and `JSON.parse` of every line); and OTLP protobuf (`ProtobufLogsSerializer`) over batches of 512 SDK records, as the OTLP exporter sends them, raw and gzip-compressed per batch. ' +
+      'Their write times count only serialization, compression and the file write, not the logging that produced the records.',
+    '',
+    markdownTable(ALTERNATIVES_HEADER, alternativeRows(results.snapshots)),
+    '',
+    '## Memory',
     '',
   );
-  if (memory.measured) {
+  if (memory.measured && memory.main !== undefined) {
+    const main = memory.main;
     out.push(
-      '`TTLogProcessor` with its defaults, a unique request id in every record; `process.memoryUsage()` after two full GCs at each checkpoint. ' +
-        'The ring itself is a SharedArrayBuffer, counted in `arrayBuffers`, not in the heap.',
+      `\`TTLogProcessor\` (ring of ${count(main.capacity)}) logging ${millions(main.records)} records after a warm-up of ${millions(plan.memory.main.warmupRecords)}, a unique request id in every record; ` +
+        '`process.memoryUsage()` after two full GCs at each checkpoint; GC time from `perf_hooks` \'gc\' entries while logging (forced collections excluded). ' +
+        'The ring is a SharedArrayBuffer, counted in `arrayBuffers` and RSS, not in the heap.',
       '',
-      '| records | heapUsed | rss | arrayBuffers |',
-      '|---|---|---|---|',
-      ...memory.checkpoints.map(
-        (point) => `| ${millions(point.records)} | ${(point.heapUsed / MIB).toFixed(2)} MiB | ${(point.rss / MIB).toFixed(1)} MiB | ${(point.arrayBuffers / MIB).toFixed(2)} MiB |`,
-      ),
+      markdownTable(['records after warm-up', 'heapUsed', 'rss', 'arrayBuffers'], main.checkpoints.map((point) => [millions(point.records), `${(point.heapUsed / MIB).toFixed(2)} MiB`, `${(point.rss / MIB).toFixed(1)} MiB`, `${(point.arrayBuffers / MIB).toFixed(2)} MiB`])),
       '',
-      `Heap growth from the first to the last checkpoint: ${(memory.heapGrowth / MIB).toFixed(2)} MiB; the ring counted ${memory.written.toLocaleString('en-US')} records written.`,
+      `The matrix: ring capacity × attributes per record × message size, ${millions(plan.memory.matrix[0]?.checkpoints.at(-1) ?? 0)} records each after a warm-up of ${millions(plan.memory.matrix[0]?.warmupRecords ?? 0)} (the first row is the main cell above). ` +
+        '"Ring bytes/record" is the SharedArrayBuffer over its capacity — what keeping one record costs; "slot fill" is the mean encoded size of the records in the ring, of the slot size. ' +
+        'RSS is the whole process\'s and carries every earlier cell\'s leftovers.',
+      '',
+      markdownTable(MEMORY_HEADER, memoryRows([main, ...memory.matrix])),
     );
   } else {
     out.push('Not measured: the run was started without `--expose-gc`.');
@@ -156,17 +290,23 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     '## Where the time goes',
     '',
-    '`npm run bench:profile -- emit` (or `-- snapshot`) runs the ttlog path of this benchmark under V8\'s sampling profiler and prints the self time ' +
-      'by package and by function; `npm run bench:profile -- <file>.cpuprofile` summarises a profile taken with `node --cpu-prof`.',
+    results.profiles.length === 0
+      ? 'Not profiled in a quick run. '
+      : 'The ttlog paths of this benchmark under V8\'s sampling profiler (the one `node --cpu-prof` uses), started after a warm-up: self time by area, then by function. ' +
+        'V8 inlines small callees into their callers, so an inlined function\'s time shows under its caller. ',
+    '`npm run bench:profile -- emit` (or `-- snapshot`) prints the same summary on its own; `npm run bench:profile -- <file>.cpuprofile` summarises a profile taken with `node --cpu-prof`.',
     '',
+    ...results.profiles.flatMap((summary) => ['```text', summary, '```', '']),
     `Raw results: \`${resultFile}\` (not committed). \`node --import tsx bench/index.ts --render ${resultFile}\` regenerates this page from them.`,
     '',
   );
   return out.filter((line, index, lines) => !(line === '' && lines[index - 1] === '')).join('\n');
 }
 
-function msList(values: readonly number[]): string {
-  return `${values.map((ms) => ms.toFixed(0)).join(', ')} ms`;
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function mark(met: boolean | undefined): string {

@@ -4,6 +4,7 @@
  * file; then read it back and check every record against what was logged. A snapshot does not
  * drain the ring, so the same records are written several times: the first write (cold code) is
  * reported apart from the median of the rest. Run it first in a process for the cold figure.
+ * The same records as NDJSON + gzip and as OTLP protobuf are in snapshot-alternatives.ts.
  */
 import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,12 +15,14 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type SnapshotFileSystem } from '../src/index.ts';
 import { median } from './measure.ts';
+import { measureAlternatives, type AlternativesResult } from './snapshot-alternatives.ts';
 import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, requestIdOf } from './record.ts';
 
 export interface SnapshotPlan {
-  readonly records: number;
-  /** Ring capacity in records (a power of two, at least `records` so none is overwritten). */
-  readonly capacity: number;
+  /** Sizes measured, in this order (the first finds the snapshot code cold). */
+  readonly sizes: readonly number[];
+  /** Sizes also written as NDJSON + gzip and OTLP protobuf (snapshot-alternatives.ts). */
+  readonly compareSizes: readonly number[];
   readonly maxRecordBytes: number;
   /**
    * Snapshots written of the same ring. The first is the process's first snapshot (its code not
@@ -51,11 +54,36 @@ export interface SnapshotResult {
   /** Records compared field by field. */
   readonly sampled: number;
   readonly check: string;
+  /** The same records as NDJSON + gzip and as OTLP protobuf, when this size is compared. */
+  readonly alternatives?: AlternativesResult;
 }
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
-export async function measureSnapshot(plan: SnapshotPlan): Promise<SnapshotResult> {
+/** Ring capacity for `records`: the next power of two, so none is overwritten. */
+export function capacityFor(records: number): number {
+  return 2 ** Math.ceil(Math.log2(records));
+}
+
+interface SizePlan {
+  readonly records: number;
+  readonly capacity: number;
+  readonly maxRecordBytes: number;
+  readonly repeats: number;
+  readonly sampleEvery: number;
+}
+
+export async function measureSnapshots(plan: SnapshotPlan): Promise<SnapshotResult[]> {
+  const results: SnapshotResult[] = [];
+  for (const records of plan.sizes) {
+    const result = await measureSnapshot({ records, capacity: capacityFor(records), maxRecordBytes: plan.maxRecordBytes, repeats: plan.repeats, sampleEvery: plan.sampleEvery });
+    results.push(plan.compareSizes.includes(records) ? { ...result, alternatives: measureAlternatives(records) } : result);
+  }
+  results.sort((x, y) => x.records - y.records);
+  return results;
+}
+
+async function measureSnapshot(plan: SizePlan): Promise<SnapshotResult> {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-'));
   try {
     const io = timedFileSystem();
@@ -125,7 +153,7 @@ export async function measureSnapshot(plan: SnapshotPlan): Promise<SnapshotResul
 }
 
 /** Throws unless the file holds exactly the records logged; returns how many were compared in full. */
-function verify(snapshot: Snapshot, plan: SnapshotPlan, loggedFrom: bigint, loggedTo: bigint): number {
+function verify(snapshot: Snapshot, plan: SizePlan, loggedFrom: bigint, loggedTo: bigint): number {
   const { metadata, records, damage } = snapshot;
   const fail = (why: string): never => {
     throw new Error(`snapshot read-back failed: ${why}`);

@@ -1,7 +1,9 @@
 /**
- * The targets of the core issue (§10), measured against — never asserted. Each outcome says
+ * The targets of the benchmark issue, measured against — never asserted. Each outcome says
  * whether it was met and by how much, so a miss is reported with its size, not hidden.
  */
+import type { ConcurrencyResult } from './concurrency.ts';
+import type { LatencyResult } from './latency.ts';
 import type { ThroughputResult } from './measure.ts';
 import type { MemoryResult } from './memory.ts';
 import type { SnapshotResult } from './snapshot.ts';
@@ -14,39 +16,86 @@ export interface TargetOutcome {
   readonly margin: string;
 }
 
-/** "A few MB", made concrete. */
-export const HEAP_GROWTH_LIMIT = 3 * 1024 * 1024;
+export const HEAP_GROWTH_LIMIT = 2 * 1024 * 1024;
 export const SNAPSHOT_TARGET_RECORDS = 1_000_000;
 
-export function evaluateTargets(throughput: readonly ThroughputResult[], snapshot: SnapshotResult, memory: MemoryResult): TargetOutcome[] {
+export interface TargetInputs {
+  readonly throughput: readonly ThroughputResult[];
+  readonly latency: LatencyResult;
+  readonly concurrency: ConcurrencyResult;
+  readonly snapshots: readonly SnapshotResult[];
+  readonly memory: MemoryResult;
+}
+
+export function evaluateTargets({ throughput, latency, concurrency, snapshots, memory }: TargetInputs): TargetOutcome[] {
   const byId = new Map(throughput.map((result) => [result.id, result]));
   const ttlog = byId.get('b')!;
   // pino is judged by its faster destination in this run, so the comparison cannot flatter ttlog.
   const pinos = [byId.get('d'), byId.get('d-sync')].filter((result) => result !== undefined);
-  const pino = pinos.reduce((fastest, result) => (result.medianNs < fastest.medianNs ? result : fastest));
-  const atSize = snapshot.records === SNAPSHOT_TARGET_RECORDS ? '' : ` (at ${snapshot.records.toLocaleString('en-US')} records, not 1M)`;
+  const pino = pinos.reduce((fastest, result) => (result.cpuNs < fastest.cpuNs ? result : fastest));
+  const largest = snapshots[snapshots.length - 1]!;
+  const atSize = largest.records === SNAPSHOT_TARGET_RECORDS ? '' : ` (at ${largest.records.toLocaleString('en-US')} records, not 1M)`;
+  const compared = [...snapshots].reverse().find((result) => result.alternatives !== undefined);
+  const one = concurrency.rows.find((row) => row.processor === 'ttlog' && row.threads === 1);
+  const two = concurrency.rows.find((row) => row.processor === 'ttlog' && row.threads === 2);
+  const noopTwo = concurrency.rows.find((row) => row.processor === 'noop' && row.threads === 2);
+  const during = latency.duringSnapshot;
+  const main = memory.main;
   return [
-    atMost('(b) TTLogProcessor ≤ 1.25 × (a) the no-op floor, per record', ttlog.ratioToA, 1.25, (value) => `${value.toFixed(2)} × (a)`),
-    atLeast(
-      `(b) at least 2 × faster than pino to /dev/null — its faster destination here, (${pino.id})`,
-      pino.ratioToB,
-      2,
-      (value) => `${value.toFixed(2)} × faster (${pinos.map((result) => `(${result.id}) ${result.ratioToB.toFixed(2)} ×`).join(', ')})`,
-    ),
+    // Judged on CPU time per record (whole process, ratio within each round): on this shared
+    // machine wall time swings with other work; the wall-time ratio is shown beside it.
     {
-      ...atMost(`1M-record snapshot written in ≤ 1.5 s${atSize}`, snapshot.medianWriteMs / 1000, 1.5, (value) => `${value.toFixed(2)} s`),
-      measured: `${(snapshot.medianWriteMs / 1000).toFixed(2)} s (the process's first: ${(snapshot.firstWriteMs / 1000).toFixed(2)} s)`,
+      ...atMost('TTLogProcessor ≤ 1.2 × the no-op floor, per record (CPU time)', ttlog.cpuRatioToA, 1.2, (value) => `${value.toFixed(2)} × (a)`),
+      measured: `${ttlog.cpuRatioToA.toFixed(2)} × (a) in CPU time (${ttlog.ratioToA.toFixed(2)} × in wall time)`,
     },
-    atMost(`1M-record snapshot ≤ 24 bytes per record${atSize}`, snapshot.bytesPerRecord, 24, (value) => `${value.toFixed(1)} bytes/record`),
-    memory.measured
-      ? atMost(
-          `heap after ${millions(lastRecords(memory))} records within a few MB (≤ 3 MiB) of heap after ${millions(memory.checkpoints[0]!.records)}`,
-          memory.heapGrowth / (1024 * 1024),
+    {
+      ...atLeast(`TTLogProcessor ≥ 2.5 × faster than pino to /dev/null (CPU time) — its faster destination here, (${pino.id})`, pino.cpuRatioToB, 2.5, (value) => `${value.toFixed(2)} ×`, 'ttlog needs'),
+      measured: `${pino.cpuRatioToB.toFixed(2)} × in CPU time (${pinos.map((result) => `(${result.id}) ${result.cpuRatioToB.toFixed(2)} ×`).join(', ')}; wall time ${pinos.map((result) => `(${result.id}) ${result.ratioToB.toFixed(2)} ×`).join(', ')})`,
+    },
+    atMost(
+      `emit p99 ≤ 5 µs while a snapshot is being written (same process, snapshot timer)`,
+      during.p99 / 1000,
+      5,
+      (value) => `${value.toFixed(2)} µs`,
+    ),
+    one !== undefined && two !== undefined
+      ? {
+          ...atLeast('2 producer threads ≥ 1.7 × one (aggregate records/s, one ring)', two.recordsPerSecond / one.recordsPerSecond, 1.7, (value) => `${value.toFixed(2)} ×`, 'two threads need'),
+          measured: `${(two.recordsPerSecond / one.recordsPerSecond).toFixed(2)} × (no-op processor on the same threads: ${noopTwo === undefined ? '–' : `${(noopTwo.efficiency * 2).toFixed(2)} ×`}; ${concurrency.cores} cores)`,
+        }
+      : { target: '2 producers ≥ 1.7 × one', measured: 'not measured', met: undefined, margin: '' },
+    {
+      ...atMost(`1M-record snapshot written in ≤ 1 s${atSize}`, largest.medianWriteMs / 1000, 1, (value) => `${value.toFixed(2)} s`),
+      measured: `${(largest.medianWriteMs / 1000).toFixed(2)} s (CPU ${(median(largest.cpuMs) / 1000).toFixed(2)} s; the process's first: ${(largest.firstWriteMs / 1000).toFixed(2)} s)`,
+      // A smaller snapshot says nothing about this target: shown, not judged.
+      ...(atSize === '' ? {} : { met: undefined, margin: 'not judged: run `npm run bench` for the 1M-record snapshot' }),
+    },
+    compared?.alternatives === undefined
+      ? { target: 'bytes on disk ≤ NDJSON + gzip', measured: 'not measured', met: undefined, margin: '' }
+      : {
+          ...atMost(
+            `snapshot bytes on disk ≤ NDJSON + gzip of the same records (${compared.records.toLocaleString('en-US')} records)`,
+            compared.fileBytes / compared.alternatives.gzipBytes,
+            1,
+            (value) => `${value.toFixed(2)} × the gzip file`,
+          ),
+          measured: `${(compared.fileBytes / compared.alternatives.gzipBytes).toFixed(2)} × the gzip file (${compared.bytesPerRecord.toFixed(1)} vs ${(compared.alternatives.gzipBytes / compared.records).toFixed(1)} bytes/record)`,
+        },
+    main === undefined
+      ? { target: 'heap growth', measured: 'not measured (run node with --expose-gc)', met: undefined, margin: '' }
+      : atMost(
+          `heap growth over ${millions(main.records)} records after warm-up < 2 MiB`,
+          main.heapGrowth / (1024 * 1024),
           HEAP_GROWTH_LIMIT / (1024 * 1024),
           (value) => `${value < -0.005 ? '' : '+'}${(Math.abs(value) < 0.005 ? 0 : value).toFixed(2)} MiB`,
-        )
-      : { target: 'heap growth', measured: 'not measured (run node with --expose-gc)', met: undefined, margin: '' },
+        ),
   ];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function atMost(target: string, value: number, limit: number, show: (value: number) => string): TargetOutcome {
@@ -56,16 +105,10 @@ function atMost(target: string, value: number, limit: number, show: (value: numb
   return { target, measured: show(value), met, margin };
 }
 
-function atLeast(target: string, value: number, goal: number, show: (value: number) => string): TargetOutcome {
+function atLeast(target: string, value: number, goal: number, show: (value: number) => string, who: string): TargetOutcome {
   const met = value >= goal;
-  const margin = met
-    ? `met (goal ${goal} ×)`
-    : `missed: ${value.toFixed(2)} × against ${goal} ×; (b) needs ${((1 - value / goal) * 100).toFixed(0)}% less time per record`;
+  const margin = met ? `met (goal ${goal} ×)` : `missed: ${value.toFixed(2)} × against ${goal} ×; ${who} ${((1 - value / goal) * 100).toFixed(0)}% less time per record`;
   return { target, measured: show(value), met, margin };
-}
-
-function lastRecords(memory: MemoryResult): number {
-  return memory.checkpoints[memory.checkpoints.length - 1]!.records;
 }
 
 export function millions(records: number): string {

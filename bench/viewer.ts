@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -45,11 +45,24 @@ function rate(records: number, elapsed: number): string {
 const file = await writeSnapshot();
 console.log(`snapshot: ${count} records, ${(statSync(file).size / 1e6).toFixed(1)} MB`);
 
+console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} (figures are wall time; a busy machine lowers them)`);
+
 let started = process.hrtime.bigint();
-const reader = await openSnapshot(file);
+let reader = await openSnapshot(file);
 let decoded = 0;
 for await (const record of reader.records()) if (record.seq >= 0) decoded++;
-console.log(`decode only (reader API):           ${rate(decoded, seconds(started))}`);
+console.log(`decode only, records():              ${rate(decoded, seconds(started))}`);
+
+started = process.hrtime.bigint();
+reader = await openSnapshot(file);
+decoded = 0;
+for await (const chunk of reader.chunks()) decoded += chunk.length;
+console.log(`decode only, chunks():               ${rate(decoded, seconds(started))}`);
+
+started = process.hrtime.bigint();
+reader = await openSnapshot(file);
+const tail = await reader.last(100);
+console.log(`last(100), reader API:               ${(seconds(started) * 1000).toFixed(0)} ms (${tail.length} records)`);
 
 for (const args of [['--utc'], ['--json']]) {
   const sink = createWriteStream('/dev/null');
@@ -57,7 +70,7 @@ for (const args of [['--utc'], ['--json']]) {
   await runView([...args, file], { stdout: sink, stderr: process.stderr, env: {} });
   const elapsed = seconds(started);
   sink.close();
-  console.log(`decode + print ${args.join(' ').padEnd(7)} in-process:   ${rate(count, elapsed)}`);
+  console.log(`decode + print ${args.join(' ').padEnd(7)} in-process:  ${rate(count, elapsed)}`);
 }
 
 for (const args of [['--utc'], ['--last', '100']]) {
