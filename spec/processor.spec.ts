@@ -83,6 +83,8 @@ function expectedRecord(record: ReadableRecord): Omit<SnapshotRecord, 'seq' | 'p
       ? {}
       : { traceId: record.spanContext.traceId, spanId: record.spanContext.spanId, traceFlags: record.spanContext.traceFlags }),
     droppedAttributesCount: record.droppedAttributesCount,
+    // Warnings and worse are kept in the reserve lane (the default severityLane).
+    ...((record.severityNumber ?? 0) >= 13 ? { lane: 1 } : {}),
   };
 }
 
@@ -601,7 +603,7 @@ test('capacity rounds up and capacityBytes rounds down to a power of two of slot
     const snapshot = await readSnapshot(await h.processor.snapshot());
     assert.is(snapshot.records.length, 64);
     assert.equal(snapshot.records.map((record) => record.body), Array.from({ length: 64 }, (_, i) => 36 + i));
-    assert.equal(h.processor.stats(), { capacity: 64, maxRecordBytes: 256, written: 100, overwritten: 36, truncated: 0, dropped: 0 });
+    assert.equal(h.processor.stats(), { capacity: 64, reserveCapacity: 64, maxRecordBytes: 256, written: 100, overwritten: 36, truncated: 0, dropped: 0 });
   } finally {
     h.cleanup();
   }
@@ -629,7 +631,7 @@ test('attach() rejects handles that do not carry a compatible ttlog ring', () =>
       ['a SharedArrayBuffer shorter than the header', { ttlogRing: 1, buffer: new SharedArrayBuffer(8) }, notARing],
       ['a zeroed SharedArrayBuffer', { ttlogRing: 1, buffer: new SharedArrayBuffer(real.byteLength) }, incompatible],
       ['another magic number', copy(0, 0x12345678), incompatible],
-      ['a later layout version', copy(1, 2), incompatible],
+      ['a later layout version', copy(1, 3), incompatible],
     ];
     for (const [name, handle, message] of cases) {
       try {
@@ -643,6 +645,73 @@ test('attach() rejects handles that do not carry a compatible ttlog ring', () =>
   } finally {
     h.cleanup();
   }
+});
+
+/** Emits `count` records one microsecond apart from `start` µs, so lanes merge in a known order. */
+function emitAt(logger: EmitsLogs, start: number, severityNumber: number, severityText: string, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const micros = start + i;
+    emit(logger, { timestamp: [1_790_000_000 + Math.floor(micros / 1e6), (micros % 1e6) * 1000], severityNumber, severityText, body: `${severityText} ${i}` });
+  }
+}
+
+test('severity lane: after a flood of 10x capacity DEBUG records, the earlier warnings and errors are all in the snapshot', async () => {
+  const h = harness({ capacity: 64, maxRecordBytes: 256 });
+  try {
+    assert.is(h.processor.stats().reserveCapacity, 64, 'an eighth of the main lane, at least 64');
+    const logger = h.provider.getLogger('lanes');
+    emitAt(logger, 0, 17, 'ERROR', 10);
+    emitAt(logger, 100, 13, 'WARN', 5);
+    emitAt(logger, 1000, 5, 'DEBUG', 640);
+    const snapshot = await readSnapshot(await h.processor.snapshot());
+    const severe = snapshot.records.filter((record) => record.severityNumber >= 13);
+    assert.equal(severe.map((record) => record.body), [...Array.from({ length: 10 }, (_, i) => `ERROR ${i}`), ...Array.from({ length: 5 }, (_, i) => `WARN ${i}`)]);
+    assert.ok(severe.every((record) => record.lane === 1));
+    const debug = snapshot.records.filter((record) => record.severityNumber < 13);
+    assert.equal(debug.map((record) => record.body), Array.from({ length: 64 }, (_, i) => `DEBUG ${576 + i}`));
+    assert.ok(debug.every((record) => record.lane === undefined));
+    assert.equal(snapshot.records.slice(0, 15), severe, 'the lanes are merged by time');
+
+    const [main, reserve] = snapshot.metadata.lanes;
+    assert.equal(main, { minSeverity: 0, written: 640, captured: 64, overwritten: 576, skipped: 0, truncated: 0, dropped: 0 });
+    assert.equal(reserve, { minSeverity: 13, written: 15, captured: 15, overwritten: 0, skipped: 0, truncated: 0, dropped: 0 });
+    assert.equal(snapshot.metadata.counters, { written: 655, captured: 79, overwritten: 576, skipped: 0, truncated: 0, dropped: 0 });
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('severity lane: a custom threshold and capacity keep accounting exact per lane; false turns it off', async () => {
+  const custom = harness({ capacity: 16, maxRecordBytes: 256, severityLane: { minSeverity: 17, capacity: 3 } });
+  try {
+    assert.is(custom.processor.stats().reserveCapacity, 4, 'rounded up to a power of two');
+    const logger = custom.provider.getLogger('lanes');
+    emitAt(logger, 0, 17, 'ERROR', 6);
+    emitAt(logger, 100, 13, 'WARN', 20);
+    const snapshot = await readSnapshot(await custom.processor.snapshot());
+    assert.equal(snapshot.records.filter((record) => record.lane === 1).map((record) => record.body), ['ERROR 2', 'ERROR 3', 'ERROR 4', 'ERROR 5']);
+    assert.equal(snapshot.records.filter((record) => record.lane === undefined).map((record) => record.body), Array.from({ length: 16 }, (_, i) => `WARN ${4 + i}`));
+    for (const lane of snapshot.metadata.lanes) assert.is(lane.written, lane.captured + lane.overwritten + lane.skipped);
+    assert.equal(snapshot.metadata.lanes.map((lane) => [lane.minSeverity, lane.written, lane.overwritten]), [[0, 20, 4], [17, 6, 2]]);
+    assert.equal(custom.processor.stats(), { capacity: 16, reserveCapacity: 4, maxRecordBytes: 256, written: 26, overwritten: 6, truncated: 0, dropped: 0 });
+  } finally {
+    custom.cleanup();
+  }
+
+  const off = harness({ capacity: 16, maxRecordBytes: 256, severityLane: false });
+  try {
+    assert.is(off.processor.stats().reserveCapacity, 0);
+    const logger = off.provider.getLogger('lanes');
+    emitAt(logger, 0, 17, 'ERROR', 2);
+    emitAt(logger, 100, 5, 'DEBUG', 20);
+    const snapshot = await readSnapshot(await off.processor.snapshot());
+    assert.not.ok(snapshot.records.some((record) => record.severityNumber === 17), 'without a reserve the flood pushes the errors out');
+    assert.is(snapshot.metadata.lanes.length, 1);
+    assert.equal(snapshot.metadata.lanes[0], { ...snapshot.metadata.counters, minSeverity: 0 });
+  } finally {
+    off.cleanup();
+  }
+  assert.throws(() => new TTLogProcessor({ severityLane: { minSeverity: 0 } }), RangeError);
 });
 
 test.run();

@@ -57,7 +57,8 @@ function layoutOf(bytes: Buffer): Layout {
 async function writeMultiChunkSnapshot(): Promise<{ path: string; bytes: Buffer; intact: Snapshot; layout: Layout }> {
   // A chunk closes once its records pass 512 KiB, so two 300 KB records end a chunk while the
   // file stays a few KB: small enough to cut at every byte in a few seconds.
-  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), capacity: 32, maxRecordBytes: 320 * 1024 });
+  // One lane: the file-structure tests below key records by seq, which counts per lane.
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), capacity: 32, maxRecordBytes: 320 * 1024, severityLane: false });
   const provider = new otel.LoggerProvider({
     resource: otel.resourceFromAttributes({ 'service.name': 'reader-spec', 'service.instance.id': 'i-1' }),
     processors: [processor as never],
@@ -492,6 +493,81 @@ test('iterateSnapshot and openSnapshot stream the records readSnapshot returns, 
     assert.equal(reader.damage, []);
     await reader.close();
   }
+});
+
+test('chunks() yields each intact chunk as one array, in file order, the records records() yields', async () => {
+  const { path, bytes, layout, intact } = file;
+  for (const source of [path, bytes]) {
+    const reader = await openSnapshot(source);
+    const chunks: SnapshotRecord[][] = [];
+    for await (const chunk of reader.chunks()) chunks.push(chunk);
+    assert.equal(chunks.map((chunk) => chunk.length), layout.chunks.map((chunk) => chunk.records));
+    assert.equal(chunks.flat(), intact.records);
+    assert.equal(reader.damage, []);
+  }
+  // A damaged chunk is left out whole; the others come as they are.
+  const damaged = Buffer.from(bytes);
+  damaged[layout.chunks[1]!.offset + 40]! ^= 0xff;
+  const reader = await openSnapshot(damaged);
+  const sizes: number[] = [];
+  for await (const chunk of reader.chunks()) sizes.push(chunk.length);
+  assert.equal(sizes, layout.chunks.filter((_, index) => index !== 1).map((chunk) => chunk.records));
+  assert.equal(reader.damage.map((entry) => [entry.code, entry.records]), [['CHUNK_CORRUPT', layout.chunks[1]!.records]]);
+});
+
+test('last(n) returns the last n records, for every n from none to more than the file holds', async () => {
+  const { path, bytes, intact } = file;
+  const total = intact.records.length;
+  assert.ok(file.layout.chunks.length >= 3, 'the file spans several chunks');
+  for (const source of [path, bytes]) {
+    for (let count = 0; count <= total + 2; count++) {
+      const reader = await openSnapshot(source);
+      assert.equal(await reader.last(count), intact.records.slice(total - Math.min(count, total)), `last ${count}`);
+      assert.equal(reader.damage, [], `last ${count}`);
+    }
+  }
+});
+
+test('last(n) still checks every block: damage before the tail is reported, damage in it costs its records', async () => {
+  const { bytes, layout, intact } = file;
+  const chunks = layout.chunks;
+  const lastChunk = chunks[chunks.length - 1]!;
+
+  const early = Buffer.from(bytes);
+  early[chunks[0]!.offset + 40]! ^= 0xff;
+  const earlyReader = await openSnapshot(early);
+  assert.equal(await earlyReader.last(lastChunk.records), intact.records.slice(-lastChunk.records));
+  assert.equal(earlyReader.damage.map((entry) => [entry.code, entry.offset]), [['CHUNK_CORRUPT', chunks[0]!.offset]]);
+  const strict = await openSnapshot(early, { strict: true });
+  const thrown = await strict.last(1).catch((caught: unknown) => caught);
+  assert.instance(thrown, SnapshotFormatError);
+  assert.is((thrown as SnapshotFormatError).code, 'DAMAGED');
+
+  // The last chunk damaged: the tail is what records() would end with.
+  const late = Buffer.from(bytes);
+  late[lastChunk.offset + 40]! ^= 0xff;
+  const survivors = (await readSnapshot(late)).records;
+  const lateReader = await openSnapshot(late);
+  assert.equal(await lateReader.last(3), survivors.slice(-3));
+  assert.equal(lateReader.damage.map((entry) => entry.code), ['CHUNK_CORRUPT']);
+
+  // A whole chunk cut out leaves every block intact; the end block's totals tell.
+  const cut = Buffer.concat([bytes.subarray(0, chunks[0]!.offset), bytes.subarray(chunks[0]!.end)]);
+  const cutReader = await openSnapshot(cut);
+  assert.equal(await cutReader.last(1), intact.records.slice(-1));
+  assert.equal(cutReader.damage.map((entry) => [entry.code, entry.records]), [['CHUNKS_MISSING', chunks[0]!.records]]);
+});
+
+test('last(n) passes over a tail chunk that passes its checksum but does not decode', async () => {
+  const { bytes, layout, intact } = file;
+  const raw = Buffer.from('not a chunk payload at all, but compressible compressible compressible');
+  const endBlock = layout.endBlock;
+  // Appended as a last chunk of 2 records, with the end block's totals updated to count it.
+  const end = Buffer.from(bytes.subarray(endBlock));
+  const spliced = Buffer.concat([bytes.subarray(0, endBlock), block('TTLC', raw.length, 2, Buffer.from(compress(raw))), block('TTLE', end.readUInt32LE(8) + 1, end.readUInt32LE(12) + 2, new Uint8Array(0))]);
+  const reader = await openSnapshot(spliced);
+  assert.equal(await reader.last(4), intact.records.slice(-4));
+  assert.equal(reader.damage.map((entry) => [entry.code, entry.offset, entry.records]), [['CHUNK_UNREADABLE', endBlock, 2]]);
 });
 
 test('openSnapshot reports damage once its records have been read', async () => {

@@ -19,6 +19,7 @@ export type {
   RingStats,
   Snapshot,
   SnapshotCounters,
+  SnapshotLaneCounters,
   SnapshotDamage,
   SnapshotExporterOptions,
   SnapshotFileHandle,

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { bindSnapshotSource, SnapshotExporter } from './exporter.ts';
-import { Header, createRingBuffer, openRingBuffer, type RingViews } from './internal/ring-layout.ts';
+import { Header, createRingBuffer, openRingBuffer, type LaneViews, type RingViews } from './internal/ring-layout.ts';
 import { readWide } from './internal/wide-counter.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './internal/ring-options.ts';
 import { RingProducer } from './internal/ring-producer.ts';
@@ -123,17 +123,19 @@ export class TTLogProcessor {
     this.triggers.watchWorker(worker);
   }
 
-  /** Live counts of the ring, across every thread writing into it. */
+  /** Live counts of the ring, across every thread writing into it (both lanes added up). */
   stats(): RingStats {
     const words = this.ring.words;
-    const written = readWide(words, Header.Head);
+    const lanes = this.ring.lanes;
+    const sum = (count: (lane: LaneViews) => number) => lanes.reduce((total, lane) => total + count(lane), 0);
     return {
       capacity: this.ring.slotCount,
+      reserveCapacity: lanes[1]?.slotCount ?? 0,
       maxRecordBytes: this.ring.slotBytes,
-      written,
-      overwritten: Math.max(0, written - this.ring.slotCount),
-      truncated: readWide(words, Header.Truncated),
-      dropped: readWide(words, Header.Dropped),
+      written: writtenToRing(this.ring),
+      overwritten: sum((lane) => Math.max(0, readWide(words, lane.base + Header.Head) - lane.slotCount)),
+      truncated: sum((lane) => readWide(words, lane.base + Header.Truncated)),
+      dropped: sum((lane) => readWide(words, lane.base + Header.Dropped)),
     };
   }
 
@@ -170,9 +172,14 @@ export class TTLogProcessor {
         }
       },
       write: (reason, cause) => exporter.writeSnapshot(request(reason, cause)).catch(() => undefined),
-      written: () => readWide(this.ring.words, Header.Head),
+      written: () => writtenToRing(this.ring),
       ringBuffer: this.ring.buffer,
       exporterSettings: { directory: exporter.directory, serviceName: exporter.serviceName, retention: exporter.retention },
     };
   }
+}
+
+/** Records written into every lane of the ring. */
+function writtenToRing(ring: RingViews): number {
+  return ring.lanes.reduce((total, lane) => total + readWide(ring.words, lane.base + Header.Head), 0);
 }

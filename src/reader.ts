@@ -1,9 +1,9 @@
 import { crc32 } from 'node:zlib';
-import { openByteSource, type ByteSource } from './internal/byte-source.ts';
-import { scanBlocks } from './internal/block-scanner.ts';
+import { openByteSource, readingAhead, type ByteSource } from './internal/byte-source.ts';
+import { scanBlocks, type FileBlock } from './internal/block-scanner.ts';
 import { createCborDecoder } from './internal/cbor.ts';
 import { decodeChunk } from './internal/chunk-decoder.ts';
-import { FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from './internal/file-format.ts';
+import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from './internal/file-format.ts';
 import { fromFileEntries } from './internal/file-values.ts';
 import { SnapshotFormatError } from './errors.ts';
 import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from './types.ts';
@@ -16,10 +16,22 @@ export interface ReadOptions {
 /** An open snapshot: its header, and its records read chunk by chunk. */
 export interface SnapshotReader {
   readonly metadata: SnapshotMetadata;
-  /** What was skipped so far; complete once {@link SnapshotReader.records} has finished. */
+  /** What was skipped so far; complete once {@link SnapshotReader.records} (or `chunks`, or `last`) has finished. */
   readonly damage: readonly SnapshotDamage[];
   /** The records in file order (time order), one chunk in memory at a time. Closes the file when done. */
   records(): AsyncGenerator<SnapshotRecord>;
+  /**
+   * The records in file order, one array per intact chunk (up to a few thousand records each).
+   * What {@link SnapshotReader.records} yields one by one, without an async step per record.
+   * Closes the file when done.
+   */
+  chunks(): AsyncGenerator<SnapshotRecord[]>;
+  /**
+   * The last `count` records in file order, decoding only the chunks that hold them. Every block
+   * is still read and checksummed, so `damage` reports what `records()` would, except a chunk
+   * that passes its checksum but does not decode before the ones needed. Closes the file.
+   */
+  last(count: number): Promise<SnapshotRecord[]>;
   close(): Promise<void>;
 }
 
@@ -32,10 +44,13 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
   try {
     const { metadata, end } = await readHeader(bytes);
     const damage: SnapshotDamage[] = [];
+    const chunks = () => readChunks(bytes, end, damage, options);
     return {
       metadata,
       damage,
-      records: () => readRecords(bytes, end, damage, options),
+      chunks,
+      records: () => eachRecord(chunks()),
+      last: (count) => readLast(bytes, end, damage, options, count),
       close: () => bytes.close(),
     };
   } catch (error) {
@@ -48,7 +63,7 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
 export async function readSnapshot(source: string | Uint8Array, options: ReadOptions = {}): Promise<Snapshot> {
   const reader = await openSnapshot(source, options);
   const records: SnapshotRecord[] = [];
-  for await (const record of reader.records()) records.push(record);
+  for await (const chunk of reader.chunks()) for (const record of chunk) records.push(record);
   return { metadata: reader.metadata, records, damage: reader.damage.slice() };
 }
 
@@ -58,36 +73,112 @@ export async function* iterateSnapshot(source: string | Uint8Array, options: Rea
   yield* reader.records();
 }
 
-async function* readRecords(bytes: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<SnapshotRecord> {
-  const cbor = createCborDecoder();
-  let chunks = 0;
-  let records = 0;
+async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGenerator<SnapshotRecord> {
+  for await (const chunk of chunks) yield* chunk;
+}
+
+async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<SnapshotRecord[]> {
+  for await (const chunk of readEncodedChunks(source, start, damage, options)) {
+    const decoded = decodeOrReport(chunk.payload, chunk, damage);
+    if (decoded !== undefined) yield decoded;
+  }
+}
+
+/** The checksummed chunk blocks, undecoded; closes the file when done. */
+async function* readEncodedChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<FileBlock> {
+  // Records are counted from the block headers: decodeChunk holds every chunk to its count.
+  const tally = { chunks: 0, records: 0 };
   try {
-    for await (const block of scanBlocks(bytes, start, damage)) {
+    for await (const block of scanBlocks(readingAhead(source), start, damage)) {
       if (block.kind === 'end') {
-        // Whole chunks cut out or repeated leave every block valid; only the totals tell.
-        if (damage.length === 0 && (block.a !== chunks || block.b !== records)) {
-          damage.push({ code: 'CHUNKS_MISSING', offset: block.offset, records: Math.max(0, block.b - records), message: `the end block counts ${block.a} chunks and ${block.b} records, the file holds ${chunks} and ${records}` });
-        }
+        checkTotals(block, tally, damage);
         break;
       }
       if (block.kind === 'other') continue;
-      chunks++;
-      let decoded: SnapshotRecord[];
-      try {
-        decoded = decodeChunk(block.payload, block.a, block.b, cbor);
-      } catch (error) {
-        damage.push({ code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${error instanceof Error ? error.message : String(error)}` });
-        continue;
-      }
-      records += decoded.length;
-      yield* decoded;
+      tally.chunks++;
+      tally.records += block.b;
+      yield block;
     }
-    if (options.strict && damage.length > 0) {
-      throw new SnapshotFormatError('DAMAGED', `snapshot is damaged: ${damage.map((entry) => entry.message).join('; ')}`, damage[0]!.offset);
-    }
+    throwIfStrict(damage, options);
   } finally {
-    await bytes.close();
+    await source.close();
+  }
+}
+
+/** A chunk block as `readLast` keeps it: the payload only while it may still be needed. */
+interface HeldChunk {
+  readonly offset: number;
+  readonly a: number;
+  readonly b: number;
+  readonly length: number;
+  payload: Buffer | undefined;
+}
+
+async function readLast(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, count: number): Promise<SnapshotRecord[]> {
+  const wanted = Math.max(0, Math.floor(count));
+  const held: HeldChunk[] = [];
+  const tally = { chunks: 0, records: 0 };
+  try {
+    // Scan: checksum every block, keep the payloads of the last chunks holding `wanted` records.
+    let firstHeld = 0;
+    let heldRecords = 0;
+    for await (const block of scanBlocks(readingAhead(source), start, damage)) {
+      if (block.kind === 'end') {
+        checkTotals(block, tally, damage);
+        break;
+      }
+      if (block.kind === 'other') continue;
+      tally.chunks++;
+      tally.records += block.b;
+      held.push({ offset: block.offset, a: block.a, b: block.b, length: block.payload.length, payload: block.payload });
+      heldRecords += block.b;
+      while (firstHeld < held.length && heldRecords - held[firstHeld]!.b >= wanted) {
+        heldRecords -= held[firstHeld]!.b;
+        held[firstHeld++]!.payload = undefined;
+      }
+    }
+    // Decode from the end. A chunk that does not decode is reported and an earlier one read again.
+    const decoded: SnapshotRecord[][] = [];
+    let have = 0;
+    for (let i = held.length - 1; i >= 0 && have < wanted; i--) {
+      const chunk = held[i]!;
+      const payload = chunk.payload ?? (await source.read(chunk.offset + BLOCK_HEADER_BYTES, chunk.length));
+      const records = decodeOrReport(payload, chunk, damage);
+      if (records === undefined) continue;
+      decoded.push(records);
+      have += records.length;
+    }
+    throwIfStrict(damage, options);
+    const out = decoded.reverse().flat();
+    return out.slice(Math.max(0, out.length - wanted));
+  } finally {
+    await source.close();
+  }
+}
+
+function decodeOrReport(payload: Buffer, block: { readonly offset: number; readonly a: number; readonly b: number }, damage: SnapshotDamage[]): SnapshotRecord[] | undefined {
+  try {
+    return decodeChunk(payload, block.a, block.b);
+  } catch (error) {
+    damage.push(unreadable(block, error instanceof Error ? error.message : String(error)));
+    return undefined;
+  }
+}
+
+function unreadable(block: { readonly offset: number; readonly b: number }, message: string): SnapshotDamage {
+  return { code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${message}` };
+}
+
+/** Whole chunks cut out or repeated leave every block valid; only the end block's totals tell. */
+function checkTotals(end: FileBlock, tally: { readonly chunks: number; readonly records: number }, damage: SnapshotDamage[]): void {
+  if (damage.length === 0 && (end.a !== tally.chunks || end.b !== tally.records)) {
+    damage.push({ code: 'CHUNKS_MISSING', offset: end.offset, records: Math.max(0, end.b - tally.records), message: `the end block counts ${end.a} chunks and ${end.b} records, the file holds ${tally.chunks} and ${tally.records}` });
+  }
+}
+
+function throwIfStrict(damage: readonly SnapshotDamage[], options: ReadOptions): void {
+  if (options.strict && damage.length > 0) {
+    throw new SnapshotFormatError('DAMAGED', `snapshot is damaged: ${damage.map((entry) => entry.message).join('; ')}`, damage[0]!.offset);
   }
 }
 
@@ -119,7 +210,6 @@ async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetada
 }
 
 function toMetadata(header: Record<string, unknown>, major: number, minor: number): SnapshotMetadata {
-  const counters = (header.counters ?? {}) as Record<string, unknown>;
   const producer = (header.producer ?? {}) as Record<string, unknown>;
   return {
     formatVersion: { major, minor },
@@ -130,11 +220,20 @@ function toMetadata(header: Record<string, unknown>, major: number, minor: numbe
     createdAt: new Date(String(header.createdAt ?? '')),
     resource: Array.isArray(header.resource) ? fromFileEntries(header.resource, []) : {},
     producer: { name: String(producer.name ?? ''), version: String(producer.version ?? '') },
-    counters: Object.fromEntries(
-      ['written', 'captured', 'overwritten', 'skipped', 'truncated', 'dropped'].map((key) => [key, Number(counters[key] ?? 0)]),
-    ) as unknown as SnapshotCounters,
+    counters: toCounters(header.counters),
+    // Files without per-lane counters (a ring with one lane) get the totals as lane 0.
+    lanes: Array.isArray(header.lanes)
+      ? header.lanes.map((lane) => ({ ...toCounters(lane), minSeverity: Number((lane as Record<string, unknown>)?.minSeverity ?? 0) }))
+      : [{ ...toCounters(header.counters), minSeverity: 0 }],
     records: Number(header.records ?? 0),
     chunks: Number(header.chunks ?? 0),
     ...(Array.isArray(header.cause) ? { cause: fromFileEntries(header.cause, []) } : {}),
   };
+}
+
+const COUNTER_KEYS = ['written', 'captured', 'overwritten', 'skipped', 'truncated', 'dropped'] as const;
+
+function toCounters(value: unknown): SnapshotCounters {
+  const counters = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  return Object.fromEntries(COUNTER_KEYS.map((key) => [key, Number(counters[key] ?? 0)])) as unknown as SnapshotCounters;
 }

@@ -15,6 +15,13 @@ export interface TTLogProcessorOptions {
    * (capacityBytes / maxRecordBytes, rounded down to a power of two).
    */
   readonly capacityBytes?: number;
+  /**
+   * The reserve lane: records at or above `minSeverity` (default 13, WARN) go to a lane of their
+   * own instead of the main ring, so a flood of DEBUG/INFO records cannot push the last warnings
+   * and errors out; snapshots merge the lanes by time, and each lane has its own counters. `capacity` defaults to an
+   * eighth of the main capacity (at least 64). `false` turns it off. Default: on.
+   */
+  readonly severityLane?: false | { readonly minSeverity?: number; readonly capacity?: number };
   /** Largest encoded record (the slot size); larger records are trimmed and counted. Default 1024. */
   readonly maxRecordBytes?: number;
   /** Most interned strings. Default 4096. */
@@ -132,8 +139,10 @@ export interface SnapshotExporterOptions {
 
 /** Live counts of a ring, from `TTLogProcessor.stats()`. */
 export interface RingStats {
-  /** Records the ring holds when full. */
+  /** Records the main lane holds when full. */
   readonly capacity: number;
+  /** Records the reserve lane (warnings and errors) holds when full; 0 without one. */
+  readonly reserveCapacity: number;
   /** The slot size: larger records are trimmed. */
   readonly maxRecordBytes: number;
   readonly written: number;
@@ -163,6 +172,10 @@ export interface SnapshotCounters {
   readonly dropped: number;
 }
 
+export interface SnapshotLaneCounters extends SnapshotCounters {
+  readonly minSeverity: number;
+}
+
 /** A snapshot file's header. */
 export interface SnapshotMetadata {
   readonly formatVersion: { readonly major: number; readonly minor: number };
@@ -174,6 +187,11 @@ export interface SnapshotMetadata {
   readonly resource: Record<string, AnyValue>;
   readonly producer: { readonly name: string; readonly version: string };
   readonly counters: SnapshotCounters;
+  /**
+   * The same counters per lane (the main lane first, then the reserve lane for warnings and
+   * errors, if the ring has one), each with the lowest severityNumber it takes.
+   */
+  readonly lanes: readonly SnapshotLaneCounters[];
   /** Records in the file. */
   readonly records: number;
   readonly chunks: number;
@@ -210,6 +228,8 @@ export interface SnapshotRecord {
   readonly producer: number;
   /** The record was trimmed to fit its slot; cut strings end in "…". */
   readonly truncated: boolean;
+  /** 1 when the record was kept in the reserve lane (then `seq` counts within that lane); absent for the main lane. */
+  readonly lane?: number;
 }
 
 /** Something the reader had to skip. */

@@ -94,6 +94,12 @@ test('--last N keeps the newest matching records', async () => {
   assert.equal((await bodies('--last', '1000')).length, 10);
 });
 
+test('--last N alone, read from the end of each file, is the tail of the whole merged timeline', async () => {
+  const all = await bodies();
+  assert.is(all.length, 10);
+  for (let count = 1; count <= all.length; count++) assert.equal(await bodies('--last', String(count)), all.slice(-count), `--last ${count}`);
+});
+
 test('--around first-error shows the window around the first error of the merged timeline', async () => {
   assert.equal(await bodies('--around', 'first-error', '--window', '600ms'), [
     'payment slow',

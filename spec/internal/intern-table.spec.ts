@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type TTLogProcessorOptions } from '../../src/index.ts';
 import { MAP_TAG, STRING_REF_TAG, Tag } from '../../src/internal/cbor.ts';
 import { END_MAGIC, encodeBlock } from '../../src/internal/file-format.ts';
-import { InternKind, readInternEntry } from '../../src/internal/intern-table.ts';
+import { InternKind, KEY_POSITIONS, readInternEntry, valuePrint } from '../../src/internal/intern-table.ts';
 import { Header, openRingBuffer, type RingViews } from '../../src/internal/ring-layout.ts';
 import { otel } from '../support/otel.ts';
 import { splitSnapshot } from '../support/snapshot-chunks.ts';
@@ -219,6 +219,99 @@ test('ids are never ambiguous: strings with equal hashes and two producers shari
     for (let i = 0; i < 50; i++) h.emit({ body: `more ${i % 5}`, attributes: { [`late.${i % 7}`]: i } });
     const after = internEntries(h.ring);
     for (const [id, text] of before) assert.is(after.get(id), text, `id ${id}`);
+  } finally {
+    h.cleanup();
+  }
+});
+
+/** Interned texts as a multiset: text → how many entries hold it. */
+function internCounts(ring: RingViews): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const text of internedTexts(ring)) counts.set(text, (counts.get(text) ?? 0) + 1);
+  return counts;
+}
+
+test('a value pushed out of the recent-value cache by a colliding one keeps its id and is never interned twice', async () => {
+  const h = harness();
+  try {
+    // Two values whose prints pick the same cache slot but differ.
+    const slotOf = (text: string) => valuePrint(text) & 1023;
+    const first = 'status:ok';
+    let second = '';
+    for (let i = 0; second === ''; i++) {
+      const candidate = `status:${i}`;
+      if (candidate !== first && slotOf(candidate) === slotOf(first) && valuePrint(candidate) !== valuePrint(first)) second = candidate;
+    }
+    const order = [first, first, second, second, first, first, first, second, second];
+    for (const value of order) h.emit({ attributes: { v: value } });
+    const counts = internCounts(h.ring);
+    assert.is(counts.get(first), 1);
+    assert.is(counts.get(second), 1);
+    const snapshot = await h.snapshot();
+    assert.equal(snapshot.records.map((record) => record.attributes.v), order);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('values with equal prints are told apart by their text; alternating they are never admitted', async () => {
+  const h = harness();
+  try {
+    // Same length and same characters where the print looks (0, ¼, ½, ¾, last): same print.
+    const x = 'aXaaaaaaaaaaaaaz';
+    const y = 'aYaaaaaaaaaaaaaz';
+    assert.is(valuePrint(x), valuePrint(y));
+    const order = [x, y, x, y, x, y, y, y];
+    for (const value of order) h.emit({ body: value });
+    const counts = internCounts(h.ring);
+    assert.not.ok(counts.has(x), 'x was never seen twice in a row in its slot');
+    assert.is(counts.get(y), 1, 'y is admitted on its second sighting in a row, once');
+    const snapshot = await h.snapshot();
+    assert.equal(snapshot.records.map((record) => record.body), order);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('attribute keys remembered by position: reordered, changing and many keys all read back', async () => {
+  const h = harness();
+  try {
+    const many = Object.fromEntries(Array.from({ length: KEY_POSITIONS + 8 }, (_, i) => [`key.${i}`, i]));
+    const records = [
+      { a: 1, b: 2 },
+      { b: 3, a: 4 },
+      { a: 5, c: 6 },
+      many,
+      { [`dyn.${'x'.repeat(3)}`]: 7, a: 8 },
+      { a: { b: 9, a: 10 }, b: 11 },
+      many,
+      { b: 12, a: 13 },
+    ];
+    for (const attributes of records) h.emit({ body: { a: 'body map', z: 0 }, attributes });
+    const snapshot = await h.snapshot();
+    assert.equal(
+      snapshot.records.map((record) => record.attributes),
+      records,
+    );
+    for (const record of snapshot.records) assert.equal(record.body, { a: 'body map', z: 0 });
+    const counts = internCounts(h.ring);
+    for (const key of ['a', 'b', 'c', 'z', 'key.0', `key.${KEY_POSITIONS + 7}`]) assert.is(counts.get(key), 1, key);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('records from two loggers in turn keep their own scopes', async () => {
+  const h = harness();
+  try {
+    const provider = new otel.LoggerProvider({ processors: [h.processor as never] });
+    const loggers = [provider.getLogger('scope-a', '1.0.0'), provider.getLogger('scope-b', '2.0.0')] as unknown as Logger[];
+    for (let i = 0; i < 10; i++) h.emit({ body: `r${i}` }, loggers[i % 3 === 0 ? 0 : 1]);
+    const snapshot = await h.snapshot();
+    snapshot.records.forEach((record, i) => {
+      assert.equal(record.scope, i % 3 === 0 ? { name: 'scope-a', version: '1.0.0' } : { name: 'scope-b', version: '2.0.0' }, `record ${i}`);
+    });
+    assert.is([...internEntries(h.ring).values()].filter((text) => text.startsWith('<scope')).length, 2);
   } finally {
     h.cleanup();
   }

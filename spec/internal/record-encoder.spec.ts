@@ -12,10 +12,11 @@ interface Logger {
   emit(record: never): void;
 }
 
-function harness(options: TTLogProcessorOptions = {}) {
+function harness(options: TTLogProcessorOptions = {}, attributeCountLimit?: number) {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
   const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'encoder' }), capacity: 64, ...options });
-  const provider = new otel.LoggerProvider({ processors: [processor as never] });
+  const limits = attributeCountLimit === undefined ? {} : { logRecordLimits: { attributeCountLimit } };
+  const provider = new otel.LoggerProvider({ processors: [processor as never], ...limits });
   const logger = provider.getLogger('encoder') as unknown as Logger;
   let clock = 0;
   return {
@@ -217,6 +218,152 @@ test('every text field can be cut: keys, severity text, event name, and a scope 
     assert.equal(scoped!.scope, { name: '' }, 'a scope that cannot fit inline is left out, not cut into nonsense');
     assert.is(h.processor.stats().dropped, 0);
     assert.is(snapshot.metadata.counters.truncated, 2);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('container counts on both sides of 128 (one count byte, or three) round-trip in every container', async () => {
+  const h = harness({ maxRecordBytes: 1024 * 1024, capacity: 16 }, 20_000);
+  try {
+    const sizes = [0, 1, 127, 128, 129, 300, 16_383, 16_384];
+    const entries = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    const items = (n: number) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `s${i}` : i));
+    for (const n of sizes) {
+      // Attributes with n keys, then a nested map and an array of n after other attributes, and
+      // a body map: a moved count must carry what follows it in the record along.
+      h.emit({ body: n <= 300 ? entries(n) : 'big', attributes: n <= 300 ? entries(n) : { n } });
+      const nested = { map: n <= 300 ? entries(n) : { n }, list: items(n) };
+      h.emit({ body: { inner: items(n), after: 'tail' }, attributes: { before: 'x', nested, after: n } });
+    }
+    const snapshot = await h.snapshot();
+    assert.is(snapshot.records.length, sizes.length * 2);
+    assert.is(h.processor.stats().truncated, 0);
+    sizes.forEach((n, i) => {
+      const flat = snapshot.records[2 * i]!;
+      const nested = snapshot.records[2 * i + 1]!;
+      assert.equal(flat.body, n <= 300 ? entries(n) : 'big', `body map of ${n}`);
+      assert.equal(flat.attributes, n <= 300 ? entries(n) : { n }, `${n} attributes`);
+      assert.equal(nested.body, { inner: items(n), after: 'tail' }, `array of ${n} in the body`);
+      const inner = { map: n <= 300 ? entries(n) : { n }, list: items(n) };
+      assert.equal(nested.attributes, { before: 'x', nested: inner, after: n }, `containers of ${n} in attributes`);
+      assert.not.ok(flat.truncated || nested.truncated);
+    });
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a count of 128 that needs the last bytes of the slot to grow sends the record to trim mode, never tears it', async () => {
+  // The record ends with an array of 127 small ints and a short string (copied only if it fits
+  // to the last byte); the body's length slides the end of the array across the end of the slot,
+  // so some of these records have their items fit but not the two bytes the count then needs.
+  const h = harness({ maxRecordBytes: 512, capacity: 256 });
+  try {
+    const lists: unknown[][] = [];
+    const bodies: string[] = [];
+    for (let length = 150; length < 260; length++) {
+      bodies.push('b'.repeat(length));
+      lists.push([...Array.from({ length: 127 }, (_, i) => i % 50), String(length).padStart(8, 'z')]);
+      h.emit({ body: bodies[bodies.length - 1], attributes: { list: lists[lists.length - 1] } });
+    }
+    const snapshot = await h.snapshot();
+    assert.is(snapshot.records.length, bodies.length);
+    assert.is(h.processor.stats().dropped, 0);
+    let whole = 0;
+    let trimmed = 0;
+    snapshot.records.forEach((record, i) => {
+      if (!record.truncated) {
+        whole++;
+        assert.is(record.body, bodies[i]);
+        assert.equal(record.attributes, { list: lists[i] });
+        return;
+      }
+      trimmed++;
+      const kept = record.attributes.list as unknown[] | undefined;
+      if (kept !== undefined) assert.equal(kept, lists[i]!.slice(0, kept.length), `record ${i} keeps a prefix of the array`);
+      if (record.body !== bodies[i]) assertCut(record.body, bodies[i]!, `record ${i} body`);
+    });
+    assert.ok(whole > 0 && trimmed > 0, `${whole} whole, ${trimmed} trimmed`);
+    assert.is(snapshot.metadata.counters.truncated, trimmed);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('strings at every copy-path boundary round-trip exactly, as values, keys, severity text and event names', async () => {
+  // 31/32 chars: the JS copy loop's limit; 21/22 and 2730/2731: the longest possible UTF-8 of the
+  // string then needs a 1-, 2- or 3-byte header.
+  const lengths = [0, 1, 15, 16, 21, 22, 31, 32, 33, 63, 64, 65, 2730, 2731, 3000];
+  const fillers = ['a', 'é', '€', '😀'];
+  const h = harness({ maxRecordBytes: 65536, capacity: 256 });
+  try {
+    const sent: { text: string; index: number }[] = [];
+    for (const length of lengths) {
+      for (const filler of fillers) {
+        // A unique prefix: each string is seen once, so it is stored inline, never interned.
+        const text = (`${sent.length}:` + filler.repeat(length)).slice(0, Math.max(length, 4));
+        sent.push({ text, index: sent.length });
+        h.emit({ severityText: text, eventName: text, body: text, attributes: { [text]: text, i: sent.length - 1 } });
+      }
+    }
+    const snapshot = await h.snapshot();
+    assert.is(snapshot.records.length, sent.length);
+    for (const record of snapshot.records) {
+      const { text } = sent[record.attributes.i as number]!;
+      // A string cut in half a surrogate pair by slice() has a lone surrogate, stored as U+FFFD.
+      const expected = Buffer.from(text, 'utf8').toString('utf8');
+      assert.is(record.body, expected, `body of ${text.length} units`);
+      assert.is(record.severityText, expected);
+      assert.is(record.eventName, expected);
+      assert.is(record.attributes[expected], expected, `key and value of ${text.length} units`);
+      assert.not.ok(record.truncated);
+    }
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a non-ASCII character at any position of a short string round-trips', async () => {
+  const h = harness({ maxRecordBytes: 1024, capacity: 4096 });
+  try {
+    const sent: string[] = [];
+    for (const special of ['é', '€', '😀', '\u0080', '\u07ff', '\u0800', '\uffff', '\u007f']) {
+      for (let length = 1; length <= 30; length++) {
+        for (let at = 0; at < length; at++) {
+          const text = 'x'.repeat(at) + special + 'y'.repeat(length - at - 1);
+          sent.push(text);
+          h.emit({ body: text, attributes: { i: sent.length - 1, [text]: text } });
+        }
+      }
+    }
+    assert.ok(sent.length <= 4096);
+    const snapshot = await h.snapshot();
+    assert.is(snapshot.records.length, sent.length);
+    for (const record of snapshot.records) {
+      const text = sent[record.attributes.i as number]!;
+      assert.equal(record.attributes, { i: record.attributes.i, [text]: text });
+      assert.is(record.body, text);
+    }
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a long string that only just fits the slot is kept whole, not trimmed', async () => {
+  // Three bytes per UTF-16 unit would not fit, so the encoder measures the UTF-8 first.
+  const h = harness({ maxRecordBytes: 256 });
+  try {
+    const ascii = 'a'.repeat(200);
+    const accented = 'é'.repeat(100);
+    h.emit({ body: ascii });
+    h.emit({ body: accented });
+    h.emit({ attributes: { long: ascii } });
+    const snapshot = await h.snapshot();
+    assert.is(snapshot.records[0]!.body, ascii);
+    assert.is(snapshot.records[1]!.body, accented);
+    assert.equal(snapshot.records[2]!.attributes, { long: ascii });
+    assert.is(h.processor.stats().truncated, 0);
   } finally {
     h.cleanup();
   }

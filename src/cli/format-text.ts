@@ -9,7 +9,7 @@
 import { styleText } from 'node:util';
 import { severityLabel, severityRange, type SeverityName } from './severity.ts';
 import type { ViewRecord } from './sources.ts';
-import { attributesText, valueText } from './values.ts';
+import { attributeValueText, valueText } from './values.ts';
 
 export interface TextFormatOptions {
   readonly utc: boolean;
@@ -27,47 +27,81 @@ const LEVEL_STYLES: Record<SeverityName, Style> = {
   FATAL: ['bgRed', 'white', 'bold'],
 };
 
+/** `.000` … `.999`: the milliseconds of a time, looked up instead of padded per record. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
+const NANOS_PER_SECOND = 1_000_000_000n;
+
 /** Formats records as text lines; one instance per output, it keeps caches. */
 export class TextFormatter {
-  private readonly levelCache = new Map<string, string>();
+  /** Level labels by severity number (1–24), padded, colored and followed by a space. */
+  private readonly levels: string[];
+  private readonly otherLevels = new Map<string, string>();
   private readonly labelCache = new Map<string, string>();
-  private cachedSecond = Number.NaN;
-  private cachedPrefix = '';
+  private readonly timeOpen: string;
+  private readonly timeClose: string;
+  /** The time text up to the milliseconds, valid for timestamps in [secondStart, secondStart + 1 s). */
+  private secondStart = 1n;
+  private secondPrefix = '';
+  private lastSource: ViewRecord['source'] | undefined;
+  private lastProducer = 0;
+  private lastSourceText = '';
 
-  constructor(private readonly options: TextFormatOptions) {}
+  constructor(private readonly options: TextFormatOptions) {
+    this.levels = Array.from({ length: 25 }, (_, number) => this.levelText(number, undefined));
+    const [open = '', close = ''] = options.color ? styleText('dim', '\0').split('\0') : [];
+    this.timeOpen = open;
+    this.timeClose = (options.utc ? 'Z' : '') + close;
+  }
 
+  /**
+   * Everything a record shows is appended to one string, with the repeating parts (time up to the
+   * second, level, source) taken from caches: in bench/viewer.ts this halved the time per line.
+   */
   format({ record, source }: ViewRecord): string {
-    let line = `${this.time(record.timestamp)} ${this.level(record.severityNumber, record.severityText)} `;
-    line += this.source(record.producer === 0 ? source.label : `${source.label}#${record.producer}`);
-    if (record.scope.name !== '') line += ` [${record.scope.name}]`;
-    if (record.body !== undefined) line += ` ${valueText(record.body)}`;
-    const attributes = attributesText(record.attributes);
-    if (attributes !== '') line += ` ${attributes}`;
+    const severity = record.severityNumber;
+    const level = severity >= 1 && severity <= 24 ? this.levels[severity]! : this.otherLevel(severity, record.severityText);
+    if (source !== this.lastSource || record.producer !== this.lastProducer) {
+      this.lastSource = source;
+      this.lastProducer = record.producer;
+      this.lastSourceText = this.source(record.producer === 0 ? source.label : `${source.label}#${record.producer}`);
+    }
+    let line = this.time(record.timestamp) + ' ' + level + this.lastSourceText;
+    const scope = record.scope.name;
+    if (scope !== '') line += ' [' + scope + ']';
+    if (record.body !== undefined) line += ' ' + valueText(record.body);
+    const attributes = record.attributes;
+    for (const key in attributes) line += ' ' + key + '=' + attributeValueText(attributes[key]);
     return line;
   }
 
   /** `2026-01-31T12:00:00.123Z` (UTC) or `2026-01-31 13:00:00.123` (local). */
   time(timestamp: bigint): string {
-    const millis = Number(timestamp / 1_000_000n);
-    const second = Math.floor(millis / 1000);
-    if (second !== this.cachedSecond) {
-      this.cachedSecond = second;
-      this.cachedPrefix = this.options.utc ? new Date(second * 1000).toISOString().slice(0, 19) : localPrefix(new Date(second * 1000));
+    let offset = timestamp - this.secondStart;
+    if (offset < 0n || offset >= NANOS_PER_SECOND) {
+      let second = timestamp / NANOS_PER_SECOND;
+      if (second * NANOS_PER_SECOND > timestamp) second -= 1n;
+      this.secondStart = second * NANOS_PER_SECOND;
+      const date = new Date(Number(second) * 1000);
+      this.secondPrefix = this.timeOpen + (this.options.utc ? date.toISOString().slice(0, 19) : localPrefix(date));
+      offset = timestamp - this.secondStart;
     }
-    const text = `${this.cachedPrefix}.${String(millis - second * 1000).padStart(3, '0')}${this.options.utc ? 'Z' : ''}`;
-    return this.options.color ? styleText('dim', text) : text;
+    return this.secondPrefix + MILLIS[Math.floor(Number(offset) / 1_000_000)]! + this.timeClose;
   }
 
-  private level(severityNumber: number, severityText: string | undefined): string {
-    const key = severityRange(severityNumber) === undefined ? `${severityNumber}:${severityText ?? ''}` : String(severityNumber);
-    let label = this.levelCache.get(key);
+  private otherLevel(severityNumber: number, severityText: string | undefined): string {
+    const key = `${severityNumber}:${severityText ?? ''}`;
+    let label = this.otherLevels.get(key);
     if (label === undefined) {
-      label = severityLabel(severityNumber, severityText).padEnd(5);
-      const range = severityRange(severityNumber);
-      if (this.options.color && range !== undefined) label = styleText(LEVEL_STYLES[range], label);
-      this.levelCache.set(key, label);
+      label = this.levelText(severityNumber, severityText);
+      this.otherLevels.set(key, label);
     }
     return label;
+  }
+
+  private levelText(severityNumber: number, severityText: string | undefined): string {
+    const label = severityLabel(severityNumber, severityText).padEnd(5);
+    const range = severityRange(severityNumber);
+    return (this.options.color && range !== undefined ? styleText(LEVEL_STYLES[range], label) : label) + ' ';
   }
 
   private source(label: string): string {

@@ -4,18 +4,21 @@
  * Records with equal timestamps keep input order, then file order.
  *
  * Records travel in batches: one async step per record per pipeline stage cost more than
- * decoding them (bench/viewer.ts), so every stage after the reader works on arrays.
+ * decoding them (bench/viewer.ts), so every stage works on arrays, from the reader's chunks on.
  */
 import type { SnapshotRecord } from '../types.ts';
 import { describeError, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 
 interface Cursor {
   readonly source: SnapshotSource;
-  readonly records: AsyncGenerator<SnapshotRecord>;
+  readonly chunks: AsyncGenerator<SnapshotRecord[]>;
+  /** The chunk being merged and the position of `head` in it. */
+  chunk: SnapshotRecord[];
+  index: number;
   head: ViewRecord;
 }
 
-/** Records per batch handed down the pipeline. */
+/** Records per batch handed down the pipeline when several files are merged (one file passes its chunks on as they are). */
 export const BATCH_RECORDS = 1024;
 
 /**
@@ -26,21 +29,17 @@ export async function* mergeSources(sources: readonly SnapshotSource[], report: 
   if (sources.length === 1) {
     // One file needs no heap; this is the common case and the benchmark's (bench/viewer.ts).
     const source = sources[0]!;
-    const records = source.reader.records();
+    const chunks = source.reader.chunks();
     try {
-      let batch: ViewRecord[] = [];
-      for await (const record of records) {
-        batch.push({ record, source });
-        if (batch.length === BATCH_RECORDS) {
-          yield batch;
-          batch = [];
-        }
+      for await (const chunk of chunks) {
+        const batch = new Array<ViewRecord>(chunk.length);
+        for (let i = 0; i < chunk.length; i++) batch[i] = { record: chunk[i]!, source };
+        yield batch;
       }
-      if (batch.length > 0) yield batch;
     } catch (error) {
       report(`${source.path}: ${describeError(error)}`);
     } finally {
-      await records.return(undefined);
+      await chunks.return(undefined);
       reportDamage(source, report);
     }
     return;
@@ -48,9 +47,9 @@ export async function* mergeSources(sources: readonly SnapshotSource[], report: 
   const heap: Cursor[] = [];
   try {
     for (const source of sources) {
-      const records = source.reader.records();
-      const first = await advance(source, records, report);
-      if (first !== undefined) push(heap, { source, records, head: first });
+      const chunks = source.reader.chunks();
+      const chunk = await nextChunk(source, chunks, report);
+      if (chunk !== undefined) push(heap, { source, chunks, chunk, index: 0, head: { record: chunk[0]!, source } });
     }
     let batch: ViewRecord[] = [];
     while (heap.length > 0) {
@@ -60,29 +59,59 @@ export async function* mergeSources(sources: readonly SnapshotSource[], report: 
         yield batch;
         batch = [];
       }
-      const next = await advance(top.source, top.records, report);
-      if (next === undefined) {
-        const last = heap.pop()!;
-        if (heap.length > 0) {
-          heap[0] = last;
-          siftDown(heap, 0);
+      // Within a chunk the next record is at hand; only a new chunk costs an await.
+      if (++top.index >= top.chunk.length) {
+        const chunk = await nextChunk(top.source, top.chunks, report);
+        if (chunk === undefined) {
+          const last = heap.pop()!;
+          if (heap.length > 0) {
+            heap[0] = last;
+            siftDown(heap, 0);
+          }
+          continue;
         }
-      } else {
-        top.head = next;
-        siftDown(heap, 0);
+        top.chunk = chunk;
+        top.index = 0;
       }
+      top.head = { record: top.chunk[top.index]!, source: top.source };
+      siftDown(heap, 0);
     }
     if (batch.length > 0) yield batch;
   } finally {
-    // Stopped early (--last is done, a closed pipe): close the files still open.
-    for (const cursor of heap) await cursor.records.return(undefined);
+    // Stopped early (a closed pipe): close the files still open.
+    for (const cursor of heap) await cursor.chunks.return(undefined);
   }
 }
 
-async function advance(source: SnapshotSource, records: AsyncGenerator<SnapshotRecord>, report: ReportProblem): Promise<ViewRecord | undefined> {
+/**
+ * The last `count` records of the merged timeline, reading from each file only the chunks that
+ * hold its own last `count` (every record of the merged tail is among them). For `--last N`
+ * without filters: a filter could reject any of them, and then earlier records would be needed.
+ */
+export async function* mergeLast(sources: readonly SnapshotSource[], count: number, report: ReportProblem): AsyncGenerator<ViewRecord[]> {
+  const all: ViewRecord[] = [];
+  for (const source of sources) {
+    try {
+      for (const record of await source.reader.last(count)) all.push({ record, source });
+    } catch (error) {
+      report(`${source.path}: ${describeError(error)}`);
+    }
+    reportDamage(source, report);
+  }
+  // Each file is in time order, so a stable sort by time, then input order, is the merge's order.
+  all.sort((a, b) => (a.record.timestamp < b.record.timestamp ? -1 : a.record.timestamp > b.record.timestamp ? 1 : a.source.index - b.source.index));
+  const tail = all.slice(Math.max(0, all.length - count));
+  if (tail.length > 0) yield tail;
+}
+
+/** The next non-empty chunk of a file; undefined (and its damage reported) once it is done or fails. */
+async function nextChunk(source: SnapshotSource, chunks: AsyncGenerator<SnapshotRecord[]>, report: ReportProblem): Promise<SnapshotRecord[] | undefined> {
   try {
-    const next = await records.next();
-    if (!next.done) return { record: next.value, source };
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      if (next.value.length > 0) return next.value;
+    }
   } catch (error) {
     report(`${source.path}: ${describeError(error)}`);
   }

@@ -11,9 +11,12 @@ export function valueText(value: AnyValue): string {
   return nestedText(value);
 }
 
+const PLAIN_TOKEN = /^[^\s"=]+$/;
+
 /** A value inside `key=value`: strings with spaces, quotes, `=` or nothing in them are quoted. */
 export function attributeValueText(value: AnyValue): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'string') return PLAIN_TOKEN.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
   return nestedText(value);
 }
 

@@ -58,8 +58,9 @@ async function readBlock(source: ByteSource, offset: number): Promise<FileBlock 
   const payloadLength = head.readUInt32LE(4);
   if (kind === undefined || payloadLength > MAX_CHUNK_PAYLOAD_BYTES || (kind === 'end' && payloadLength !== 0)) return undefined;
   if (offset + BLOCK_HEADER_BYTES + payloadLength > source.size) return undefined;
-  const whole = Buffer.concat([head, await source.read(offset + BLOCK_HEADER_BYTES, payloadLength)]);
-  if (blockChecksum(whole, 0, payloadLength) !== whole.readUInt32LE(16)) return undefined;
+  // One read for header and payload: with a read-ahead source it is a view, not a copy.
+  const whole = await source.read(offset, BLOCK_HEADER_BYTES + payloadLength);
+  if (whole.length < BLOCK_HEADER_BYTES + payloadLength || blockChecksum(whole, 0, payloadLength) !== whole.readUInt32LE(16)) return undefined;
   return { kind, offset, a: head.readUInt32LE(8), b: head.readUInt32LE(12), payload: whole.subarray(BLOCK_HEADER_BYTES) };
 }
 

@@ -2,7 +2,9 @@
  * AnyValue ⇄ the value encoding of file format v1 (docs/format.md, "Values"), for values that do
  * not come from a ring slot: resource and scope attributes on the way in, everything on the way
  * out. Maps are a tag around a flat [key, value, …] array so key order, "__proto__" keys and
- * interned keys all survive; text may be a reference into the chunk's string table.
+ * interned keys all survive; text may be a reference into the chunk's string table. Chunk
+ * payloads are decoded in one pass by chunk-decoder.ts, which follows the same rules; this module
+ * reads the header's values (resource, crash cause).
  */
 import { MAP_TAG, STRING_REF_TAG, Tag } from './cbor.ts';
 import type { AnyValue } from '../otel-types.ts';
@@ -59,13 +61,6 @@ export function fromFileEntries(flat: readonly unknown[], strings: readonly stri
     else entries[key] = value;
   }
   return entries;
-}
-
-/** Text or a string reference → text; an unresolvable reference becomes "". */
-export function fromFileText(value: unknown, strings: readonly string[]): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value instanceof Tag && value.tag === STRING_REF_TAG) return lookupString(value.value, strings);
-  return undefined;
 }
 
 function lookupString(index: unknown, strings: readonly string[]): string {

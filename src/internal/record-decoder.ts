@@ -7,6 +7,13 @@ import { MAP_TAG, STRING_REF_TAG, Tag } from './cbor.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 import { Fixed, RecordFlag, ValueTag } from './record-encoder.ts';
 
+/** Bits of a file record's flags item (docs/format.md, "Records"). */
+export const FileRecordFlag = {
+  Truncated: 1,
+  /** Kept in the ring's reserve lane for warnings and errors; `seq` counts within that lane. */
+  ReserveLane: 2,
+} as const;
+
 const NS_PER_SECOND = 1e9;
 /** Beyond this many seconds apart a nanosecond difference no longer fits a double exactly. */
 const EXACT_SECONDS = 9_000_000;
@@ -26,6 +33,11 @@ function readFloat64(bytes: Buffer, at: number): number {
 
 function readUint32(bytes: Buffer, at: number): number {
   return NATIVE_LE ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
+}
+
+/** The record's emission order (ring-producer.ts): compare two with `(a - b) | 0`, it wraps. */
+export function readRecordOrder(bytes: Buffer, start: number): number {
+  return readUint32(bytes, start + Fixed.Order) | 0;
 }
 
 export function readRecordTime(bytes: Buffer, start: number, into: RecordTime): RecordTime {
@@ -54,7 +66,7 @@ export class RecordDecoder {
    * Decodes one slot record. `previous` is the time the file record's delta counts from; it is
    * updated to this record's time.
    */
-  decode(bytes: Buffer, start: number, length: number, ticket: number, previous: RecordTime): unknown[] {
+  decode(bytes: Buffer, start: number, length: number, ticket: number, lane: number, previous: RecordTime): unknown[] {
     this.bytes = bytes;
     const flags = bytes[start + Fixed.Flags]!;
     readRecordTime(bytes, start, this.time);
@@ -91,7 +103,7 @@ export class RecordDecoder {
       trace,
       dropped,
       NATIVE_LE ? bytes.readUInt16LE(start + Fixed.Producer) : bytes.readUInt16BE(start + Fixed.Producer),
-      flags & RecordFlag.Truncated ? 1 : 0,
+      (flags & RecordFlag.Truncated ? FileRecordFlag.Truncated : 0) | (lane === 1 ? FileRecordFlag.ReserveLane : 0),
     ];
   }
 

@@ -16,7 +16,7 @@
  * before touching the payload; the payload copy sits between a stamp load and a stamp
  * compare-exchange, the classic per-slot seqlock (see the comment at the closing check).
  */
-import { Header, SLOT_WORDS, committedStamp, isCommitted, stampDistance, writingStamp, type RingViews } from './ring-layout.ts';
+import { Header, SLOT_WORDS, committedStamp, isCommitted, stampDistance, writingStamp, type LaneViews, type RingViews } from './ring-layout.ts';
 import { incrementWide, readWide } from './wide-counter.ts';
 
 /** Counts a snapshot carries; `written = captured + overwritten + skipped`. */
@@ -35,57 +35,84 @@ export interface RingCounters {
   readonly dropped: number;
 }
 
+/** One lane's counters, with the lowest severity the lane takes. */
+export interface LaneCounters extends RingCounters {
+  readonly minSeverity: number;
+}
+
 export interface RingCapture {
   /** Slot records, back to back. */
   readonly bytes: Buffer;
   readonly starts: Uint32Array;
   readonly lengths: Uint32Array;
   readonly tickets: Float64Array;
+  /** The lane each record came from (0: main, 1: reserve). */
+  readonly lanes: Uint8Array;
   readonly count: number;
+  /** Totals over the lanes. */
   readonly counters: RingCounters;
+  readonly laneCounters: readonly LaneCounters[];
 }
 
-/** The outcome of {@link claimSlot}: a byte offset to write to, or -1 (record dropped). */
-export function claimSlot(ring: RingViews, ticket: number): number {
+/** Claims `ticket`'s slot in `lane` (the main lane by default): a byte offset to write to, or -1 (record dropped, counted). */
+export function claimSlot(ring: RingViews, ticket: number, lane: LaneViews = ring): number {
   const { words } = ring;
-  const slot = ticket & (ring.slotCount - 1);
-  const stampIndex = ring.slotTable + slot * SLOT_WORDS;
+  const slot = ticket & (lane.slotCount - 1);
+  const stampIndex = lane.slotTable + slot * SLOT_WORDS;
   const stamp = Atomics.load(words, stampIndex);
   if (!isCommitted(stamp) || stampDistance(stamp, ticket) >= 0) {
-    incrementWide(words, Header.Dropped);
+    incrementWide(words, lane.base + Header.Dropped);
     return -1;
   }
   if (Atomics.compareExchange(words, stampIndex, stamp, writingStamp(ticket)) !== stamp) {
-    incrementWide(words, Header.Dropped);
+    incrementWide(words, lane.base + Header.Dropped);
     return -1;
   }
-  return ring.slotsStart + slot * ring.slotBytes;
+  return lane.slotsStart + slot * lane.slotBytes;
 }
 
 /** Publishes the record written for `ticket`; length 0 marks a slot whose record was lost. */
-export function commitSlot(ring: RingViews, ticket: number, length: number): void {
-  const stampIndex = ring.slotTable + (ticket & (ring.slotCount - 1)) * SLOT_WORDS;
+export function commitSlot(ring: RingViews, ticket: number, length: number, lane: LaneViews = ring): void {
+  const stampIndex = lane.slotTable + (ticket & (lane.slotCount - 1)) * SLOT_WORDS;
   ring.words[stampIndex + 1] = length;
   Atomics.store(ring.words, stampIndex, committedStamp(ticket));
 }
 
-/** Copies every whole record in the ring's window. Safe while producers keep writing. */
+/** Copies every whole record in every lane's window. Safe while producers keep writing. */
 export function captureRing(ring: RingViews): RingCapture {
-  const { words, slotCount, slotBytes } = ring;
-  const written = readWide(words, Header.Head);
-  const window = Math.min(written, slotCount);
-  const first = written - window;
-  let bytes: Buffer = Buffer.allocUnsafe(estimateBytes(ring, window));
-  const starts = new Uint32Array(window);
-  const lengths = new Uint32Array(window);
-  const tickets = new Float64Array(window);
-  let count = 0;
-  let used = 0;
+  const out = new CaptureBuilder(ring);
+  const laneCounters = ring.lanes.map((lane, index) => captureLane(ring, lane, index, out));
+  const total = (key: keyof RingCounters) => laneCounters.reduce((sum, counters) => sum + counters[key], 0);
+  return {
+    bytes: out.bytes,
+    starts: out.starts,
+    lengths: out.lengths,
+    tickets: out.tickets,
+    lanes: out.lanes,
+    count: out.count,
+    counters: {
+      written: total('written'),
+      captured: total('captured'),
+      overwritten: total('overwritten'),
+      skipped: total('skipped'),
+      truncated: total('truncated'),
+      dropped: total('dropped'),
+    },
+    laneCounters,
+  };
+}
+
+function captureLane(ring: RingViews, lane: LaneViews, laneIndex: number, out: CaptureBuilder): LaneCounters {
+  const { words } = ring;
+  const { slotCount, slotBytes } = lane;
+  const written = readWide(words, lane.base + Header.Head);
+  const first = written - Math.min(written, slotCount);
+  const capturedBefore = out.count;
   let overwritten = first;
   let skipped = 0;
   for (let ticket = first; ticket < written; ticket++) {
     const slot = ticket % slotCount;
-    const stampIndex = ring.slotTable + slot * SLOT_WORDS;
+    const stampIndex = lane.slotTable + slot * SLOT_WORDS;
     const expected = committedStamp(ticket);
     const before = Atomics.load(words, stampIndex);
     if (before !== expected) {
@@ -98,9 +125,9 @@ export function captureRing(ring: RingViews): RingCapture {
       skipped++;
       continue;
     }
-    if (used + length > bytes.length) bytes = grow(bytes, used + length);
-    const start = ring.slotsStart + slot * slotBytes;
-    ring.bytes.copy(bytes, used, start, start + length);
+    const at = out.reserve(length);
+    const start = lane.slotsStart + slot * slotBytes;
+    ring.bytes.copy(out.bytes, at, start, start + length);
     // The closing check is a compare-exchange, not a load: its store-release half keeps the plain
     // copy reads above ordered before it on weakly ordered CPUs (ARM64), which a load would not.
     // Writing the same value back is invisible to producers, whose own CAS still sees `expected`.
@@ -108,37 +135,65 @@ export function captureRing(ring: RingViews): RingCapture {
       skipped++;
       continue;
     }
-    starts[count] = used;
-    lengths[count] = length;
-    tickets[count] = ticket;
-    count++;
-    used += length;
+    out.commit(at, length, ticket, laneIndex);
   }
   return {
-    bytes,
-    starts,
-    lengths,
-    tickets,
-    count,
-    counters: {
-      written,
-      captured: count,
-      overwritten,
-      skipped,
-      truncated: readWide(words, Header.Truncated),
-      dropped: readWide(words, Header.Dropped),
-    },
+    minSeverity: lane.minSeverity,
+    written,
+    captured: out.count - capturedBefore,
+    overwritten,
+    skipped,
+    truncated: readWide(words, lane.base + Header.Truncated),
+    dropped: readWide(words, lane.base + Header.Dropped),
   };
 }
 
-function estimateBytes(ring: RingViews, window: number): number {
-  let total = 0;
-  for (let slot = 0; slot < window; slot++) total += ring.words[ring.slotTable + slot * SLOT_WORDS + 1]! >>> 0;
-  return Math.max(1024, Math.min(total + total / 8, window * ring.slotBytes));
+/** The capture's private copy: record bytes back to back, plus per-record columns. */
+class CaptureBuilder {
+  bytes: Buffer;
+  readonly starts: Uint32Array;
+  readonly lengths: Uint32Array;
+  readonly tickets: Float64Array;
+  readonly lanes: Uint8Array;
+  count = 0;
+  private used = 0;
+
+  constructor(ring: RingViews) {
+    const slots = ring.lanes.reduce((sum, lane) => sum + lane.slotCount, 0);
+    this.bytes = Buffer.allocUnsafe(estimateBytes(ring));
+    this.starts = new Uint32Array(slots);
+    this.lengths = new Uint32Array(slots);
+    this.tickets = new Float64Array(slots);
+    this.lanes = new Uint8Array(slots);
+  }
+
+  /** Room for `length` more bytes; returns where they go. */
+  reserve(length: number): number {
+    if (this.used + length > this.bytes.length) {
+      const larger = Buffer.allocUnsafe(Math.max(this.used + length, this.bytes.length * 2));
+      this.bytes.copy(larger, 0, 0, this.used);
+      this.bytes = larger;
+    }
+    return this.used;
+  }
+
+  commit(at: number, length: number, ticket: number, lane: number): void {
+    this.starts[this.count] = at;
+    this.lengths[this.count] = length;
+    this.tickets[this.count] = ticket;
+    this.lanes[this.count] = lane;
+    this.count++;
+    this.used = at + length;
+  }
 }
 
-function grow(bytes: Buffer, needed: number): Buffer {
-  const larger = Buffer.allocUnsafe(Math.max(needed, bytes.length * 2));
-  bytes.copy(larger);
-  return larger;
+/** The bytes the slots hold now: a good first size for the copy. */
+function estimateBytes(ring: RingViews): number {
+  let total = 0;
+  let capacity = 0;
+  for (const lane of ring.lanes) {
+    for (let slot = 0; slot < lane.slotCount; slot++) total += ring.words[lane.slotTable + slot * SLOT_WORDS + 1]! >>> 0;
+    capacity += lane.slotCount * lane.slotBytes;
+  }
+  return Math.max(1024, Math.min(total + total / 8, capacity));
 }

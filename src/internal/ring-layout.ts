@@ -3,52 +3,90 @@
  * Everything a producer or a snapshot needs lives in it, so a worker thread (or a watchdog) that
  * receives the buffer sees exactly what the main thread sees. See docs/architecture.md.
  *
+ * A ring has one or two lanes: the main lane takes every record; an optional reserve lane takes
+ * records at or above a severity (WARN by default) so that a flood of DEBUG/INFO records cannot
+ * evict the last warnings and errors. Each lane has its own slots and counters; the intern table
+ * is shared. Lane 0's header is the first 64 words, lane 1's the next 64, with the same offsets.
+ *
  * Int32 words, in order:
- *   header (64 words; hot counters on their own 64-byte lines to avoid false sharing)
- *   slot table: per slot [stamp, length]
+ *   header (128 words: global fields and lane 0's, then lane 1's; hot counters on their own
+ *     64-byte lines to avoid false sharing)
+ *   slot tables: per lane, per slot [stamp, length]
  *   intern entries: per entry [offset, length, state]
- * then bytes: intern string bytes, then slot payloads (slotCount × slotBytes).
+ * then bytes: intern string bytes, then each lane's slot payloads (slotCount × slotBytes).
  */
 
 const LAYOUT_MAGIC = 0x74746c67; // "ttlg"
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
-/** Word indexes in the header. */
+/** Word indexes in the header; the lane fields are relative to the lane's header base. */
 export const Header = {
   Magic: 0,
   Version: 1,
+  /** Lane field. */
   SlotCount: 2,
+  /** Lane field. */
   SlotBytes: 3,
   InternCapacity: 4,
   InternBytes: 5,
   NextProducerId: 6,
-  /** Tickets handed out = records written (wide counter: low, halfLaps). */
+  LaneCount: 7,
+  /** Lane field: the lowest severityNumber the lane takes. */
+  MinSeverity: 8,
+  /** Lane field: tickets handed out = records written (wide counter: low, halfLaps). */
   Head: 16,
-  /** Records trimmed to fit a slot (wide counter). */
+  /** Lane field: records trimmed to fit a slot (wide counter). */
   Truncated: 32,
-  /** Records lost before or while claiming a slot (wide counter). */
+  /** Lane field: records lost while claiming a slot or encoding (wide counter). */
   Dropped: 34,
   InternNextId: 48,
   InternBytesHead: 49,
-  Words: 64,
+  /** Emission order across lanes (32 bits, wrapping): breaks ties between equal timestamps. */
+  Order: 56,
+  /** Words per lane header. */
+  LaneWords: 64,
+  Words: 128,
 } as const;
+
+export const MAX_LANES = 2;
 
 export const SLOT_WORDS = 2;
 export const INTERN_ENTRY_WORDS = 3;
 
 export interface RingSizes {
-  /** Number of slots; a power of two. */
+  /** Number of slots of the main lane; a power of two. */
   readonly slotCount: number;
-  /** Bytes per slot = the largest encoded record; a multiple of 8. */
+  /** Bytes per slot = the largest encoded record; a multiple of 8. Both lanes use it. */
   readonly slotBytes: number;
   /** Most strings the intern table holds. */
   readonly internCapacity: number;
   /** Bytes for interned strings (UTF-8). */
   readonly internBytes: number;
+  /** The reserve lane, if any: its slot count (a power of two) and lowest severityNumber. */
+  readonly reserve?: { readonly slotCount: number; readonly minSeverity: number } | undefined;
 }
 
-/** Typed views over a ring's buffer, shared by producers and snapshot readers. */
-export interface RingViews extends RingSizes {
+/** One lane: where its header, slot table and payloads are. */
+export interface LaneViews {
+  /** Word index of the lane's header; counters are at `base + Header.Head` and so on. */
+  readonly base: number;
+  readonly minSeverity: number;
+  readonly slotCount: number;
+  readonly slotBytes: number;
+  /** Word index of the lane's first slot stamp. */
+  readonly slotTable: number;
+  /** Byte offset of the lane's slot 0 payload. */
+  readonly slotsStart: number;
+}
+
+/**
+ * Typed views over a ring's buffer, shared by producers and snapshot readers. The slot fields at
+ * the top level are lane 0's (the main lane).
+ */
+export interface RingViews extends LaneViews {
+  readonly internCapacity: number;
+  readonly internBytes: number;
+  readonly lanes: readonly LaneViews[];
   readonly buffer: SharedArrayBuffer;
   readonly words: Int32Array;
   readonly bytes: Buffer;
@@ -57,34 +95,35 @@ export interface RingViews extends RingSizes {
   readonly float64: Float64Array;
   readonly uint32: Uint32Array;
   readonly uint16: Uint16Array;
-  /** Word index of the first slot's stamp. */
-  readonly slotTable: number;
   /** Word index of the first intern entry. */
   readonly internTable: number;
   /** Byte offset of the intern string bytes. */
   readonly internBytesStart: number;
-  /** Byte offset of slot 0's payload. */
-  readonly slotsStart: number;
 }
 
 export function createRingBuffer(sizes: RingSizes): SharedArrayBuffer {
-  const wordCount = Header.Words + sizes.slotCount * SLOT_WORDS + sizes.internCapacity * INTERN_ENTRY_WORDS;
+  const lanes = [{ slotCount: sizes.slotCount, minSeverity: 0 }, ...(sizes.reserve === undefined ? [] : [sizes.reserve])];
+  const slotTotal = lanes.reduce((sum, lane) => sum + lane.slotCount, 0);
+  const wordCount = Header.Words + slotTotal * SLOT_WORDS + sizes.internCapacity * INTERN_ENTRY_WORDS;
   const internBytesStart = align8(wordCount * 4);
-  const total = internBytesStart + align8(sizes.internBytes) + sizes.slotCount * sizes.slotBytes;
-  const buffer = new SharedArrayBuffer(total);
-  const words = new Int32Array(buffer, 0, Header.Words);
+  const buffer = new SharedArrayBuffer(internBytesStart + align8(sizes.internBytes) + slotTotal * sizes.slotBytes);
+  const words = new Int32Array(buffer);
   words[Header.Magic] = LAYOUT_MAGIC;
   words[Header.Version] = LAYOUT_VERSION;
-  words[Header.SlotCount] = sizes.slotCount;
-  words[Header.SlotBytes] = sizes.slotBytes;
   words[Header.InternCapacity] = sizes.internCapacity;
   words[Header.InternBytes] = sizes.internBytes;
-  const slotWords = new Int32Array(buffer, Header.Words * 4, sizes.slotCount * SLOT_WORDS);
-  // Each slot starts out stamped as holding ticket (slot - slotCount), committed: older than any
-  // real ticket it will see, so the first writer claims it like any other overwrite.
-  for (let slot = 0; slot < sizes.slotCount; slot++) {
-    slotWords[slot * SLOT_WORDS] = committedStamp(slot - sizes.slotCount);
-  }
+  words[Header.LaneCount] = lanes.length;
+  let slotTable = Header.Words;
+  lanes.forEach((lane, index) => {
+    const base = index * Header.LaneWords;
+    words[base + Header.SlotCount] = lane.slotCount;
+    words[base + Header.SlotBytes] = sizes.slotBytes;
+    words[base + Header.MinSeverity] = lane.minSeverity;
+    // Each slot starts out stamped as holding ticket (slot - slotCount), committed: older than
+    // any real ticket it will see, so the first writer claims it like any other overwrite.
+    for (let slot = 0; slot < lane.slotCount; slot++) words[slotTable + slot * SLOT_WORDS] = committedStamp(slot - lane.slotCount);
+    slotTable += lane.slotCount * SLOT_WORDS;
+  });
   return buffer;
 }
 
@@ -94,17 +133,30 @@ export function openRingBuffer(buffer: unknown): RingViews {
     throw new TypeError('ttlog: a ring handle must carry the SharedArrayBuffer of a TTLogProcessor');
   }
   const words = new Int32Array(buffer);
-  if (words[Header.Magic] !== LAYOUT_MAGIC || words[Header.Version] !== LAYOUT_VERSION) {
+  const laneCount = words[Header.LaneCount]!;
+  if (words[Header.Magic] !== LAYOUT_MAGIC || words[Header.Version] !== LAYOUT_VERSION || laneCount < 1 || laneCount > MAX_LANES) {
     throw new TypeError('ttlog: this SharedArrayBuffer is not a ttlog ring of a compatible version');
   }
-  const slotCount = words[Header.SlotCount]!;
-  const slotBytes = words[Header.SlotBytes]!;
   const internCapacity = words[Header.InternCapacity]!;
   const internBytes = words[Header.InternBytes]!;
-  const slotTable = Header.Words;
-  const internTable = slotTable + slotCount * SLOT_WORDS;
+  const laneSizes = Array.from({ length: laneCount }, (_, index) => {
+    const base = index * Header.LaneWords;
+    return { base, slotCount: words[base + Header.SlotCount]!, slotBytes: words[base + Header.SlotBytes]!, minSeverity: words[base + Header.MinSeverity]! };
+  });
+  const slotTotal = laneSizes.reduce((sum, lane) => sum + lane.slotCount, 0);
+  const internTable = Header.Words + slotTotal * SLOT_WORDS;
   const internBytesStart = align8((internTable + internCapacity * INTERN_ENTRY_WORDS) * 4);
+  let slotTable = Header.Words;
+  let slotsStart = internBytesStart + align8(internBytes);
+  const lanes = laneSizes.map((lane): LaneViews => {
+    const views = { ...lane, slotTable, slotsStart };
+    slotTable += lane.slotCount * SLOT_WORDS;
+    slotsStart += lane.slotCount * lane.slotBytes;
+    return views;
+  });
   return {
+    ...lanes[0]!,
+    lanes,
     buffer,
     words,
     bytes: Buffer.from(buffer),
@@ -112,14 +164,10 @@ export function openRingBuffer(buffer: unknown): RingViews {
     float64: new Float64Array(buffer, 0, buffer.byteLength >> 3),
     uint32: new Uint32Array(buffer, 0, buffer.byteLength >> 2),
     uint16: new Uint16Array(buffer, 0, buffer.byteLength >> 1),
-    slotCount,
-    slotBytes,
     internCapacity,
     internBytes,
-    slotTable,
     internTable,
     internBytesStart,
-    slotsStart: internBytesStart + align8(internBytes),
   };
 }
 

@@ -13,7 +13,14 @@ const MAX_RECORD_BYTES = 1024 * 1024;
 const DEFAULT_INTERN_CAPACITY = 4096;
 const DEFAULT_INTERN_BYTES = 256 * 1024;
 
+/** WARN: records at or above it also go to the reserve lane by default. */
+const DEFAULT_RESERVE_SEVERITY = 13;
+/** The reserve lane holds this fraction of the main lane's records by default. */
+const DEFAULT_RESERVE_FRACTION = 8;
+const MIN_RESERVE_CAPACITY = 64;
+
 export interface RingOptions {
+  readonly severityLane?: false | { readonly minSeverity?: number | undefined; readonly capacity?: number | undefined } | undefined;
   readonly capacity?: number | undefined;
   readonly capacityBytes?: number | undefined;
   readonly maxRecordBytes?: number | undefined;
@@ -33,9 +40,19 @@ export function ringSizes(options: RingOptions): RingSizes {
   return {
     slotCount,
     slotBytes: alignedSlotBytes,
+    reserve: reserveLane(options, slotCount),
     internCapacity: checkedInteger('internCapacity', options.internCapacity ?? DEFAULT_INTERN_CAPACITY, 0, 2 ** 24),
     internBytes: checkedInteger('internBytes', options.internBytes ?? DEFAULT_INTERN_BYTES, 0, 2 ** 30),
   };
+}
+
+function reserveLane(options: RingOptions, mainSlotCount: number): RingSizes['reserve'] {
+  const lane = options.severityLane;
+  if (lane === false) return undefined;
+  const minSeverity = checkedInteger('severityLane.minSeverity', lane?.minSeverity ?? DEFAULT_RESERVE_SEVERITY, 1, 255);
+  const requested = lane?.capacity ?? Math.max(MIN_RESERVE_CAPACITY, mainSlotCount / DEFAULT_RESERVE_FRACTION);
+  const capacity = checkedInteger('severityLane.capacity', requested, 2, 2 ** 26);
+  return { slotCount: 2 ** Math.ceil(Math.log2(capacity)), minSeverity };
 }
 
 /** Validates a record size option on its own (the exporter's, for records given to `export()`). */

@@ -9,8 +9,8 @@ import { createCborEncoder } from './cbor.ts';
 import { ChunkStrings } from './chunk-strings.ts';
 import { CHUNK_MAGIC, CHUNK_MAX_RAW_BYTES, CHUNK_MAX_RECORDS, END_MAGIC, encodeBlock, encodeFilePrefix } from './file-format.ts';
 import { toFileEntries } from './file-values.ts';
-import { RecordDecoder, readRecordTime, type RecordTime } from './record-decoder.ts';
-import type { RingCapture, RingCounters } from './ring-capture.ts';
+import { RecordDecoder, readRecordOrder, readRecordTime, type RecordTime } from './record-decoder.ts';
+import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
 import type { RingViews } from './ring-layout.ts';
 import { createCborDecoder } from './cbor.ts';
 
@@ -32,7 +32,8 @@ export class SnapshotEncoder {
   private readonly cbor = createCborEncoder();
   private readonly strings: ChunkStrings;
   private readonly decoder: RecordDecoder;
-  private unreadable = 0;
+  /** Records that did not decode, per lane: they move from captured to skipped. */
+  private readonly unreadable: number[] = [];
   private chunkCount = 0;
   private recordCount = 0;
 
@@ -59,11 +60,11 @@ export class SnapshotEncoder {
       while (index < order.length && records.length < CHUNK_MAX_RECORDS && rawBytes < CHUNK_MAX_RAW_BYTES) {
         const at = order[index++]!;
         try {
-          records.push(this.decoder.decode(capture.bytes, capture.starts[at]!, capture.lengths[at]!, capture.tickets[at]!, previous));
+          records.push(this.decoder.decode(capture.bytes, capture.starts[at]!, capture.lengths[at]!, capture.tickets[at]!, capture.lanes[at]!, previous));
           rawBytes += capture.lengths[at]!;
         } catch {
           // A slot record this version cannot decode is accounted as skipped, never guessed at.
-          this.unreadable++;
+          this.unreadable[capture.lanes[at]!] = (this.unreadable[capture.lanes[at]!] ?? 0) + 1;
         }
       }
       if (records.length === 0) continue;
@@ -76,8 +77,12 @@ export class SnapshotEncoder {
 
   /** The counters after {@link chunkBlocks} has run: unreadable records move to skipped. */
   counters(): RingCounters {
-    const counters = this.capture.counters;
-    return { ...counters, captured: counters.captured - this.unreadable, skipped: counters.skipped + this.unreadable };
+    return moveUnreadable(this.capture.counters, this.unreadable.reduce((sum, count) => sum + count, 0));
+  }
+
+  /** Per-lane counters after {@link chunkBlocks} has run. */
+  laneCounters(): LaneCounters[] {
+    return this.capture.laneCounters.map((counters, lane) => ({ ...moveUnreadable(counters, this.unreadable[lane] ?? 0), minSeverity: counters.minSeverity }));
   }
 
   /** The file prefix (magic, version, header); call after the chunks are done. */
@@ -91,6 +96,7 @@ export class SnapshotEncoder {
       resource: toFileEntries(description.resource),
       producer: description.producer,
       counters: this.counters(),
+      ...(this.capture.laneCounters.length > 1 ? { lanes: this.laneCounters() } : {}),
       records: this.recordCount,
       chunks: this.chunkCount,
       ...(description.cause === undefined ? {} : { cause: toFileEntries(description.cause) }),
@@ -104,21 +110,35 @@ export class SnapshotEncoder {
   }
 }
 
-/** Capture indexes sorted by time, then ticket. Usually already sorted, which is checked first. */
+/**
+ * Capture indexes sorted by time, then emission order (records with equal timestamps, common at
+ * the SDK's millisecond resolution, keep the order they were logged in across lanes and threads).
+ * Usually already sorted, which is checked first.
+ */
 function timeOrder(capture: RingCapture): Uint32Array {
-  const { count, bytes, starts, tickets } = capture;
+  const { count, bytes, starts } = capture;
   const seconds = new Float64Array(count);
   const nanos = new Uint32Array(count);
+  const emitted = new Int32Array(count);
   const time: RecordTime = { seconds: 0, nanos: 0 };
   let sorted = true;
   for (let i = 0; i < count; i++) {
     readRecordTime(bytes, starts[i]!, time);
     seconds[i] = time.seconds;
     nanos[i] = time.nanos;
-    if (i > 0 && (seconds[i]! < seconds[i - 1]! || (seconds[i] === seconds[i - 1] && nanos[i]! < nanos[i - 1]!))) sorted = false;
+    emitted[i] = readRecordOrder(bytes, starts[i]!);
+    if (i > 0 && compare(seconds, nanos, emitted, i - 1, i) > 0) sorted = false;
   }
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   if (sorted) return order;
-  return order.sort((a, b) => seconds[a]! - seconds[b]! || nanos[a]! - nanos[b]! || tickets[a]! - tickets[b]!);
+  return order.sort((a, b) => compare(seconds, nanos, emitted, a, b));
+}
+
+function compare(seconds: Float64Array, nanos: Uint32Array, emitted: Int32Array, a: number, b: number): number {
+  return seconds[a]! - seconds[b]! || nanos[a]! - nanos[b]! || (emitted[a]! - emitted[b]!) | 0;
+}
+
+function moveUnreadable(counters: RingCounters, unreadable: number): RingCounters {
+  return { ...counters, captured: counters.captured - unreadable, skipped: counters.skipped + unreadable };
 }
