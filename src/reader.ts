@@ -86,22 +86,27 @@ async function* readChunks(source: ByteSource, start: number, damage: SnapshotDa
 
 /** The checksummed chunk blocks, undecoded; closes the file when done. */
 async function* readEncodedChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<FileBlock> {
-  // Records are counted from the block headers: decodeChunk holds every chunk to its count.
-  const tally = { chunks: 0, records: 0 };
   try {
-    for await (const block of scanBlocks(readingAhead(source), start, damage)) {
-      if (block.kind === 'end') {
-        checkTotals(block, tally, damage);
-        break;
-      }
-      if (block.kind === 'other') continue;
-      tally.chunks++;
-      tally.records += block.b;
-      yield block;
-    }
+    yield* chunkBlocks(source, start, damage);
     throwIfStrict(damage, options);
   } finally {
     await source.close();
+  }
+}
+
+/** The intact chunk blocks in file order; at the end block, its totals are checked against them. */
+async function* chunkBlocks(source: ByteSource, start: number, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
+  // Records are counted from the block headers: decodeChunk holds every chunk to its count.
+  const tally = { chunks: 0, records: 0 };
+  for await (const block of scanBlocks(readingAhead(source), start, damage)) {
+    if (block.kind === 'end') {
+      checkTotals(block, tally, damage);
+      return;
+    }
+    if (block.kind === 'other') continue;
+    tally.chunks++;
+    tally.records += block.b;
+    yield block;
   }
 }
 
@@ -117,19 +122,11 @@ interface HeldChunk {
 async function readLast(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, count: number): Promise<SnapshotRecord[]> {
   const wanted = Math.max(0, Math.floor(count));
   const held: HeldChunk[] = [];
-  const tally = { chunks: 0, records: 0 };
   try {
     // Scan: checksum every block, keep the payloads of the last chunks holding `wanted` records.
     let firstHeld = 0;
     let heldRecords = 0;
-    for await (const block of scanBlocks(readingAhead(source), start, damage)) {
-      if (block.kind === 'end') {
-        checkTotals(block, tally, damage);
-        break;
-      }
-      if (block.kind === 'other') continue;
-      tally.chunks++;
-      tally.records += block.b;
+    for await (const block of chunkBlocks(source, start, damage)) {
       held.push({ offset: block.offset, a: block.a, b: block.b, length: block.payload.length, payload: block.payload });
       heldRecords += block.b;
       while (firstHeld < held.length && heldRecords - held[firstHeld]!.b >= wanted) {

@@ -18,27 +18,13 @@
  */
 import { Header, SLOT_WORDS, committedStamp, isCommitted, stampDistance, writingStamp, type LaneViews, type RingViews } from './ring-layout.ts';
 import { incrementWide, readWide } from './wide-counter.ts';
+import type { SnapshotCounters, SnapshotLaneCounters } from '../types.ts';
 
-/** Counts a snapshot carries; `written = captured + overwritten + skipped`. */
-export interface RingCounters {
-  /** Records ever written into the ring (tickets handed out). */
-  readonly written: number;
-  /** Records in this snapshot. */
-  readonly captured: number;
-  /** Records overwritten by newer ones before the snapshot could copy them. */
-  readonly overwritten: number;
-  /** Records in the window that were still being written, torn by an overwrite during the copy, or dropped. */
-  readonly skipped: number;
-  /** Records trimmed to fit their slot (they are still captured). */
-  readonly truncated: number;
-  /** Records a producer gave up on (slot busy with a lapped write, or encoding failed); within skipped or overwritten. */
-  readonly dropped: number;
-}
+/** Counts a snapshot carries; `written = captured + overwritten + skipped` (the public type). */
+export type RingCounters = SnapshotCounters;
 
 /** One lane's counters, with the lowest severity the lane takes. */
-export interface LaneCounters extends RingCounters {
-  readonly minSeverity: number;
-}
+export type LaneCounters = SnapshotLaneCounters;
 
 export interface RingCapture {
   /** Slot records, back to back. */
