@@ -82,7 +82,8 @@ if (hasTmux) {
     try {
       await waitForScreen((t) => t.includes('10 of 10 records'), 'the timeline');
       tmux('send-keys', '-t', session, 'C-c');
-      const text = await waitForScreen((t) => t.includes('viewer exited'), 'the shell again');
+      // Wait for stty's answer, not just the exit line: the shell prints them one after the other.
+      const text = await waitForScreen((t) => t.includes('viewer exited') && /^-?icanon$/m.test(t), 'the shell and stty again');
       assert.match(text, /^icanon$/m, 'canonical mode (not raw) again');
     } finally {
       tmux('kill-server');
