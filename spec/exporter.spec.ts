@@ -90,6 +90,20 @@ test('behind BatchLogRecordProcessor, export() writes each batch as a snapshot',
   assert.is(snapshotFiles(directory).length, 1);
 });
 
+test('a batch of warnings and errors arrives whole (export rings have no reserve lane to overflow)', async () => {
+  const directory = freshDir();
+  const exporter = new SnapshotExporter({ directory });
+  const provider = new otel.LoggerProvider({ resource, processors: [new otel.BatchLogRecordProcessor({ exporter: exporter as never, scheduledDelayMillis: 60_000, maxExportBatchSize: 512 })] });
+  const logger = provider.getLogger('errors');
+  for (let i = 0; i < 300; i++) logger.emit({ severityNumber: 17, severityText: 'ERROR', body: `error ${i}` });
+  await provider.forceFlush();
+  const [path] = snapshotFiles(directory);
+  const { metadata, records } = await readSnapshot(path!);
+  assert.equal(records.map((record) => record.body), Array.from({ length: 300 }, (_, i) => `error ${i}`));
+  assert.equal([metadata.counters.written, metadata.counters.captured, metadata.counters.overwritten], [300, 300, 0]);
+  await provider.shutdown();
+});
+
 test('behind SimpleLogRecordProcessor, every record becomes its own snapshot', async () => {
   const directory = freshDir();
   const exporter = new SnapshotExporter({ directory });

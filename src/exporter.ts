@@ -122,7 +122,8 @@ export class SnapshotExporter {
   }
 
   private async writeRecords(records: readonly LogRecordLike[]): Promise<string> {
-    const sizes = ringSizes({ capacity: Math.max(2, records.length), maxRecordBytes: this.exportRecordBytes });
+    // One lane: a batch must arrive whole, and a reserve lane would hold only part of its warnings.
+    const sizes = ringSizes({ capacity: Math.max(2, records.length), maxRecordBytes: this.exportRecordBytes, severityLane: false });
     const ring = openRingBuffer(createRingBuffer(sizes));
     const producer = new RingProducer(ring, { maxInternedValueLength: DEFAULT_INTERNED_VALUE_LENGTH });
     for (const record of records) producer.write(record);
