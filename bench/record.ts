@@ -101,14 +101,7 @@ export function pooledRequestId(index: number): string {
  * string, as application code creates one per log call. Every candidate's loop calls this.
  */
 export function callSiteAttributes(index: number): BenchAttributes {
-  return {
-    'http.method': methodOf(index),
-    'http.route': routeOf(index),
-    'http.status_code': statusOf(index),
-    'duration_ms': durationOf(index),
-    'cache.hit': cacheHitOf(index),
-    'request.id': pooledRequestId(index),
-  };
+  return attributesWithId(index, pooledRequestId(index), ATTRIBUTE_COUNT);
 }
 
 let poolIndexes: Map<string, number> | undefined;
