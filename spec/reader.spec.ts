@@ -23,6 +23,8 @@ import {
   type SnapshotRecord,
 } from '../src/index.ts';
 import { otel } from './support/otel.ts';
+import { splitSnapshot } from './support/snapshot-chunks.ts';
+import { createCborDecoder, createCborEncoder } from '../src/internal/cbor.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 
@@ -513,6 +515,88 @@ test('chunks() yields each intact chunk as one array, in file order, the records
   for await (const chunk of reader.chunks()) sizes.push(chunk.length);
   assert.equal(sizes, layout.chunks.filter((_, index) => index !== 1).map((chunk) => chunk.records));
   assert.equal(reader.damage.map((entry) => [entry.code, entry.records]), [['CHUNK_CORRUPT', layout.chunks[1]!.records]]);
+});
+
+test('chunks({ maxRecords }) yields the same records in arrays of at most that many, a chunk at a time', async () => {
+  const { path, bytes, layout, intact } = file;
+  for (const source of [path, bytes]) {
+    for (const maxRecords of [1, 2, 3, 1000]) {
+      const reader = await openSnapshot(source);
+      const sizes: number[] = [];
+      const records: SnapshotRecord[] = [];
+      for await (const slice of reader.chunks({ maxRecords })) {
+        sizes.push(slice.length);
+        records.push(...slice);
+      }
+      const expected = layout.chunks.flatMap((chunk) => {
+        const slices = Array.from({ length: Math.floor(chunk.records / maxRecords) }, () => maxRecords);
+        return chunk.records % maxRecords === 0 ? slices : [...slices, chunk.records % maxRecords];
+      });
+      assert.equal(sizes, expected, `maxRecords ${maxRecords}`);
+      assert.equal(records, intact.records, `maxRecords ${maxRecords}`);
+      assert.equal(reader.damage, []);
+    }
+  }
+});
+
+/** The file with its last chunk's payload replaced by `raw` (compressed, in a block with a correct CRC). */
+function withLastChunkRaw(raw: Uint8Array): Buffer {
+  const { bytes, layout } = file;
+  const last = layout.chunks[layout.chunks.length - 1]!;
+  return Buffer.concat([bytes.subarray(0, last.offset), block('TTLC', raw.length, last.records, compress(raw)), bytes.subarray(last.end)]);
+}
+
+async function readInSlices(bytes: Buffer, maxRecords: number): Promise<{ records: SnapshotRecord[]; damage: string[] }> {
+  const reader = await openSnapshot(bytes);
+  const records: SnapshotRecord[] = [];
+  for await (const slice of reader.chunks({ maxRecords })) records.push(...slice);
+  return { records, damage: reader.damage.map((entry) => `${entry.code} ${entry.offset} ${entry.records}`) };
+}
+
+test('a chunk read in slices that fails to decode near its end yields none of its records', async () => {
+  const { layout, intact } = file;
+  const last = layout.chunks[layout.chunks.length - 1]!;
+  const before = intact.records.slice(0, intact.records.length - last.records);
+  // The last chunk's payload as CBOR items, re-encoded with its last record replaced.
+  const [seconds, nanos, strings, scopes, records] = createCborDecoder().decode(splitSnapshot(file.bytes).chunks.at(-1)!.raw) as [number, number, string[], unknown[], unknown[][]];
+  const payload = (lastRecord: unknown) => createCborEncoder().encode([seconds, nanos, strings, scopes, [...records.slice(0, -1), lastRecord]]);
+  let nested: unknown = 1;
+  for (let depth = 0; depth < 70; depth++) nested = [nested];
+  const broken: Array<[string, unknown]> = [
+    ['too few fields', records.at(-1)!.slice(0, 12)],
+    ['a time delta that is text', [records.at(-1)![0], 'soon', ...records.at(-1)!.slice(2)]],
+    ['a body nested past the limit', [...records.at(-1)!.slice(0, 6), nested, ...records.at(-1)!.slice(7)]],
+  ];
+  for (const [name, lastRecord] of broken) {
+    const damaged = withLastChunkRaw(payload(lastRecord));
+    for (const maxRecords of [1, 3, 1000]) {
+      const read = await readInSlices(damaged, maxRecords);
+      assert.equal(read.records, before, `${name}, maxRecords ${maxRecords}`);
+      assert.equal(read.damage, [`CHUNK_UNREADABLE ${last.offset} ${last.records}`], `${name}, maxRecords ${maxRecords}`);
+    }
+  }
+  // The same re-encoding with the last record intact reads whole: each case fails on its one change.
+  const control = await readInSlices(withLastChunkRaw(payload(records.at(-1))), 1);
+  assert.equal(control.records, intact.records);
+  assert.equal(control.damage, []);
+});
+
+test('random byte changes in a chunk that keeps its checksum read the same in slices as whole', async () => {
+  const raw = splitSnapshot(file.bytes).chunks.at(-1)!.raw;
+  const random = seededRandom(0x51ce);
+  let unreadable = 0;
+  for (let trial = 0; trial < 400; trial++) {
+    const changed = Buffer.from(raw);
+    const changes = 1 + Math.floor(random() * 3);
+    for (let i = 0; i < changes; i++) changed[Math.floor(random() * changed.length)] = Math.floor(random() * 256);
+    const damaged = withLastChunkRaw(changed);
+    const whole = await readInSlices(damaged, Infinity);
+    const sliced = await readInSlices(damaged, 1);
+    assert.equal(sliced, whole, `trial ${trial}`);
+    if (whole.damage.length > 0) unreadable++;
+  }
+  // Both outcomes occur, so the comparison covers chunks that decode and chunks that do not.
+  assert.ok(unreadable > 40 && unreadable < 360, `${unreadable} of 400 changed chunks did not decode`);
 });
 
 test('last(n) returns the last n records, for every n from none to more than the file holds', async () => {

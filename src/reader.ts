@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { openByteSource, readingAhead, type ByteSource } from './internal/byte-source.ts';
 import { scanBlocks, type FileBlock } from './internal/block-scanner.ts';
 import { createCborDecoder } from './internal/cbor.ts';
-import { decodeChunk } from './internal/chunk-decoder.ts';
+import { decodeChunk, openChunk } from './internal/chunk-decoder.ts';
 import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from './internal/file-format.ts';
 import { fromFileEntries } from './internal/file-values.ts';
 import { SnapshotFormatError } from './errors.ts';
@@ -13,6 +13,16 @@ export interface ReadOptions {
   readonly strict?: boolean;
 }
 
+export interface ChunkOptions {
+  /**
+   * At most this many records per array. A chunk is then checked whole before its first array
+   * (so it is still either read whole or reported as damaged whole) and decoded one array at a
+   * time, so fewer records are alive at once: for a caller that is done with each array before
+   * it asks for the next, this saves memory and garbage collection time.
+   */
+  readonly maxRecords?: number;
+}
+
 /** An open snapshot: its header, and its records read chunk by chunk. */
 export interface SnapshotReader {
   readonly metadata: SnapshotMetadata;
@@ -21,11 +31,11 @@ export interface SnapshotReader {
   /** The records in file order (time order), one chunk in memory at a time. Closes the file when done. */
   records(): AsyncGenerator<SnapshotRecord>;
   /**
-   * The records in file order, one array per intact chunk (up to a few thousand records each).
-   * What {@link SnapshotReader.records} yields one by one, without an async step per record.
-   * Closes the file when done.
+   * The records in file order, one array per intact chunk (up to a few thousand records each),
+   * or per `maxRecords` of one. What {@link SnapshotReader.records} yields one by one, without
+   * an async step per record. Closes the file when done.
    */
-  chunks(): AsyncGenerator<SnapshotRecord[]>;
+  chunks(options?: ChunkOptions): AsyncGenerator<SnapshotRecord[]>;
   /**
    * The last `count` records in file order, decoding only the chunks that hold them. Every block
    * is still read and checksummed, so `damage` reports what `records()` would, except a chunk
@@ -44,12 +54,12 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
   try {
     const { metadata, end } = await readHeader(bytes);
     const damage: SnapshotDamage[] = [];
-    const chunks = () => readChunks(bytes, end, damage, options);
+    const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, chunkOptions.maxRecords ?? Infinity);
     return {
       metadata,
       damage,
       chunks,
-      records: () => eachRecord(chunks()),
+      records: () => eachRecord(chunks({ maxRecords: RECORDS_PER_STEP })),
       last: (count) => readLast(bytes, end, damage, options, count),
       close: () => bytes.close(),
     };
@@ -73,14 +83,28 @@ export async function* iterateSnapshot(source: string | Uint8Array, options: Rea
   yield* reader.records();
 }
 
+/** Records decoded at a time for records() and iterateSnapshot(): fewer than a chunk, so they die young. */
+const RECORDS_PER_STEP = 256;
+
 async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGenerator<SnapshotRecord> {
   for await (const chunk of chunks) yield* chunk;
 }
 
-async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<SnapshotRecord[]> {
-  for await (const chunk of readEncodedChunks(source, start, damage, options)) {
-    const decoded = decodeOrReport(chunk.payload, chunk, damage);
-    if (decoded !== undefined) yield decoded;
+async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, maxRecords: number): AsyncGenerator<SnapshotRecord[]> {
+  for await (const block of readEncodedChunks(source, start, damage, options)) {
+    let chunk;
+    try {
+      // Checked whole here when it comes in slices: next() does not fail after the first slice.
+      chunk = openChunk(block.payload, block.a, block.b, maxRecords);
+      if (chunk.remaining <= maxRecords) {
+        yield chunk.next();
+        continue;
+      }
+    } catch (error) {
+      damage.push(unreadable(block, error));
+      continue;
+    }
+    while (chunk.remaining > 0) yield chunk.next();
   }
 }
 
@@ -157,12 +181,13 @@ function decodeOrReport(payload: Buffer, block: { readonly offset: number; reado
   try {
     return decodeChunk(payload, block.a, block.b);
   } catch (error) {
-    damage.push(unreadable(block, error instanceof Error ? error.message : String(error)));
+    damage.push(unreadable(block, error));
     return undefined;
   }
 }
 
-function unreadable(block: { readonly offset: number; readonly b: number }, message: string): SnapshotDamage {
+function unreadable(block: { readonly offset: number; readonly b: number }, error: unknown): SnapshotDamage {
+  const message = error instanceof Error ? error.message : String(error);
   return { code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${message}` };
 }
 

@@ -5,6 +5,8 @@
  *
  * Records travel in batches: one async step per record per pipeline stage cost more than
  * decoding them (bench/viewer.ts), so every stage works on arrays, from the reader's chunks on.
+ * The reader hands chunks over in slices of `BATCH_RECORDS`, so a batch is printed and garbage
+ * before the next is decoded.
  */
 import type { SnapshotRecord } from '../types.ts';
 import { describeError, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
@@ -18,8 +20,8 @@ interface Cursor {
   head: ViewRecord;
 }
 
-/** Records per batch handed down the pipeline when several files are merged (one file passes its chunks on as they are). */
-export const BATCH_RECORDS = 1024;
+/** Records per batch handed down the pipeline, and per slice read from a file. */
+export const BATCH_RECORDS = 256;
 
 /**
  * The records of all `sources` in timestamp order, in batches. Damage found in a file, and read errors, go
@@ -29,7 +31,7 @@ export async function* mergeSources(sources: readonly SnapshotSource[], report: 
   if (sources.length === 1) {
     // One file needs no heap; this is the common case and the benchmark's (bench/viewer.ts).
     const source = sources[0]!;
-    const chunks = source.reader.chunks();
+    const chunks = source.reader.chunks({ maxRecords: BATCH_RECORDS });
     try {
       for await (const chunk of chunks) {
         const batch = new Array<ViewRecord>(chunk.length);
@@ -47,7 +49,7 @@ export async function* mergeSources(sources: readonly SnapshotSource[], report: 
   const heap: Cursor[] = [];
   try {
     for (const source of sources) {
-      const chunks = source.reader.chunks();
+      const chunks = source.reader.chunks({ maxRecords: BATCH_RECORDS });
       const chunk = await nextChunk(source, chunks, report);
       if (chunk !== undefined) push(heap, { source, chunks, chunk, index: 0, head: { record: chunk[0]!, source } });
     }

@@ -2,42 +2,67 @@
  * A chunk payload (docs/format.md, "Chunk payload") → records. Throws on anything malformed;
  * the reader turns that into a damage report for the chunk.
  *
- * This is the reader's hot loop and is longer than our files usually are. The payload is plain
- * CBOR, but decoding it with cbor-x into arrays, then walking those arrays into records, made
- * CBOR decoding two thirds of the viewer's time (bench/viewer.ts). Here the bytes are read once,
- * straight into records: string references resolve as they are met (the string table comes
- * first), maps become objects without an array in between, and trace ids go from bytes to hex.
+ * The payload is plain CBOR, but decoding it with cbor-x into arrays, then walking those arrays
+ * into records, made CBOR decoding two thirds of the viewer's time (bench/viewer.ts). Here the
+ * bytes are read once, straight into records (cbor-cursor.ts): string references resolve as they
+ * are met (the string table comes first), maps become objects without an array in between, and
+ * trace ids go from bytes to hex.
+ *
+ * A chunk can also be decoded a slice of records at a time. Then the whole payload is walked
+ * first, building nothing, so a chunk still either decodes whole or is reported whole; and each
+ * slice's records are garbage once the caller is done with them, where a whole chunk of records
+ * outlived the young generation: decoding slices of 256 instead of 4096 records cut the viewer's
+ * garbage collection time by … in bench/viewer.ts.
  */
 import { decompress } from 'lz4-wasm-nodejs';
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotRecord, SnapshotScope } from '../types.ts';
-import { MAP_TAG, STRING_REF_TAG } from './cbor.ts';
+import { CborCursor } from './cbor-cursor.ts';
 import { MAX_CHUNK_RAW_BYTES } from './file-format.ts';
 
+/** All records of a chunk at once. */
 export function decodeChunk(payload: Buffer, rawLength: number, recordCount: number): SnapshotRecord[] {
+  return openChunk(payload, rawLength, recordCount, recordCount).next();
+}
+
+/**
+ * A chunk whose records {@link ChunkRecords.next} decodes `sliceRecords` at a time. When that is
+ * fewer than the chunk holds, the payload is checked whole here, so that `next` cannot fail.
+ */
+export function openChunk(payload: Buffer, rawLength: number, recordCount: number, sliceRecords: number): ChunkRecords {
   // lz4-wasm prepends the decompressed size; a wasm trap on bad input must not be reachable, so
   // the size is checked against the block header first.
   if (payload.length < 4 || rawLength > MAX_CHUNK_RAW_BYTES || payload.readUInt32LE(0) !== rawLength) {
     throw new Error('chunk size fields disagree');
   }
   const raw = decompress(payload);
-  return new ChunkParser(Buffer.from(raw.buffer, raw.byteOffset, raw.length)).chunk(recordCount);
+  return new ChunkRecords(Buffer.from(raw.buffer, raw.byteOffset, raw.length), recordCount, Math.max(1, Math.floor(sliceRecords)));
 }
 
 type MutableRecord = { -readonly [K in keyof SnapshotRecord]: SnapshotRecord[K] };
+type TraceContext = Required<Pick<SnapshotRecord, 'traceId' | 'spanId' | 'traceFlags'>>;
 
-/** Deeper nesting than the writer produces (it stops at 8) is damage, not a reason to overflow the stack. */
-const MAX_DEPTH = 64;
-const MAJOR_ARRAY = 4;
+/** The scope of a record that has none (only trimmed records); shared, as chunk scopes are. */
+const NO_SCOPE: SnapshotScope = Object.freeze({ name: '' });
+const NULL = 0xf6;
+const UNDEFINED = 0xf7;
+const RECORD_FIELDS = 13;
 
-class ChunkParser {
-  private pos = 0;
-  private strings: readonly string[] = [];
-  private depth = 0;
+export class ChunkRecords extends CborCursor {
+  /** Records not decoded yet. */
+  remaining: number;
+  private readonly scopes: SnapshotScope[];
+  /** Items of the payload array after the records, read once the last record is. */
+  private readonly trailingItems: number;
+  /** The previous record's timestamp, which the next record's delta counts from. */
+  private time: bigint;
 
-  constructor(private readonly bytes: Buffer) {}
-
-  chunk(recordCount: number): SnapshotRecord[] {
+  constructor(
+    bytes: Buffer,
+    recordCount: number,
+    private readonly sliceRecords: number,
+  ) {
+    super(bytes);
     const length = this.arrayHeader();
     if (length === undefined || length < 5) throw new Error('chunk payload is not [seconds, nanos, strings, scopes, records]');
     const baseSeconds = this.value();
@@ -48,82 +73,119 @@ class ChunkParser {
     this.strings = strings as string[];
     const scopes = this.value();
     if (!Array.isArray(scopes)) throw new Error('chunk payload fields have the wrong types');
-    const scopeList = scopes.map((scope) => this.toScope(scope));
+    this.scopes = scopes.map((scope) => this.toScope(scope));
     const records = this.arrayHeader();
     if (records === undefined) throw new Error('chunk payload fields have the wrong types');
     if (records !== recordCount) throw new Error(`chunk holds ${records} records, its header says ${recordCount}`);
     if (records > this.bytes.length - this.pos) throw new Error('chunk payload ends inside its records');
-    const out = new Array<SnapshotRecord>(records);
-    let time = BigInt(baseSeconds) * 1_000_000_000n + BigInt(baseNanos);
-    for (let i = 0; i < records; i++) {
-      const fields = this.arrayHeader();
-      if (fields === undefined || fields < 13) throw new Error(`record ${i} is malformed`);
+    this.remaining = records;
+    this.trailingItems = length - 5;
+    this.time = BigInt(baseSeconds) * 1_000_000_000n + BigInt(baseNanos);
+    if (sliceRecords < records) this.check();
+  }
+
+  /** The next slice of records; an empty array once all are read. */
+  next(): SnapshotRecord[] {
+    const count = Math.min(this.sliceRecords, this.remaining);
+    const out = new Array<SnapshotRecord>(count);
+    for (let i = 0; i < count; i++) {
+      const fields = this.recordHeader();
       const seq = Number(this.value());
-      const delta = this.value() as number | bigint;
+      const delta = this.nanos();
       // A zero step (records in the same nanosecond) shares the previous bigint.
-      if (delta !== 0) time += BigInt(delta);
-      out[i] = this.record(seq, time, scopeList);
-      for (let extra = 13; extra < fields; extra++) this.value();
+      if (delta !== 0) this.time += BigInt(delta);
+      out[i] = this.record(seq, this.time);
+      for (let extra = RECORD_FIELDS; extra < fields; extra++) this.value();
     }
-    for (let extra = 5; extra < length; extra++) this.value();
+    this.remaining -= count;
+    if (this.remaining === 0) for (let i = 0; i < this.trailingItems; i++) this.value();
     return out;
   }
 
-  /** Fields 2–12 of a record. Optional fields are added only when present (no spreads: this runs once per record read). */
-  private record(seq: number, timestamp: bigint, scopes: SnapshotScope[]): SnapshotRecord {
-    const observedDelta = this.value() as number | bigint;
-    const out = {
+  /** Walks the records and the items after them without building them, then returns to the first record. */
+  private check(): void {
+    const start = this.pos;
+    for (let i = 0; i < this.remaining; i++) {
+      const fields = this.recordHeader();
+      this.skip();
+      this.nanos();
+      this.nanos();
+      for (let field = 3; field < fields; field++) this.skip();
+    }
+    for (let i = 0; i < this.trailingItems; i++) this.skip();
+    this.pos = start;
+  }
+
+  private recordHeader(): number {
+    const fields = this.arrayHeader();
+    if (fields === undefined || fields < RECORD_FIELDS) throw new Error('a record is malformed');
+    return fields;
+  }
+
+  /**
+   * Fields 2–12 of a record. The fields every record has are read first and go into one object
+   * literal; the optional ones are added only when present (no spreads: this runs once per record
+   * read). Adding every field one by one to `{}` grew the object's property store several times
+   * per record (bench/viewer.ts).
+   */
+  private record(seq: number, timestamp: bigint): SnapshotRecord {
+    const observedDelta = this.nanos();
+    const severityNumber = Number(this.value());
+    const severityText = this.value();
+    const scopeIndex = this.value();
+    let body: unknown;
+    if (this.bytes[this.pos] === UNDEFINED) this.pos++;
+    else body = this.value();
+    const attributes = this.entriesItem() ?? {};
+    const eventName = this.value();
+    const trace = this.bytes[this.pos] === NULL ? this.skipNull() : this.trace();
+    const droppedAttributesCount = Number(this.value());
+    const producer = Number(this.value());
+    const flags = Number(this.value());
+    const out: MutableRecord = {
       seq,
       timestamp,
       observedTimestamp: observedDelta === 0 ? timestamp : timestamp + BigInt(observedDelta),
-      severityNumber: Number(this.value()),
-    } as MutableRecord;
-    const text = this.value();
-    if (typeof text === 'string') out.severityText = text;
-    const scopeIndex = this.value();
-    if (this.peekUndefined()) this.pos++;
-    else out.body = this.value() as AnyValue;
-    out.attributes = this.entriesItem() ?? {};
-    const event = this.value();
-    if (typeof event === 'string') out.eventName = event;
-    out.scope = (typeof scopeIndex === 'number' ? scopes[scopeIndex] : undefined) ?? { name: '' };
-    this.trace(out);
-    out.droppedAttributesCount = Number(this.value());
-    out.producer = Number(this.value());
-    const flags = Number(this.value());
-    out.truncated = (flags & 1) === 1;
+      severityNumber,
+      attributes,
+      scope: (typeof scopeIndex === 'number' ? this.scopes[scopeIndex] : undefined) ?? NO_SCOPE,
+      droppedAttributesCount,
+      producer,
+      truncated: (flags & 1) === 1,
+    };
+    if (typeof severityText === 'string') out.severityText = severityText;
+    if (body !== undefined) out.body = body as AnyValue;
+    if (typeof eventName === 'string') out.eventName = eventName;
+    if (trace !== undefined) {
+      out.traceId = trace.traceId;
+      out.spanId = trace.spanId;
+      out.traceFlags = trace.traceFlags;
+    }
     if (flags & 2) out.lane = 1;
     return out;
   }
 
   /** Field 9: [traceId, spanId, flags] with the ids as bytes, or anything else for none. */
-  private trace(out: MutableRecord): void {
+  private trace(): TraceContext | undefined {
     const start = this.pos;
     const length = this.arrayHeader();
     if (length === undefined || length < 3) {
       this.pos = start;
       this.value();
-      return;
+      return undefined;
     }
+    // Counted as a level like every other array, so that check() and this agree on the depth limit.
+    this.enter();
     const traceId = this.hexBytes();
     const spanId = this.hexBytes();
     const flags = this.value();
     for (let extra = 3; extra < length; extra++) this.value();
-    if (traceId !== undefined && spanId !== undefined) {
-      out.traceId = traceId;
-      out.spanId = spanId;
-      out.traceFlags = Number(flags);
-    }
+    this.depth--;
+    return traceId !== undefined && spanId !== undefined ? { traceId, spanId, traceFlags: Number(flags) } : undefined;
   }
 
-  /** A byte string as hex, read in place; undefined (and the item skipped) for anything else. */
-  private hexBytes(): string | undefined {
-    if (this.pos < this.bytes.length && this.bytes[this.pos]! >> 5 === 2 && (this.bytes[this.pos]! & 0x1f) !== 31) {
-      const length = this.argument(this.bytes[this.pos++]! & 0x1f);
-      const start = this.take(Number(length));
-      return this.bytes.toString('hex', start, start + Number(length));
-    }
-    this.value();
+  private skipNull(): undefined {
+    this.pos++;
     return undefined;
   }
 
@@ -137,214 +199,4 @@ class ChunkParser {
       ...(Array.isArray(attributes) ? { attributes: this.entries(attributes) } : {}),
     };
   }
-
-  /** Flat [key, value, …] with values already decoded → object; a numeric key is a string reference. */
-  private entries(flat: readonly unknown[]): Record<string, AnyValue> {
-    const out: Record<string, AnyValue> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) this.setEntry(out, flat[i], flat[i + 1] as AnyValue);
-    return out;
-  }
-
-  /** A flat [key, value, …] array read straight into an object; undefined (item skipped) for anything else. */
-  private entriesItem(): Record<string, AnyValue> | undefined {
-    const length = this.arrayHeader();
-    if (length === undefined) {
-      const item = this.value();
-      return Array.isArray(item) ? this.entries(item) : undefined;
-    }
-    if (++this.depth > MAX_DEPTH) throw new Error('CBOR nesting too deep');
-    const out: Record<string, AnyValue> = {};
-    for (let i = 0; i + 1 < length; i += 2) this.setEntry(out, this.value(), this.value() as AnyValue);
-    if (length % 2 === 1) this.value();
-    this.depth--;
-    return out;
-  }
-
-  private setEntry(out: Record<string, AnyValue>, rawKey: unknown, value: AnyValue): void {
-    const key = typeof rawKey === 'number' ? (this.strings[rawKey] ?? '') : String(rawKey);
-    // A plain assignment of "__proto__" would replace the prototype instead of adding a key.
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
-  }
-
-  private peekUndefined(): boolean {
-    return this.bytes[this.pos] === 0xf7;
-  }
-
-  /** The length of a definite array at `pos` (consumed), or undefined (nothing consumed) for any other item. */
-  private arrayHeader(): number | undefined {
-    const initial = this.bytes[this.pos];
-    if (initial === undefined || initial >> 5 !== MAJOR_ARRAY || (initial & 0x1f) === 31) return undefined;
-    this.pos++;
-    return Number(this.argument(initial & 0x1f));
-  }
-
-  /** The argument of an item head whose initial byte (already consumed) had `info` in its low bits. */
-  private argument(info: number): number | bigint {
-    if (info < 24) return info;
-    const bytes = this.bytes;
-    switch (info) {
-      case 24:
-        return bytes[this.take(1)]!;
-      case 25:
-        return bytes.readUInt16BE(this.take(2));
-      case 26:
-        return bytes.readUInt32BE(this.take(4));
-      case 27:
-        return bytes.readBigUInt64BE(this.take(8));
-      default:
-        throw new Error(`CBOR item with reserved length ${info} at ${this.pos - 1}`);
-    }
-  }
-
-  /** Advances past `count` bytes and returns where they start; throws past the end. */
-  private take(count: number): number {
-    const start = this.pos;
-    if (count > this.bytes.length - start) throw new Error('chunk payload ends inside a CBOR item');
-    this.pos = start + count;
-    return start;
-  }
-
-  /**
-   * One CBOR item as an AnyValue the way the file means it (docs/format.md, "Values"): string
-   * references resolved, tagged maps as objects, integers with an 8-byte argument as bigint.
-   */
-  private value(): unknown {
-    const initial = this.bytes[this.take(1)]!;
-    const info = initial & 0x1f;
-    switch (initial >> 5) {
-      case 0:
-        return this.argument(info);
-      case 1: {
-        const argument = this.argument(info);
-        return typeof argument === 'bigint' ? -1n - argument : -1 - argument;
-      }
-      case 2:
-        return info === 31 ? Buffer.concat(this.indefinite() as Uint8Array[]) : this.byteString(Number(this.argument(info)));
-      case 3:
-        return info === 31 ? (this.indefinite() as string[]).join('') : this.text(Number(this.argument(info)));
-      case 4: {
-        // No try/finally around the depth count: a throw abandons the whole parser.
-        if (++this.depth > MAX_DEPTH) throw new Error('CBOR nesting too deep');
-        const items = info === 31 ? this.indefinite() : this.array(Number(this.argument(info)));
-        this.depth--;
-        return items;
-      }
-      case 5: {
-        if (++this.depth > MAX_DEPTH) throw new Error('CBOR nesting too deep');
-        const map = this.map(info);
-        this.depth--;
-        return map;
-      }
-      case 6:
-        return this.tagged(Number(this.argument(info)));
-      default:
-        return this.simple(info);
-    }
-  }
-
-  private array(length: number): unknown[] {
-    // Each item takes at least a byte: a length past the end is damage, not an allocation.
-    if (length > this.bytes.length - this.pos) throw new Error('chunk payload ends inside a CBOR array');
-    const items = new Array<unknown>(length);
-    for (let i = 0; i < length; i++) items[i] = this.value();
-    return items;
-  }
-
-  /** Items up to a break code (indefinite length). */
-  private indefinite(): unknown[] {
-    const items: unknown[] = [];
-    for (;;) {
-      if (this.bytes[this.pos] === 0xff) {
-        this.pos++;
-        return items;
-      }
-      items.push(this.value());
-    }
-  }
-
-  /** A plain CBOR map (the writer uses tagged arrays instead) as an object with string keys. */
-  private map(info: number): Record<string, unknown> {
-    const flat: unknown[] = [];
-    if (info === 31) flat.push(...this.indefinite());
-    else for (let i = Number(this.argument(info)) * 2; i > 0; i--) flat.push(this.value());
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) Object.defineProperty(out, String(flat[i]), { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
-    return out;
-  }
-
-  private tagged(tag: number): unknown {
-    if (tag === MAP_TAG) return this.entriesItem();
-    const inner = this.value();
-    switch (tag) {
-      case STRING_REF_TAG:
-        return typeof inner === 'number' ? (this.strings[inner] ?? '') : '';
-      case 2:
-        return inner instanceof Uint8Array ? bignum(inner) : undefined;
-      case 3:
-        return inner instanceof Uint8Array ? -1n - bignum(inner) : undefined;
-      default:
-        // A tag this format does not define has no AnyValue meaning.
-        return undefined;
-    }
-  }
-
-  private simple(info: number): unknown {
-    switch (info) {
-      case 20:
-        return false;
-      case 21:
-        return true;
-      case 22:
-        return null;
-      case 25:
-        return halfFloat(this.bytes.readUInt16BE(this.take(2)));
-      case 26:
-        return this.bytes.readFloatBE(this.take(4));
-      case 27:
-        return this.bytes.readDoubleBE(this.take(8));
-      case 31:
-        throw new Error('CBOR break outside an indefinite-length item');
-      default:
-        if (info === 24) this.take(1);
-        return undefined;
-    }
-  }
-
-  private byteString(length: number): Uint8Array {
-    const start = this.take(length);
-    // A copy: a view would keep the whole decompressed chunk alive as long as the record.
-    return new Uint8Array(this.bytes.subarray(start, start + length));
-  }
-
-  private text(length: number): string {
-    const start = this.take(length);
-    const bytes = this.bytes;
-    // Short ASCII strings (attribute values such as ids) are built in JS; a native call costs more.
-    if (length < 24) {
-      let text = '';
-      for (let i = start; i < start + length; i++) {
-        const byte = bytes[i]!;
-        if (byte >= 0x80) return bytes.toString('utf8', start, start + length);
-        text += String.fromCharCode(byte);
-      }
-      return text;
-    }
-    return bytes.toString('utf8', start, start + length);
-  }
-}
-
-function bignum(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return value;
-}
-
-function halfFloat(half: number): number {
-  const exponent = (half >> 10) & 0x1f;
-  const mantissa = half & 0x3ff;
-  const sign = half & 0x8000 ? -1 : 1;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa === 0 ? sign * Infinity : Number.NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
