@@ -1,11 +1,17 @@
 /**
  * ttlog-view speed (issue 4, "Speed"): decode-only and decode+print rates on a 1M-record
- * snapshot, and the time of `--last 100` on it. Run: `node --import tsx bench/viewer.ts [records]`.
- * Not a test: it prints figures, it asserts nothing.
+ * snapshot, and the time of `--last 100` on it, against a baseline measured in the same run:
+ * `JSON.parse` of the same records as NDJSON lines (what reading the records would cost had they
+ * been logged as NDJSON, as pino writes them).
+ *
+ * Run: `npm run bench:viewer` (builds first, so the `ttlog-view` process runs the built CLI a user
+ * gets), or `node --import tsx bench/viewer.ts [records] [rounds]`. Every measure runs once per
+ * round, rounds rotating through the measures, so that a noisy neighbour slows all of them alike;
+ * the table gives the median and the best round. Not a test: it prints figures, it asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -15,6 +21,7 @@ import { runView } from '../src/cli/run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const count = Number(process.argv[2] ?? 1_000_000);
+const rounds = Number(process.argv[3] ?? 5);
 const directory = mkdtempSync(join(tmpdir(), 'viewer-bench-'));
 
 async function writeSnapshot(): Promise<string> {
@@ -24,8 +31,13 @@ async function writeSnapshot(): Promise<string> {
   const start = 1_773_500_966_000n;
   for (let i = 0; i < count; i++) {
     const micros = start * 1000n + BigInt(i) * 7n;
+    const seconds = Number(micros / 1_000_000n);
+    const nanos = Number(micros % 1_000_000n) * 1000;
     logger.emit({
-      timestamp: [Number(micros / 1_000_000n), Number(micros % 1_000_000n) * 1000],
+      timestamp: [seconds, nanos],
+      // The SDK observes a record microseconds after its timestamp; left to the SDK, the observed
+      // time would be today's while the timestamps are fixed, months apart.
+      observedTimestamp: [seconds, nanos + 41_000],
       severityNumber: i % 1000 === 999 ? 17 : 9,
       body: 'request handled',
       attributes: { 'http.route': '/api/orders', 'http.status_code': 200, 'duration.ms': i % 97, 'user.id': `u${i % 5000}` },
@@ -34,50 +46,111 @@ async function writeSnapshot(): Promise<string> {
   return processor.snapshot('bench');
 }
 
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9;
+/** CPU time (all threads of the process) and wall time of one run of `work`, in seconds. */
+async function timed(work: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { wall: Number(process.hrtime.bigint() - started) / 1e9, cpu: (used.user + used.system) / 1e6 };
 }
 
-function rate(records: number, elapsed: number): string {
-  return `${(records / elapsed / 1e6).toFixed(2)} M records/s (${elapsed.toFixed(2)} s)`;
+async function viewToNull(args: readonly string[], file: string): Promise<void> {
+  const sink = createWriteStream('/dev/null');
+  await runView([...args, file], { stdout: sink, stderr: process.stderr, env: {} });
+  await new Promise((resolve) => sink.close(resolve));
+}
+
+/** The built CLI when there is one (`npm run bench:viewer` builds it), else the sources through tsx. */
+const cli = existsSync(join(root, 'dist/cli/bin.js')) ? [join(root, 'dist/cli/bin.js')] : ['--import', 'tsx', join(root, 'src/cli/bin.ts')];
+
+function viewProcess(args: readonly string[], file: string): Promise<void> {
+  const result = spawnSync(process.execPath, [...cli, ...args, file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`ttlog-view ${args.join(' ')} exited with ${result.status}`);
+  return Promise.resolve();
 }
 
 const file = await writeSnapshot();
-console.log(`snapshot: ${count} records, ${(statSync(file).size / 1e6).toFixed(1)} MB`);
+const ndjsonPath = join(directory, 'records.ndjson');
+await runView(['--json', file], { stdout: createWriteStream(ndjsonPath), stderr: process.stderr, env: {} });
+const ndjson = readFileSync(ndjsonPath, 'latin1');
 
-console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} (figures are wall time; a busy machine lowers them)`);
-
-let started = process.hrtime.bigint();
-let reader = await openSnapshot(file);
-let decoded = 0;
-for await (const record of reader.records()) if (record.seq >= 0) decoded++;
-console.log(`decode only, records():              ${rate(decoded, seconds(started))}`);
-
-started = process.hrtime.bigint();
-reader = await openSnapshot(file);
-decoded = 0;
-for await (const chunk of reader.chunks()) decoded += chunk.length;
-console.log(`decode only, chunks():               ${rate(decoded, seconds(started))}`);
-
-started = process.hrtime.bigint();
-reader = await openSnapshot(file);
-const tail = await reader.last(100);
-console.log(`last(100), reader API:               ${(seconds(started) * 1000).toFixed(0)} ms (${tail.length} records)`);
-
-for (const args of [['--utc'], ['--json']]) {
-  const sink = createWriteStream('/dev/null');
-  started = process.hrtime.bigint();
-  await runView([...args, file], { stdout: sink, stderr: process.stderr, env: {} });
-  const elapsed = seconds(started);
-  sink.close();
-  console.log(`decode + print ${args.join(' ').padEnd(7)} in-process:  ${rate(count, elapsed)}`);
+interface Measure {
+  readonly name: string;
+  /** Records per run, for a rate; undefined for a measure reported as a time. */
+  readonly records: number | undefined;
+  readonly run: () => Promise<unknown>;
+  /** Runs a `ttlog-view` process, whose CPU time this process does not see. */
+  readonly child?: boolean;
 }
 
-for (const args of [['--utc'], ['--last', '100']]) {
-  started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), ...args, file], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const elapsed = seconds(started);
-  console.log(`ttlog-view ${args.join(' ').padEnd(10)} > /dev/null: ${elapsed.toFixed(2)} s wall, process start included (exit ${result.status})`);
+const measures: Measure[] = [
+  {
+    name: 'baseline: JSON.parse of the records as NDJSON',
+    records: count,
+    run: async () => {
+      let parsed = 0;
+      for (let start = 0; start < ndjson.length; ) {
+        const end = ndjson.indexOf('\n', start);
+        if (JSON.parse(ndjson.slice(start, end)) !== null) parsed++;
+        start = end + 1;
+      }
+      if (parsed !== count) throw new Error(`parsed ${parsed} records`);
+    },
+  },
+  {
+    name: 'decode only, chunks()',
+    records: count,
+    run: async () => {
+      let decoded = 0;
+      for await (const chunk of (await openSnapshot(file)).chunks()) decoded += chunk.length;
+      if (decoded !== count) throw new Error(`decoded ${decoded} records`);
+    },
+  },
+  {
+    name: 'decode only, records()',
+    records: count,
+    run: async () => {
+      let decoded = 0;
+      for await (const record of (await openSnapshot(file)).records()) if (record.seq >= 0) decoded++;
+      if (decoded !== count) throw new Error(`decoded ${decoded} records`);
+    },
+  },
+  { name: 'decode + print text (--utc), in-process', records: count, run: () => viewToNull(['--utc'], file) },
+  { name: 'decode + print --json, in-process', records: count, run: () => viewToNull(['--json'], file) },
+  { name: 'ttlog-view --utc > /dev/null, process start included', records: count, run: () => viewProcess(['--utc'], file), child: true },
+  { name: 'last(100), reader API', records: undefined, run: async () => (await openSnapshot(file)).last(100) },
+  { name: 'ttlog-view --last 100 > /dev/null, process start included', records: undefined, run: () => viewProcess(['--last', '100'], file), child: true },
+];
+
+const samples = new Map<Measure, Array<{ wall: number; cpu: number }>>(measures.map((measure) => [measure, []]));
+for (let round = 0; round < rounds; round++) {
+  for (let i = 0; i < measures.length; i++) {
+    const measure = measures[(i + round) % measures.length]!;
+    samples.get(measure)!.push(await timed(measure.run));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+}
+
+const baselineWall = median(samples.get(measures[0]!)!.map((sample) => sample.wall));
+console.log(`snapshot: ${count} records, ${(statSync(file).size / 1e6).toFixed(1)} MB; NDJSON of the same records: ${(ndjson.length / 1e6).toFixed(1)} MB`);
+console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+console.log(`${rounds} rounds; median and best of wall time; cpu is the median CPU time of the process (all threads); vs baseline: median wall time over the baseline's`);
+console.log('');
+for (const measure of measures) {
+  const runs = samples.get(measure)!;
+  const wall = runs.map((sample) => sample.wall);
+  const cpu = median(runs.map((sample) => sample.cpu));
+  const ratio = `${(median(wall) / baselineWall).toFixed(2)}× baseline`;
+  const figures =
+    measure.records === undefined
+      ? `${(median(wall) * 1000).toFixed(0)} ms median, ${(Math.min(...wall) * 1000).toFixed(0)} ms best${measure.child ? '' : `, cpu ${(cpu * 1000).toFixed(0)} ms`}`
+      : `${(measure.records / median(wall) / 1e6).toFixed(2)} M records/s median, ${(measure.records / Math.min(...wall) / 1e6).toFixed(2)} best, ${measure.child ? '' : `cpu ${((cpu / measure.records) * 1e9).toFixed(0)} ns/record, `}${ratio}`;
+  console.log(`${measure.name.padEnd(58)} ${figures}`);
 }
 
 rmSync(directory, { recursive: true, force: true });

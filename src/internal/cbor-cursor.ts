@@ -172,12 +172,25 @@ export class CborCursor {
    */
   protected skip(): void {
     const initial = this.bytes[this.take(1)]!;
-    // Small integers and short strings first: most items of a chunk are one or the other.
+    // Most items of a chunk are small integers, short strings, string references and floats,
+    // read here without the general path (check() walked a chunk in half the time of decoding it).
     if (initial < 24) return;
     const info = initial & 0x1f;
     const major = initial >> 5;
+    if (major === 0 && info <= 26) {
+      this.take(1 << (info - 24));
+      return;
+    }
     if (major === 3 && info < 24) {
       this.take(info);
+      return;
+    }
+    if (initial === 0xd9 && this.bytes[this.pos] === STRING_REF_TAG >> 8 && this.bytes[this.pos + 1] === (STRING_REF_TAG & 0xff) && this.bytes[this.pos + 2]! < 24) {
+      this.take(3);
+      return;
+    }
+    if (initial === 0xfb) {
+      this.take(8);
       return;
     }
     if (major === 7) {
