@@ -537,6 +537,9 @@ test('chunks({ maxRecords }) yields the same records in arrays of at most that m
       assert.equal(reader.damage, []);
     }
   }
+  const reader = await openSnapshot(bytes);
+  for (const maxRecords of [0, -1, Number.NaN]) assert.throws(() => reader.chunks({ maxRecords }), (error: unknown) => error instanceof RangeError, `maxRecords ${maxRecords}`);
+  assert.equal((await readInSlices(bytes, 1.5)).records, intact.records);
 });
 
 /** The file with its last chunk's payload replaced by `raw` (compressed, in a block with a correct CRC). */

@@ -6,7 +6,7 @@
  */
 export { TTLogProcessor } from './processor.ts';
 export { SnapshotExporter } from './exporter.ts';
-export { openSnapshot, readSnapshot, iterateSnapshot, type ReadOptions, type SnapshotReader } from './reader.ts';
+export { openSnapshot, readSnapshot, iterateSnapshot, type ChunkOptions, type ReadOptions, type SnapshotReader } from './reader.ts';
 export { SnapshotFormatError, type SnapshotFormatErrorCode } from './errors.ts';
 export { VERSION } from './version.ts';
 export type {

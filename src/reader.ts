@@ -28,12 +28,13 @@ export interface SnapshotReader {
   readonly metadata: SnapshotMetadata;
   /** What was skipped so far; complete once {@link SnapshotReader.records} (or `chunks`, or `last`) has finished. */
   readonly damage: readonly SnapshotDamage[];
-  /** The records in file order (time order), one chunk in memory at a time. Closes the file when done. */
+  /** The records in file order (time order), a few hundred in memory at a time. Closes the file when done. */
   records(): AsyncGenerator<SnapshotRecord>;
   /**
    * The records in file order, one array per intact chunk (up to a few thousand records each),
    * or per `maxRecords` of one. What {@link SnapshotReader.records} yields one by one, without
-   * an async step per record. Closes the file when done.
+   * an async step per record. Closes the file when done. Throws a `RangeError` at once for a
+   * `maxRecords` below 1.
    */
   chunks(options?: ChunkOptions): AsyncGenerator<SnapshotRecord[]>;
   /**
@@ -54,7 +55,7 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
   try {
     const { metadata, end } = await readHeader(bytes);
     const damage: SnapshotDamage[] = [];
-    const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, chunkOptions.maxRecords ?? Infinity);
+    const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, sliceSize(chunkOptions.maxRecords));
     return {
       metadata,
       damage,
@@ -81,6 +82,13 @@ export async function readSnapshot(source: string | Uint8Array, options: ReadOpt
 export async function* iterateSnapshot(source: string | Uint8Array, options: ReadOptions = {}): AsyncGenerator<SnapshotRecord> {
   const reader = await openSnapshot(source, options);
   yield* reader.records();
+}
+
+/** `maxRecords` as given to chunks(): a whole number of at least 1, or a whole chunk when absent. */
+function sliceSize(maxRecords: number | undefined): number {
+  if (maxRecords === undefined) return Infinity;
+  if (!(maxRecords >= 1)) throw new RangeError(`maxRecords must be at least 1, got ${maxRecords}`);
+  return Math.floor(maxRecords);
 }
 
 /** Records decoded at a time for records() and iterateSnapshot(): fewer than a chunk, so they die young. */

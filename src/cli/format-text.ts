@@ -67,7 +67,8 @@ export class TextFormatter {
    * Everything a record shows is appended to one string. The parts that repeat from line to line
    * come from caches: the line's start (time, level, source) while records share their
    * millisecond, as a burst does; the scope while records share it, as a chunk's do; ` key=` by
-   * key. In bench/viewer.ts this cut the time per line by … .
+   * key. This cut the time to format and encode a line by about a fifth, in a loop over 200k
+   * records of bench/viewer.ts's snapshot.
    */
   format({ record, source }: ViewRecord): string {
     const severity = record.severityNumber;
