@@ -1,6 +1,6 @@
 /**
- * The stall watchdog, end to end: the child blocks its main thread in a busy loop for 3 s with a
- * 1 s threshold, then logs once more and exits. The watchdog thread must have written one `stall`
+ * The stall watchdog, end to end: the child blocks its main thread in a busy loop with a 1 s
+ * threshold (until the stall file appears, or 3 s without ttlog), then logs once more and exits. The watchdog thread must have written one `stall`
  * snapshot while the loop was blocked: all records from before the loop, none from after it, and
  * a recorded blocked time of at least the threshold (it only fires past it).
  *

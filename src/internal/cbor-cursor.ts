@@ -96,8 +96,9 @@ export class CborCursor {
 
   /**
    * A time delta (docs/format.md, "Records"): a number where it is exact, so the caller adds it
-   * with one BigInt(); a bigint beyond 2^53. readBigUInt64BE for every 8-byte delta (observed
-   * times far from the record's) was a tenth of decoding in bench/viewer.ts.
+   * with one BigInt(); a bigint only beyond 2^53 ns (104 days). A delta past 2^32 ns (4.3 s: a
+   * record logged with its own, earlier timestamp) has an 8-byte argument, which argument()
+   * would read as a bigint.
    */
   protected nanos(): number | bigint {
     const bytes = this.bytes;
