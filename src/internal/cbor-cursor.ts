@@ -16,7 +16,7 @@ const MAJOR_ARRAY = 4;
 export class CborCursor {
   protected pos = 0;
   protected strings: readonly string[] = [];
-  protected depth = 0;
+  private depth = 0;
 
   constructor(protected readonly bytes: Buffer) {}
 
@@ -38,7 +38,7 @@ export class CborCursor {
     const out: Record<string, AnyValue> = {};
     for (let i = 0; i + 1 < length; i += 2) this.setEntry(out, this.value(), this.value() as AnyValue);
     if (length % 2 === 1) this.value();
-    this.depth--;
+    this.leave();
     return out;
   }
 
@@ -130,7 +130,7 @@ export class CborCursor {
     const initial = bytes[pos]!;
     this.pos = pos + 1;
     if (initial < 24) return initial;
-    if (initial === 0xd9 && bytes[pos + 1] === STRING_REF_TAG >> 8 && bytes[pos + 2] === (STRING_REF_TAG & 0xff)) {
+    if (initial === 0xd9 && this.isStringRefTag(pos + 1)) {
       this.pos = pos + 3;
       const index = this.value();
       return typeof index === 'number' ? (this.strings[index] ?? '') : '';
@@ -150,13 +150,13 @@ export class CborCursor {
       case 4: {
         this.enter();
         const items = info === 31 ? this.indefinite() : this.array(Number(this.argument(info)));
-        this.depth--;
+        this.leave();
         return items;
       }
       case 5: {
         this.enter();
         const map = this.map(info);
-        this.depth--;
+        this.leave();
         return map;
       }
       case 6:
@@ -186,7 +186,7 @@ export class CborCursor {
       this.take(info);
       return;
     }
-    if (initial === 0xd9 && this.bytes[this.pos] === STRING_REF_TAG >> 8 && this.bytes[this.pos + 1] === (STRING_REF_TAG & 0xff) && this.bytes[this.pos + 2]! < 24) {
+    if (initial === 0xd9 && this.isStringRefTag(this.pos) && this.bytes[this.pos + 2]! < 24) {
       this.take(3);
       return;
     }
@@ -206,7 +206,7 @@ export class CborCursor {
         this.skip();
       }
       this.pos++;
-      if (major >= 4) this.depth--;
+      if (major >= 4) this.leave();
       return;
     }
     const argument = this.skipArgument(info);
@@ -221,7 +221,7 @@ export class CborCursor {
         const items = major === 4 ? argument : argument * 2;
         if (major === 4 && items > this.bytes.length - this.pos) throw new Error('chunk payload ends inside a CBOR array');
         for (let i = 0; i < items; i++) this.skip();
-        this.depth--;
+        this.leave();
         return;
       }
       case 6:
@@ -239,9 +239,18 @@ export class CborCursor {
     return this.bytes.readUInt32BE(start) * 0x100000000 + this.bytes.readUInt32BE(start + 4);
   }
 
+  /** Whether the two bytes at `at` are those of tag 40100 after its 0xd9 head. */
+  private isStringRefTag(at: number): boolean {
+    return this.bytes[at] === STRING_REF_TAG >> 8 && this.bytes[at + 1] === (STRING_REF_TAG & 0xff);
+  }
+
   /** One level deeper into arrays and maps. No try/finally around the count: a throw abandons the whole cursor. */
   protected enter(): void {
     if (++this.depth > MAX_DEPTH) throw new Error('CBOR nesting too deep');
+  }
+
+  protected leave(): void {
+    this.depth--;
   }
 
   private array(length: number): unknown[] {

@@ -185,7 +185,7 @@ export class ChunkRecords extends CborCursor {
     const spanId = this.hexBytes();
     const flags = this.value();
     for (let extra = 3; extra < length; extra++) this.value();
-    this.depth--;
+    this.leave();
     return traceId !== undefined && spanId !== undefined ? { traceId, spanId, traceFlags: Number(flags) } : undefined;
   }
 
