@@ -565,13 +565,24 @@ test('a chunk read in slices that fails to decode near its end yields none of it
   const payload = (lastRecord: unknown) => createCborEncoder().encode([seconds, nanos, strings, scopes, [...records.slice(0, -1), lastRecord]]);
   let nested: unknown = 1;
   for (let depth = 0; depth < 70; depth++) nested = [nested];
-  const broken: Array<[string, unknown]> = [
-    ['too few fields', records.at(-1)!.slice(0, 12)],
-    ['a time delta that is text', [records.at(-1)![0], 'soon', ...records.at(-1)!.slice(2)]],
-    ['a body nested past the limit', [...records.at(-1)!.slice(0, 6), nested, ...records.at(-1)!.slice(7)]],
+  const withBody = (body: unknown) => [...records.at(-1)!.slice(0, 6), body, ...records.at(-1)!.slice(7)];
+  // CBOR that cbor-x does not write, spliced in as the last record's body in place of a marker text.
+  const marker = 'a body to be replaced';
+  const withRawBody = (item: number[]) => {
+    const encoded = Buffer.from(payload(withBody(marker)));
+    const at = encoded.indexOf(marker) - 1;
+    return Buffer.concat([encoded.subarray(0, at), Buffer.from(item), encoded.subarray(at + 1 + marker.length)]);
+  };
+  const broken: Array<[string, Uint8Array]> = [
+    ['too few fields', payload(records.at(-1)!.slice(0, 12))],
+    ['a time delta that is text', payload([records.at(-1)![0], 'soon', ...records.at(-1)!.slice(2)])],
+    ['a body nested past the limit', payload(withBody(nested))],
+    ['an indefinite-length text with a part that is a number', withRawBody([0x7f, 0x61, 0x61, 0x01, 0xff])],
+    ['an indefinite-length text with an indefinite part', withRawBody([0x7f, 0x7f, 0x61, 0x61, 0xff, 0xff])],
+    ['a tag on a tag', withRawBody([0xc1, 0xc1, 0x00])],
   ];
-  for (const [name, lastRecord] of broken) {
-    const damaged = withLastChunkRaw(payload(lastRecord));
+  for (const [name, raw] of broken) {
+    const damaged = withLastChunkRaw(raw);
     for (const maxRecords of [1, 3, 1000]) {
       const read = await readInSlices(damaged, maxRecords);
       assert.equal(read.records, before, `${name}, maxRecords ${maxRecords}`);
@@ -582,6 +593,10 @@ test('a chunk read in slices that fails to decode near its end yields none of it
   const control = await readInSlices(withLastChunkRaw(payload(records.at(-1))), 1);
   assert.equal(control.records, intact.records);
   assert.equal(control.damage, []);
+  // An indefinite-length text made of definite parts is well-formed CBOR and reads as their text.
+  const parts = await readInSlices(withLastChunkRaw(withRawBody([0x7f, 0x61, 0x61, 0x62, 0x62, 0x63, 0xff])), 1);
+  assert.equal(parts.records.at(-1)!.body, 'abc');
+  assert.equal(parts.damage, []);
 });
 
 test('random byte changes in a chunk that keeps its checksum read the same in slices as whole', async () => {

@@ -19,6 +19,19 @@ test('values print compactly on one line', () => {
   assert.is(attributesText({}), '');
 });
 
+test('an attribute string is bare exactly when it has no white space, quote or =', () => {
+  // Every UTF-16 code unit, inside and alone: the bare form is the one the rule allows, nothing more.
+  const plain = /^[^\s"=]+$/;
+  for (let code = 0; code <= 0xffff; code++) {
+    for (const text of [String.fromCharCode(code), `a${String.fromCharCode(code)}b`]) {
+      const expected = plain.test(text) ? text : JSON.stringify(text);
+      if (attributeValueText(text) !== expected) assert.unreachable(`U+${code.toString(16)} in ${JSON.stringify(text)}`);
+    }
+  }
+  assert.is(attributeValueText('\u00e9t\u00e9\u00a0x'), JSON.stringify('\u00e9t\u00e9\u00a0x'));
+  assert.is(attributeValueText('caf\u00e9'), 'caf\u00e9');
+});
+
 test('JSON values stay lossless', () => {
   assert.equal(jsonValue({ big: 2n ** 64n, bytes: new Uint8Array([1, 2, 3]), nan: Number.NaN, inf: -Infinity, list: [null, 'x', false] }), {
     big: '18446744073709551616',
@@ -29,6 +42,9 @@ test('JSON values stay lossless', () => {
   });
   assert.is(isoNanos(1_773_500_966_000_000_001n), '2026-03-14T15:09:26.000000001Z');
   assert.is(isoNanos(1_773_500_967_123_456_789n), '2026-03-14T15:09:27.123456789Z');
+  assert.is(isoNanos(1_773_500_967_000_000_000n), '2026-03-14T15:09:27.000000000Z');
+  assert.is(isoNanos(999_999_999n), '1970-01-01T00:00:00.999999999Z');
+  assert.is(isoNanos(-1n), '1969-12-31T23:59:59.999999999Z');
 });
 
 test('severity labels follow the OpenTelemetry ranges', () => {

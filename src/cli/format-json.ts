@@ -14,8 +14,12 @@ import type { SnapshotSource, ViewRecord } from './sources.ts';
  */
 export function formatJsonRecord({ record, source }: ViewRecord): string {
   const time = record.timestamp;
-  const timeText = String(time);
-  let line = '{"time":"' + isoNanos(time) + '","timeUnixNano":"' + timeText + '","observedTimeUnixNano":"' + (record.observedTimestamp === time ? timeText : String(record.observedTimestamp)) + '","severityNumber":' + numberText(record.severityNumber);
+  const digits = nanoDigits(time);
+  const iso = isoSecond + '.' + digits + 'Z';
+  const timeText = unixNanoText(time, digits);
+  const observed = record.observedTimestamp;
+  const observedText = observed === time ? timeText : unixNanoText(observed, nanoDigits(observed));
+  let line = '{"time":"' + iso + '","timeUnixNano":"' + timeText + '","observedTimeUnixNano":"' + observedText + '","severityNumber":' + numberText(record.severityNumber);
   if (record.severityText !== undefined) line += ',"severityText":' + JSON.stringify(record.severityText);
   if (record.body !== undefined) line += ',"body":' + JSON.stringify(jsonValue(record.body));
   // Most attribute maps are plain already; copying them anyway halved the --json rate (bench/viewer.ts).
@@ -64,20 +68,44 @@ function sourceJson(source: SnapshotSource): string {
   return text;
 }
 
-let cachedSecondStart = 1n;
-let cachedBase = '';
+const NANOS_PER_SECOND = 1_000_000_000n;
+/**
+ * Texts of the second the last time fell in, [secondStart, secondEnd) in ns since the epoch.
+ * Records come in time order, so a run of them shares these, and a time's texts cost one bigint
+ * subtraction: converting each of a record's times with String(bigint), and dividing them, took
+ * `--json` a third longer per record (bench/viewer.ts).
+ */
+let secondStart = 1n;
+let secondEnd = 0n;
+/** The second as decimal digits, '' where a time's digits are not those followed by nine more (second 0 and before). */
+let secondDigits = '';
+/** The second as ISO 8601 UTC without fraction. */
+let isoSecond = '';
+
+/** The nanoseconds of `timestamp` within its second, as nine digits; moves the cached second to it. */
+function nanoDigits(timestamp: bigint): string {
+  if (timestamp < secondStart || timestamp >= secondEnd) {
+    // Rounded down, so that a time before 1970 counts its nanoseconds forward as well.
+    let seconds = timestamp / NANOS_PER_SECOND;
+    if (seconds * NANOS_PER_SECOND > timestamp) seconds -= 1n;
+    secondStart = seconds * NANOS_PER_SECOND;
+    secondEnd = secondStart + NANOS_PER_SECOND;
+    secondDigits = seconds > 0n ? String(seconds) : '';
+    isoSecond = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  }
+  // 1e9 + n has ten digits for any n below 1e9: the last nine are n, zero-padded.
+  return String(Number(timestamp - secondStart) + 1e9).slice(1);
+}
+
+/** `timestamp` as decimal nanoseconds, given its nine digits from nanoDigits(). */
+function unixNanoText(timestamp: bigint, digits: string): string {
+  return secondDigits === '' ? String(timestamp) : secondDigits + digits;
+}
 
 /** `2026-01-31T12:00:00.123456789Z`: an ISO time that keeps all nine digits. */
 export function isoNanos(timestamp: bigint): string {
-  let nanos = timestamp - cachedSecondStart;
-  // Records come in time order, so the date part is reused while they stay in one second.
-  if (nanos < 0n || nanos >= 1_000_000_000n) {
-    const seconds = timestamp / 1_000_000_000n;
-    cachedSecondStart = seconds * 1_000_000_000n;
-    cachedBase = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-    nanos = timestamp - cachedSecondStart;
-  }
-  return `${cachedBase}.${String(nanos).padStart(9, '0')}Z`;
+  const digits = nanoDigits(timestamp);
+  return isoSecond + '.' + digits + 'Z';
 }
 
 /** True when JSON.stringify would write these attributes without losing anything. */

@@ -12,13 +12,27 @@ import { MAP_TAG, STRING_REF_TAG } from './cbor.ts';
 /** Deeper nesting than the writer produces (it stops at 8) is damage, not a reason to overflow the stack. */
 const MAX_DEPTH = 64;
 const MAJOR_ARRAY = 4;
+const BREAK = 0xff;
+const NULL = 0xf6;
+const ENDS_INSIDE_ITEM = 'chunk payload ends inside a CBOR item';
+const ENDS_INSIDE_ARRAY = 'chunk payload ends inside a CBOR array';
+const TOO_DEEP = 'CBOR nesting too deep';
+const BREAK_OUTSIDE = 'CBOR break outside an indefinite-length item';
+// The format never tags a tag; refusing it keeps value()'s recursion bounded by the depth limit.
+const TAG_ON_TAG = 'CBOR tag on a tag';
 
 export class CborCursor {
   protected pos = 0;
   protected strings: readonly string[] = [];
   private depth = 0;
+  /** `bytes.length`, read once: on a Buffer it is a getter. */
+  protected readonly end: number;
+  /** skip()'s items left in each array or map it is inside. */
+  private readonly skipStack: number[] = [];
 
-  constructor(protected readonly bytes: Buffer) {}
+  constructor(protected readonly bytes: Buffer) {
+    this.end = bytes.length;
+  }
 
   /** Flat [key, value, …] with values already decoded → object; a numeric key is a string reference. */
   protected entries(flat: readonly unknown[]): Record<string, AnyValue> {
@@ -36,22 +50,56 @@ export class CborCursor {
     }
     this.enter();
     const out: Record<string, AnyValue> = {};
-    for (let i = 0; i + 1 < length; i += 2) this.setEntry(out, this.value(), this.value() as AnyValue);
+    for (let i = 0; i + 1 < length; i += 2) this.setEntry(out, this.key(), this.value() as AnyValue);
     if (length % 2 === 1) this.value();
     this.leave();
     return out;
   }
 
+  /** An entry's key: a string reference, most often with an index under 24, read in place. */
+  private key(): unknown {
+    const initial = this.bytes[this.pos]!;
+    if (initial < 24) {
+      this.pos++;
+      return initial;
+    }
+    return this.value();
+  }
+
   private setEntry(out: Record<string, AnyValue>, rawKey: unknown, value: AnyValue): void {
-    const key = typeof rawKey === 'number' ? (this.strings[rawKey] ?? '') : String(rawKey);
+    const key = typeof rawKey === 'number' ? (this.strings[rawKey] ?? '') : propertyKey(rawKey);
     // A plain assignment of "__proto__" would replace the prototype instead of adding a key.
     if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
 
+  /**
+   * A field the format defines as an integer (docs/format.md, "Conventions"), as a number: a
+   * small one read in place, a bigint narrowed, anything else NaN.
+   */
+  protected integer(): number {
+    const initial = this.bytes[this.pos]!;
+    if (initial < 24) {
+      this.pos++;
+      return initial;
+    }
+    const value = this.value();
+    return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number.NaN;
+  }
+
+  /** A field that holds text or nothing: the text, or undefined for anything else. */
+  protected optionalText(): string | undefined {
+    if (this.bytes[this.pos] === NULL) {
+      this.pos++;
+      return undefined;
+    }
+    const value = this.value();
+    return typeof value === 'string' ? value : undefined;
+  }
+
   /** A byte string as hex, read in place; undefined (and the item skipped) for anything else. */
   protected hexBytes(): string | undefined {
-    if (this.pos < this.bytes.length && this.bytes[this.pos]! >> 5 === 2 && (this.bytes[this.pos]! & 0x1f) !== 31) {
+    if (this.pos < this.end && this.bytes[this.pos]! >> 5 === 2 && (this.bytes[this.pos]! & 0x1f) !== 31) {
       const length = this.argument(this.bytes[this.pos++]! & 0x1f);
       const start = this.take(Number(length));
       return this.bytes.toString('hex', start, start + Number(length));
@@ -89,7 +137,7 @@ export class CborCursor {
   /** Advances past `count` bytes and returns where they start; throws past the end. */
   protected take(count: number): number {
     const start = this.pos;
-    if (count > this.bytes.length - start) throw new Error('chunk payload ends inside a CBOR item');
+    if (count > this.end - start) throw new Error(ENDS_INSIDE_ITEM);
     this.pos = start + count;
     return start;
   }
@@ -103,6 +151,11 @@ export class CborCursor {
   protected nanos(): number | bigint {
     const bytes = this.bytes;
     const initial = bytes[this.pos];
+    // Most deltas: an unsigned integer of up to 4 bytes.
+    if (initial !== undefined && initial <= 0x1a) {
+      this.pos++;
+      return initial < 24 ? initial : (this.argument(initial & 0x1f) as number);
+    }
     if (initial === 0x1b || initial === 0x3b) {
       const start = this.take(9) + 1;
       const high = bytes.readUInt32BE(start);
@@ -126,14 +179,13 @@ export class CborCursor {
   protected value(): unknown {
     const bytes = this.bytes;
     const pos = this.pos;
-    if (pos >= bytes.length) throw new Error('chunk payload ends inside a CBOR item');
+    if (pos >= this.end) throw new Error(ENDS_INSIDE_ITEM);
     const initial = bytes[pos]!;
     this.pos = pos + 1;
     if (initial < 24) return initial;
-    if (initial === 0xd9 && this.isStringRefTag(pos + 1)) {
-      this.pos = pos + 3;
-      const index = this.value();
-      return typeof index === 'number' ? (this.strings[index] ?? '') : '';
+    if (initial === 0xd9 && this.isStringRefTag(pos + 1) && bytes[pos + 3]! < 24) {
+      this.pos = pos + 4;
+      return this.strings[bytes[pos + 3]!] ?? '';
     }
     const info = initial & 0x1f;
     switch (initial >> 5) {
@@ -144,9 +196,9 @@ export class CborCursor {
         return typeof argument === 'bigint' ? -1n - argument : -1 - argument;
       }
       case 2:
-        return info === 31 ? Buffer.concat(this.indefinite() as Uint8Array[]) : this.byteString(Number(this.argument(info)));
+        return info === 31 ? Buffer.concat(this.stringParts(2)) : this.byteString(Number(this.argument(info)));
       case 3:
-        return info === 31 ? (this.indefinite() as string[]).join('') : this.text(Number(this.argument(info)));
+        return info === 31 ? Buffer.concat(this.stringParts(3)).toString('utf8') : this.text(Number(this.argument(info)));
       case 4: {
         this.enter();
         const items = info === 31 ? this.indefinite() : this.array(Number(this.argument(info)));
@@ -159,84 +211,110 @@ export class CborCursor {
         this.leave();
         return map;
       }
-      case 6:
-        return this.tagged(Number(this.argument(info)));
+      case 6: {
+        const tag = Number(this.argument(info));
+        if (bytes[this.pos]! >> 5 === 6) throw new Error(TAG_ON_TAG);
+        return this.tagged(tag);
+      }
       default:
         return this.simple(info);
     }
   }
 
   /**
-   * Walks one item, building nothing, and fails exactly where value() would (the same length,
-   * depth and end checks). What lets chunk-decoder.ts check a whole chunk before it decodes the
-   * chunk's records a slice at a time.
+   * Walks `count` items, building nothing, and fails exactly where value() would (the same
+   * length, depth and end checks). What lets chunk-decoder.ts check a whole chunk before it
+   * decodes the chunk's records a slice at a time.
+   *
+   * One loop over the bytes with a stack of the arrays and maps it is in, not a call per item.
    */
-  protected skip(): void {
-    const initial = this.bytes[this.take(1)]!;
-    // Most items of a chunk are small integers, short strings, string references and floats,
-    // read here without the general path (check() walked a chunk in half the time of decoding it).
-    if (initial < 24) return;
-    const info = initial & 0x1f;
-    const major = initial >> 5;
-    if (major === 0 && info <= 26) {
-      this.take(1 << (info - 24));
-      return;
-    }
-    if (major === 3 && info < 24) {
-      this.take(info);
-      return;
-    }
-    if (initial === 0xd9 && this.isStringRefTag(this.pos) && this.bytes[this.pos + 2]! < 24) {
-      this.take(3);
-      return;
-    }
-    if (initial === 0xfb) {
-      this.take(8);
-      return;
-    }
-    if (major === 7) {
-      this.simple(info);
-      return;
-    }
-    if (info === 31 && major >= 2 && major <= 5) {
-      if (major >= 4) this.enter();
-      while (this.bytes[this.pos] !== 0xff) {
-        // value() joins the parts of an indefinite byte string with Buffer.concat, which takes byte strings only.
-        if (major === 2 && this.bytes[this.pos]! >> 5 !== 2) throw new Error('indefinite byte string with a part that is not bytes');
-        this.skip();
+  protected skip(count = 1): void {
+    const bytes = this.bytes;
+    const end = this.end;
+    const outer = this.skipStack;
+    let pos = this.pos;
+    let level = 0;
+    // Items still to walk in the innermost open array or map (at level 0: of the `count`); -1: up to a break code.
+    let left = count;
+    for (;;) {
+      if (left === 0) {
+        if (level === 0) break;
+        left = outer[--level]!;
+        continue;
       }
-      this.pos++;
-      if (major >= 4) this.leave();
-      return;
-    }
-    const argument = this.skipArgument(info);
-    switch (major) {
-      case 2:
-      case 3:
-        this.take(argument);
-        return;
-      case 4:
-      case 5: {
-        this.enter();
-        const items = major === 4 ? argument : argument * 2;
-        if (major === 4 && items > this.bytes.length - this.pos) throw new Error('chunk payload ends inside a CBOR array');
-        for (let i = 0; i < items; i++) this.skip();
-        this.leave();
-        return;
+      if (pos >= end) throw new Error(ENDS_INSIDE_ITEM);
+      const initial = bytes[pos++]!;
+      if (left === -1 && initial === BREAK) {
+        left = outer[--level]!;
+        continue;
       }
-      case 6:
-        this.skip();
-        return;
-      default:
-        return;
+      if (left > 0) left--;
+      if (initial < 24) continue;
+      const major = initial >> 5;
+      const info = initial & 0x1f;
+      let argument = info;
+      if (info === 31) {
+        if (major === 2 || major === 3) {
+          this.pos = pos;
+          this.stringParts(major);
+          pos = this.pos;
+          continue;
+        }
+        if (major === 7) throw new Error(BREAK_OUTSIDE);
+        if (major !== 4 && major !== 5) throw new Error(`CBOR item with reserved length 31 at ${pos - 1}`);
+        argument = -1;
+      } else if (info >= 28) {
+        if (major !== 7) throw new Error(`CBOR item with reserved length ${info} at ${pos - 1}`);
+      } else if (info >= 24) {
+        const size = 1 << (info - 24);
+        if (size > end - pos) throw new Error(ENDS_INSIDE_ITEM);
+        argument = size === 1 ? bytes[pos]! : size === 2 ? bytes.readUInt16BE(pos) : size === 4 ? bytes.readUInt32BE(pos) : bytes.readUInt32BE(pos) * 0x100000000 + bytes.readUInt32BE(pos + 4);
+        pos += size;
+      }
+      switch (major) {
+        case 2:
+        case 3:
+          if (argument > end - pos) throw new Error(ENDS_INSIDE_ITEM);
+          pos += argument;
+          break;
+        case 4:
+        case 5: {
+          if (this.depth + level >= MAX_DEPTH) throw new Error(TOO_DEEP);
+          if (major === 4 && argument > end - pos) throw new Error(ENDS_INSIDE_ARRAY);
+          const items = major === 5 && argument > 0 ? argument * 2 : argument;
+          if (items === 0) break;
+          outer[level++] = left;
+          left = items;
+          break;
+        }
+        case 6:
+          // The tagged item is part of this one: it is not counted, and a break cannot stand for it.
+          if (bytes[pos]! >> 5 === 6) throw new Error(TAG_ON_TAG);
+          if (left >= 0) left++;
+          else if (bytes[pos] === BREAK) throw new Error(BREAK_OUTSIDE);
+          break;
+        default:
+          break;
+      }
     }
+    this.pos = pos;
   }
 
-  /** As argument(), as a number: an 8-byte one may lose precision, which only a length past any payload needs. */
-  private skipArgument(info: number): number {
-    if (info !== 27) return Number(this.argument(info));
-    const start = this.take(8);
-    return this.bytes.readUInt32BE(start) * 0x100000000 + this.bytes.readUInt32BE(start + 4);
+  /**
+   * The parts of an indefinite-length string, as views: each must be a definite-length string of
+   * the same major type (RFC 8949, section 3.2.3).
+   */
+  private stringParts(major: number): Buffer[] {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const initial = this.bytes[this.take(1)]!;
+      if (initial === BREAK) return parts;
+      if (initial >> 5 !== major) throw new Error('indefinite-length string with a part of another type');
+      // An indefinite-length part fails here: argument() has no length for it.
+      const length = Number(this.argument(initial & 0x1f));
+      const start = this.take(length);
+      parts.push(this.bytes.subarray(start, start + length));
+    }
   }
 
   /** Whether the two bytes at `at` are those of tag 40100 after its 0xd9 head. */
@@ -246,7 +324,7 @@ export class CborCursor {
 
   /** One level deeper into arrays and maps. No try/finally around the count: a throw abandons the whole cursor. */
   protected enter(): void {
-    if (++this.depth > MAX_DEPTH) throw new Error('CBOR nesting too deep');
+    if (++this.depth > MAX_DEPTH) throw new Error(TOO_DEEP);
   }
 
   protected leave(): void {
@@ -255,7 +333,7 @@ export class CborCursor {
 
   private array(length: number): unknown[] {
     // Each item takes at least a byte: a length past the end is damage, not an allocation.
-    if (length > this.bytes.length - this.pos) throw new Error('chunk payload ends inside a CBOR array');
+    if (length > this.end - this.pos) throw new Error(ENDS_INSIDE_ARRAY);
     const items = new Array<unknown>(length);
     for (let i = 0; i < length; i++) items[i] = this.value();
     return items;
@@ -264,22 +342,21 @@ export class CborCursor {
   /** Items up to a break code (indefinite length). */
   private indefinite(): unknown[] {
     const items: unknown[] = [];
-    for (;;) {
-      if (this.bytes[this.pos] === 0xff) {
-        this.pos++;
-        return items;
-      }
-      items.push(this.value());
-    }
+    while (this.bytes[this.pos] !== BREAK) items.push(this.value());
+    this.pos++;
+    return items;
   }
 
   /** A plain CBOR map (the writer uses tagged arrays instead) as an object with string keys. */
   private map(info: number): Record<string, unknown> {
-    const flat: unknown[] = [];
-    if (info === 31) flat.push(...this.indefinite());
-    else for (let i = Number(this.argument(info)) * 2; i > 0; i--) flat.push(this.value());
+    let flat: unknown[];
+    if (info === 31) flat = this.indefinite();
+    else {
+      flat = [];
+      for (let i = Number(this.argument(info)) * 2; i > 0; i--) flat.push(this.value());
+    }
     const out: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) Object.defineProperty(out, String(flat[i]), { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+    for (let i = 0; i + 1 < flat.length; i += 2) Object.defineProperty(out, propertyKey(flat[i]), { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
     return out;
   }
 
@@ -314,7 +391,7 @@ export class CborCursor {
       case 27:
         return this.bytes.readDoubleBE(this.take(8));
       case 31:
-        throw new Error('CBOR break outside an indefinite-length item');
+        throw new Error(BREAK_OUTSIDE);
       default:
         if (info === 24) this.take(1);
         return undefined;
@@ -331,7 +408,9 @@ export class CborCursor {
     const start = this.take(length);
     const bytes = this.bytes;
     // Short ASCII strings (attribute values such as ids) are built in JS; a native call costs more.
-    if (length < 24) {
+    // Only below 13 characters: from there V8 joins strings as a rope (a cons string), which cost
+    // its readers, such as the viewer's output, several times what a flat string does.
+    if (length < 13) {
       let text = '';
       for (let i = start; i < start + length; i++) {
         const byte = bytes[i]!;
@@ -341,6 +420,20 @@ export class CborCursor {
       return text;
     }
     return bytes.toString('utf8', start, start + length);
+  }
+}
+
+/**
+ * A map key that is not a string reference, as a property name. String() of a decoded map or
+ * array can throw (a crafted map with a `toString` key that is not a function); skip() could
+ * not predict that, so such a key becomes '' instead.
+ */
+function propertyKey(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  try {
+    return String(raw);
+  } catch {
+    return '';
   }
 }
 

@@ -77,7 +77,7 @@ export class ChunkRecords extends CborCursor {
     const records = this.arrayHeader();
     if (records === undefined) throw new Error('chunk payload fields have the wrong types');
     if (records !== recordCount) throw new Error(`chunk holds ${records} records, its header says ${recordCount}`);
-    if (records > this.bytes.length - this.pos) throw new Error('chunk payload ends inside its records');
+    if (records > this.end - this.pos) throw new Error('chunk payload ends inside its records');
     this.left = records;
     this.trailingItems = length - 5;
     this.time = BigInt(baseSeconds) * 1_000_000_000n + BigInt(baseNanos);
@@ -95,7 +95,7 @@ export class ChunkRecords extends CborCursor {
     const out = new Array<SnapshotRecord>(count);
     for (let i = 0; i < count; i++) {
       const fields = this.recordHeader();
-      const seq = Number(this.value());
+      const seq = this.integer();
       const delta = this.nanos();
       // A zero step (records in the same nanosecond) shares the previous bigint.
       if (delta !== 0) this.time += BigInt(delta);
@@ -115,9 +115,9 @@ export class ChunkRecords extends CborCursor {
       this.skip();
       this.nanos();
       this.nanos();
-      for (let field = 3; field < fields; field++) this.skip();
+      this.skip(fields - 3);
     }
-    for (let i = 0; i < this.trailingItems; i++) this.skip();
+    this.skip(this.trailingItems);
     this.pos = start;
   }
 
@@ -135,32 +135,32 @@ export class ChunkRecords extends CborCursor {
    */
   private record(seq: number, timestamp: bigint): SnapshotRecord {
     const observedDelta = this.nanos();
-    const severityNumber = Number(this.value());
-    const severityText = this.value();
-    const scopeIndex = this.value();
+    const severityNumber = this.integer();
+    const severityText = this.optionalText();
+    const scopeIndex = this.integer();
     let body: unknown;
     if (this.bytes[this.pos] === UNDEFINED) this.pos++;
     else body = this.value();
     const attributes = this.entriesItem() ?? {};
-    const eventName = this.value();
+    const eventName = this.optionalText();
     const trace = this.bytes[this.pos] === NULL ? this.skipNull() : this.trace();
-    const droppedAttributesCount = Number(this.value());
-    const producer = Number(this.value());
-    const flags = Number(this.value());
+    const droppedAttributesCount = this.integer();
+    const producer = this.integer();
+    const flags = this.integer();
     const out: MutableRecord = {
       seq,
       timestamp,
       observedTimestamp: observedDelta === 0 ? timestamp : timestamp + BigInt(observedDelta),
       severityNumber,
       attributes,
-      scope: (typeof scopeIndex === 'number' ? this.scopes[scopeIndex] : undefined) ?? NO_SCOPE,
+      scope: this.scopes[scopeIndex] ?? NO_SCOPE,
       droppedAttributesCount,
       producer,
       truncated: (flags & 1) === 1,
     };
-    if (typeof severityText === 'string') out.severityText = severityText;
+    if (severityText !== undefined) out.severityText = severityText;
     if (body !== undefined) out.body = body as AnyValue;
-    if (typeof eventName === 'string') out.eventName = eventName;
+    if (eventName !== undefined) out.eventName = eventName;
     if (trace !== undefined) {
       out.traceId = trace.traceId;
       out.spanId = trace.spanId;
@@ -183,10 +183,10 @@ export class ChunkRecords extends CborCursor {
     this.enter();
     const traceId = this.hexBytes();
     const spanId = this.hexBytes();
-    const flags = this.value();
+    const flags = this.integer();
     for (let extra = 3; extra < length; extra++) this.value();
     this.leave();
-    return traceId !== undefined && spanId !== undefined ? { traceId, spanId, traceFlags: Number(flags) } : undefined;
+    return traceId !== undefined && spanId !== undefined ? { traceId, spanId, traceFlags: flags } : undefined;
   }
 
   private skipNull(): undefined {
