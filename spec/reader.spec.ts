@@ -23,6 +23,7 @@ import {
   type SnapshotRecord,
 } from '../src/index.ts';
 import { otel } from './support/otel.ts';
+import { seededRandom } from './support/seeded-random.ts';
 import { splitSnapshot } from './support/snapshot-chunks.ts';
 import { createCborDecoder, createCborEncoder } from '../src/internal/cbor.ts';
 
@@ -132,17 +133,6 @@ function resealHeader(bytes: Buffer): void {
   bytes.writeUInt32LE(crc32(bytes.subarray(8, 16 + headerLength)), 16 + headerLength);
 }
 
-/** mulberry32: a small seeded generator, so a failing trial can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A block framed as docs/format.md §3 describes, with a correct CRC. */
 function block(magic: string, a: number, b: number, payload: Uint8Array): Buffer {
