@@ -6,10 +6,7 @@
  */
 import { Decoder, Encoder, Tag } from 'cbor-x';
 
-/** Tag of a reference to the chunk's string table (docs/format.md, "Values"). */
-export const STRING_REF_TAG = 40100;
-/** Tag of an AnyValue map, written as a flat [key, value, …] array (docs/format.md, "Values"). */
-export const MAP_TAG = 40101;
+export { MAP_TAG, STRING_REF_TAG } from './file-tags.ts';
 
 export function createCborEncoder(): Encoder {
   return new Encoder({ useRecords: false, tagUint8Array: false, useFloat32: 0, pack: false, structuredClone: false });
