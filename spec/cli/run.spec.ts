@@ -100,6 +100,25 @@ test('a damaged file among good ones: exit 1, a warning, and every intact record
   assert.is(lines.filter((line) => line.includes(`cart/${process.pid}`)).length, CART.records.length);
 });
 
+test('one damaged file alone: text and JSON both show its intact chunk and warn of the lost one', async () => {
+  // The viewer reads one file whole chunks at a time for text and in slices for JSON (merge.ts).
+  const alone = join(directory, 'alone');
+  mkdirSync(alone);
+  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
+  const path = await writeServiceSnapshot(alone, { service: 'clock', records: many, capacity: 8192 });
+  const bytes = readFileSync(path);
+  bytes[bytes.indexOf(Buffer.from('TTLC', 'latin1')) + 40]! ^= 0xff;
+  writeFileSync(path, bytes);
+  for (const format of [[], ['--json']]) {
+    const result = await runViewer(['--utc', ...format, path]);
+    assert.is(result.code, 1, format.join(' '));
+    assert.match(result.stderr, /ttlog-view: warning: .*damaged at byte \d+: .*4096 records lost/, format.join(' '));
+    const lines = result.stdout.trim().split('\n');
+    assert.is(lines.length, 5000 - 4096, format.join(' '));
+    assert.ok(lines[0]!.includes('tick 4096'), format.join(' '));
+  }
+});
+
 test('a missing path is reported (exit 1) and the others are still shown', async () => {
   const result = await runViewer(['--utc', join(directory, 'nope.bin'), cartFile]);
   assert.is(result.code, 1);

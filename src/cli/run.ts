@@ -67,7 +67,7 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   // --last N alone needs only the chunks at the end of each file (bench/viewer.ts: the whole
   // file decoded took most of the time of `--last 100` on 1M records).
   const tailOnly = options.last !== undefined && options.around === undefined && recordPredicate(options, newest) === undefined;
-  const merged = tailOnly ? mergeLast(sources, options.last!, report) : mergeSources(sources, report);
+  const merged = tailOnly ? mergeLast(sources, options.last!, report) : mergeSources(sources, report, options.mode === 'text');
   const timeline = filterTimeline(progress.count(merged), options, newest);
 
   let failure: Error | undefined;
