@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { attributeValueText, attributesText, valueText } from '../../src/cli/values.ts';
+import { attributeValueText, attributesText, isoText, secondText, valueText } from '../../src/cli/values.ts';
 import { isoNanos, jsonValue } from '../../src/cli/format-json.ts';
 import { severityLabel, severityRange } from '../../src/cli/severity.ts';
 
@@ -45,6 +45,11 @@ test('JSON values stay lossless', () => {
   assert.is(isoNanos(1_773_500_967_000_000_000n), '2026-03-14T15:09:27.000000000Z');
   assert.is(isoNanos(999_999_999n), '1970-01-01T00:00:00.999999999Z');
   assert.is(isoNanos(-1n), '1969-12-31T23:59:59.999999999Z');
+  // Beyond what Date holds (a damaged or hand-made file): shown as such, where toISOString() throws.
+  assert.is(isoNanos(10n ** 30n + 5n), 'invalid-time.000000005Z');
+  assert.is(isoText(new Date(Number.NaN)), 'invalid-time');
+  assert.is(secondText(10n ** 20n, false), 'invalid-time');
+  assert.is(secondText(0n, true), '1970-01-01T00:00:00');
 });
 
 test('severity labels follow the OpenTelemetry ranges', () => {

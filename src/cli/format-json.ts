@@ -5,6 +5,7 @@
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotScope } from '../types.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
+import { secondText } from './values.ts';
 
 /**
  * One record as a JSON line (no line break): the same text `JSON.stringify` gives for the object
@@ -90,7 +91,7 @@ function nanoDigits(timestamp: bigint): string {
     secondStart = seconds * NANOS_PER_SECOND;
     secondEnd = secondStart + NANOS_PER_SECOND;
     secondDigits = seconds > 0n ? String(seconds) : '';
-    isoSecond = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+    isoSecond = secondText(seconds, true);
   }
   // 1e9 + n has ten digits for any n below 1e9: the last nine are n, zero-padded.
   return String(Number(timestamp - secondStart) + 1e9).slice(1);

@@ -9,7 +9,7 @@ import { isoNanos, jsonAttributes } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { SEVERITY_NAMES, severityRange } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { attributeValueText } from './values.ts';
+import { attributeValueText, isoText } from './values.ts';
 
 /** Counts over a set of records. */
 export class RecordTally {
@@ -64,7 +64,7 @@ export class StatsCollector {
         hostname: source.metadata.hostname,
         pid: source.metadata.pid,
         reason: source.metadata.reason,
-        createdAt: source.metadata.createdAt.toISOString(),
+        createdAt: isoText(source.metadata.createdAt),
         formatVersion: `${source.metadata.formatVersion.major}.${source.metadata.formatVersion.minor}`,
         recordsInFile: source.metadata.records,
         counters: source.metadata.counters,
@@ -84,7 +84,7 @@ export class StatsCollector {
       const meta = source.metadata;
       const tally = this.perFile.get(source)!;
       lines.push(`${source.label} on ${meta.hostname || 'unknown host'} — ${source.path}`);
-      lines.push(`  reason: ${meta.reason}   created: ${meta.createdAt.toISOString()}   format ${meta.formatVersion.major}.${meta.formatVersion.minor}, written by ${meta.producer.name} ${meta.producer.version}`);
+      lines.push(`  reason: ${meta.reason}   created: ${isoText(meta.createdAt)}   format ${meta.formatVersion.major}.${meta.formatVersion.minor}, written by ${meta.producer.name} ${meta.producer.version}`);
       lines.push(`  records: ${tally.records} shown of ${meta.records} in the file${rangeText(tally, times)}`);
       lines.push(`  ring: ${countersText(meta.counters)}`);
       lines.push(...tallyLines(tally, false));

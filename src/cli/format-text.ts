@@ -10,7 +10,7 @@ import { styleText } from 'node:util';
 import { severityLabel, severityRange, type SeverityName } from './severity.ts';
 import type { SnapshotScope } from '../types.ts';
 import type { ViewRecord } from './sources.ts';
-import { attributeValueText, valueText } from './values.ts';
+import { attributeValueText, secondText, valueText } from './values.ts';
 
 export interface TextFormatOptions {
   readonly utc: boolean;
@@ -124,8 +124,7 @@ export class TextFormatter {
       let second = timestamp / NANOS_PER_SECOND;
       if (second * NANOS_PER_SECOND > timestamp) second -= 1n;
       this.secondStart = second * NANOS_PER_SECOND;
-      const date = new Date(Number(second) * 1000);
-      this.secondPrefix = this.timeOpen + (this.options.utc ? date.toISOString().slice(0, 19) : localPrefix(date));
+      this.secondPrefix = this.timeOpen + secondText(second, this.options.utc);
       offset = timestamp - this.secondStart;
     }
     return this.secondPrefix + MILLIS[Math.floor(Number(offset) / 1_000_000)]! + this.timeClose;
@@ -175,9 +174,4 @@ export class TextFormatter {
  */
 function joined(...parts: string[]): string {
   return parts.join('');
-}
-
-function localPrefix(date: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }

@@ -42,6 +42,23 @@ function isPlainToken(text: string): boolean {
   return true;
 }
 
+/** What a time shows that Date cannot hold (more than 275 000 years from 1970: only a damaged or hand-made file has one). */
+const INVALID_TIME = 'invalid-time';
+
+/** `date` as ISO 8601 UTC; a date Date cannot hold as `invalid-time`, where toISOString() would throw. */
+export function isoText(date: Date): string {
+  return Number.isNaN(date.getTime()) ? INVALID_TIME : date.toISOString();
+}
+
+/** A second since the epoch as `2026-01-31T12:00:00` (UTC) or `2026-01-31 13:00:00` (local); `invalid-time` beyond Date. */
+export function secondText(seconds: bigint, utc: boolean): string {
+  const date = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(date.getTime())) return INVALID_TIME;
+  if (utc) return date.toISOString().slice(0, 19);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
 function nestedText(value: AnyValue): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
