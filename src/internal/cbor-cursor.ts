@@ -1,7 +1,8 @@
 /**
- * Reads the CBOR items of a chunk payload as the values they stand for in a snapshot file
- * (docs/format.md, "Values"): string references resolved against the chunk's string table,
- * tagged maps as objects, integers with an 8-byte argument as bigint. Throws on malformed CBOR.
+ * Reads the CBOR items of a chunk payload (and a file header) as the values they stand for in a
+ * snapshot file (docs/format.md, "Values"): string references resolved against the chunk's string
+ * table, tagged maps as objects, integers with an 8-byte argument as bigint. Throws on malformed
+ * CBOR.
  *
  * Part of the reader's hot loop (see chunk-decoder.ts), so it reads bytes itself rather than
  * through cbor-x, and is longer than our files usually are.
