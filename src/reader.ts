@@ -1,11 +1,10 @@
 import { crc32 } from 'node:zlib';
 import { openByteSource, readingAhead, type ByteSource } from './internal/byte-source.ts';
 import { scanBlocks, type FileBlock } from './internal/block-scanner.ts';
-import { decodeHeader } from './internal/cbor-cursor.ts';
+import { decodeHeader, entriesObject } from './internal/cbor-cursor.ts';
 import { decodeChunk, openChunk } from './internal/chunk-decoder.ts';
 import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from './internal/file-format.ts';
 import { SnapshotFormatError } from './errors.ts';
-import type { AnyValue } from './otel-types.ts';
 import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from './types.ts';
 
 export interface ReadOptions {
@@ -101,17 +100,17 @@ async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGener
 async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, maxRecords: number): AsyncGenerator<SnapshotRecord[]> {
   for await (const block of readEncodedChunks(source, start, damage, options)) {
     let chunk;
+    let first;
     try {
-      // Checked whole here when it comes in slices: next() does not fail after the first slice.
+      // Read whole, the first next() decodes the chunk; read in slices, openChunk() has checked it
+      // whole, so that no later slice can fail.
       chunk = openChunk(block.payload, block.a, block.b, maxRecords);
-      if (chunk.remaining <= maxRecords) {
-        yield chunk.next();
-        continue;
-      }
+      first = chunk.next();
     } catch (error) {
       damage.push(unreadable(block, error));
       continue;
     }
+    yield first;
     while (chunk.remaining > 0) yield chunk.next();
   }
 }
@@ -229,20 +228,19 @@ async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetada
   const checksum = crc32(rest.subarray(0, headerLength), crc32(prefix.subarray(8, FILE_PREFIX_BYTES)));
   if (checksum !== rest.readUInt32LE(headerLength)) throw new SnapshotFormatError('HEADER_CORRUPT', 'header checksum mismatch', FILE_PREFIX_BYTES);
   if (major !== FORMAT_MAJOR) throw new SnapshotFormatError('UNSUPPORTED_VERSION', `format version ${major}.${minor} is not supported (this reader knows ${FORMAT_MAJOR}.x)`, 8);
-  let decoded: ReturnType<typeof decodeHeader>;
+  let header: unknown;
   try {
-    decoded = decodeHeader(rest.subarray(0, headerLength));
+    header = decodeHeader(rest.subarray(0, headerLength));
   } catch {
     throw new SnapshotFormatError('HEADER_CORRUPT', 'header does not decode', FILE_PREFIX_BYTES);
   }
-  const header = decoded.item;
   if (typeof header !== 'object' || header === null || Array.isArray(header) || header instanceof Uint8Array) {
     throw new SnapshotFormatError('HEADER_CORRUPT', 'header is not a map', FILE_PREFIX_BYTES);
   }
-  return { metadata: toMetadata(header as Record<string, unknown>, decoded.entries, major, minor), end };
+  return { metadata: toMetadata(header as Record<string, unknown>, major, minor), end };
 }
 
-function toMetadata(header: Record<string, unknown>, entries: (flat: readonly unknown[]) => Record<string, AnyValue>, major: number, minor: number): SnapshotMetadata {
+function toMetadata(header: Record<string, unknown>, major: number, minor: number): SnapshotMetadata {
   const producer = (header.producer ?? {}) as Record<string, unknown>;
   return {
     formatVersion: { major, minor },
@@ -251,7 +249,7 @@ function toMetadata(header: Record<string, unknown>, entries: (flat: readonly un
     pid: Number(header.pid ?? 0),
     reason: String(header.reason ?? ''),
     createdAt: new Date(String(header.createdAt ?? '')),
-    resource: Array.isArray(header.resource) ? entries(header.resource) : {},
+    resource: Array.isArray(header.resource) ? entriesObject(header.resource, []) : {},
     producer: { name: String(producer.name ?? ''), version: String(producer.version ?? '') },
     counters: toCounters(header.counters),
     // Files without per-lane counters (a ring with one lane) get the totals as lane 0.
@@ -260,7 +258,7 @@ function toMetadata(header: Record<string, unknown>, entries: (flat: readonly un
       : [{ ...toCounters(header.counters), minSeverity: 0 }],
     records: Number(header.records ?? 0),
     chunks: Number(header.chunks ?? 0),
-    ...(Array.isArray(header.cause) ? { cause: entries(header.cause) } : {}),
+    ...(Array.isArray(header.cause) ? { cause: entriesObject(header.cause, []) } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotScope } from '../types.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { secondText } from './values.ts';
+import { floorSeconds, NANOS_PER_SECOND, secondText } from './values.ts';
 
 /**
  * One record as a JSON line (no line break): the same text `JSON.stringify` gives for the object
@@ -69,7 +69,6 @@ function sourceJson(source: SnapshotSource): string {
   return text;
 }
 
-const NANOS_PER_SECOND = 1_000_000_000n;
 /**
  * Texts of the second the last time fell in, [secondStart, secondEnd) in ns since the epoch.
  * Records come in time order, so a run of them shares these, and a time's texts cost one bigint
@@ -86,8 +85,7 @@ let isoSecond = '';
 function nanoDigits(timestamp: bigint): string {
   if (timestamp < secondStart || timestamp >= secondEnd) {
     // Rounded down, so that a time before 1970 counts its nanoseconds forward as well.
-    let seconds = timestamp / NANOS_PER_SECOND;
-    if (seconds * NANOS_PER_SECOND > timestamp) seconds -= 1n;
+    const seconds = floorSeconds(timestamp);
     secondStart = seconds * NANOS_PER_SECOND;
     secondEnd = secondStart + NANOS_PER_SECOND;
     secondDigits = seconds > 0n ? String(seconds) : '';

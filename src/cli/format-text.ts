@@ -10,7 +10,7 @@ import { styleText } from 'node:util';
 import { severityLabel, severityRange, type SeverityName } from './severity.ts';
 import type { SnapshotScope } from '../types.ts';
 import type { ViewRecord } from './sources.ts';
-import { attributeValueText, secondText, valueText } from './values.ts';
+import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, valueText } from './values.ts';
 
 export interface TextFormatOptions {
   readonly utc: boolean;
@@ -30,7 +30,6 @@ const LEVEL_STYLES: Record<SeverityName, Style> = {
 
 /** `.000` … `.999`: the milliseconds of a time, looked up instead of padded per record. */
 const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
-const NANOS_PER_SECOND = 1_000_000_000n;
 const NANOS_PER_MILLI = 1_000_000n;
 
 /** Formats records as text lines; one instance per output, it keeps caches. */
@@ -121,8 +120,7 @@ export class TextFormatter {
   time(timestamp: bigint): string {
     let offset = timestamp - this.secondStart;
     if (offset < 0n || offset >= NANOS_PER_SECOND) {
-      let second = timestamp / NANOS_PER_SECOND;
-      if (second * NANOS_PER_SECOND > timestamp) second -= 1n;
+      const second = floorSeconds(timestamp);
       this.secondStart = second * NANOS_PER_SECOND;
       this.secondPrefix = this.timeOpen + secondText(second, this.options.utc);
       offset = timestamp - this.secondStart;

@@ -12,6 +12,7 @@ export function valueText(value: AnyValue): string {
 }
 
 const PLAIN_TOKEN = /^[^\s"=]+$/;
+export const NANOS_PER_SECOND = 1_000_000_000n;
 
 /** A value inside `key=value`: strings with spaces, quotes, `=` or nothing in them are quoted. */
 export function attributeValueText(value: AnyValue): string {
@@ -50,11 +51,16 @@ export function isoText(date: Date): string {
   return Number.isNaN(date.getTime()) ? INVALID_TIME : date.toISOString();
 }
 
+/** The whole seconds since the epoch of a time in nanoseconds, rounded down (also before 1970). */
+export function floorSeconds(timestamp: bigint): bigint {
+  const seconds = timestamp / NANOS_PER_SECOND;
+  return seconds * NANOS_PER_SECOND > timestamp ? seconds - 1n : seconds;
+}
+
 /** A second since the epoch as `2026-01-31T12:00:00` (UTC) or `2026-01-31 13:00:00` (local); `invalid-time` beyond Date. */
 export function secondText(seconds: bigint, utc: boolean): string {
   const date = new Date(Number(seconds) * 1000);
-  if (Number.isNaN(date.getTime())) return INVALID_TIME;
-  if (utc) return date.toISOString().slice(0, 19);
+  if (utc || Number.isNaN(date.getTime())) return isoText(date).slice(0, 19);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }

@@ -6,8 +6,6 @@
  */
 import { Decoder, Encoder, Tag } from 'cbor-x';
 
-export { MAP_TAG, STRING_REF_TAG } from './file-tags.ts';
-
 export function createCborEncoder(): Encoder {
   return new Encoder({ useRecords: false, tagUint8Array: false, useFloat32: 0, pack: false, structuredClone: false });
 }

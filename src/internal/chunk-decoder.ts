@@ -18,7 +18,7 @@
 import { decompress } from 'lz4-wasm-nodejs';
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotRecord, SnapshotScope } from '../types.ts';
-import { CborCursor } from './cbor-cursor.ts';
+import { CborCursor, NULL, UNDEFINED } from './cbor-cursor.ts';
 import { MAX_CHUNK_RAW_BYTES } from './file-format.ts';
 
 /** All records of a chunk at once. */
@@ -45,8 +45,6 @@ type TraceContext = Required<Pick<SnapshotRecord, 'traceId' | 'spanId' | 'traceF
 
 /** The scope of a record that has none (only trimmed records); shared, as chunk scopes are. */
 const NO_SCOPE: SnapshotScope = Object.freeze({ name: '' });
-const NULL = 0xf6;
-const UNDEFINED = 0xf7;
 const RECORD_FIELDS = 13;
 
 export class ChunkRecords extends CborCursor {

@@ -3,7 +3,8 @@
  * (docs/format.md, "Records"). Runs on the snapshot side only.
  */
 import { endianness } from 'node:os';
-import { MAP_TAG, STRING_REF_TAG, Tag } from './cbor.ts';
+import { Tag } from './cbor.ts';
+import { MAP_TAG, STRING_REF_TAG } from './file-tags.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 import { Fixed, RecordFlag, ValueTag } from './record-encoder.ts';
 

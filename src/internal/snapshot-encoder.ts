@@ -5,14 +5,13 @@
  * between chunks while the fatal path (crash capture) runs it straight through.
  */
 import { compress } from 'lz4-wasm-nodejs';
-import { createCborEncoder } from './cbor.ts';
+import { createCborDecoder, createCborEncoder } from './cbor.ts';
 import { ChunkStrings } from './chunk-strings.ts';
 import { CHUNK_MAGIC, CHUNK_MAX_RAW_BYTES, CHUNK_MAX_RECORDS, END_MAGIC, encodeBlock, encodeFilePrefix } from './file-format.ts';
 import { toFileEntries } from './file-values.ts';
 import { RecordDecoder, readRecordOrder, readRecordTime, type RecordTime } from './record-decoder.ts';
 import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
 import type { RingViews } from './ring-layout.ts';
-import { createCborDecoder } from './cbor.ts';
 
 /** What the file header says besides the counters (docs/format.md, "Header"). */
 export interface SnapshotDescription {
