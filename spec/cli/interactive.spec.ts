@@ -15,8 +15,14 @@ if (hasTmux) {
   mkdirSync(shop);
   await writeServiceSnapshot(shop, CHECKOUT);
   await writeServiceSnapshot(shop, CART);
-  const session = `ttlog-view-spec-${process.pid}`;
-  // A private tmux server, so the test neither sees nor disturbs the user's sessions.
+  // A private tmux server per test, so the test neither sees nor disturbs the user's sessions.
+  // Not one shared server: a new-session right after kill-server on the same socket can reach the
+  // dying server and fail with "server exited unexpectedly".
+  let session = '';
+  const openSession = (name: string, ...args: string[]) => {
+    session = `ttlog-view-spec-${process.pid}-${name}`;
+    tmux('new-session', '-d', '-s', session, ...args);
+  };
   // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
   // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
   // gets here is a real one, so its environment goes without those variables.
@@ -37,7 +43,7 @@ if (hasTmux) {
 
   test('interactive: open, filter, jump to an error, expand it, see the files, quit', async () => {
     const command = `cd '${ROOT}' && TZ=UTC '${process.execPath}' --import tsx src/cli/bin.ts -i --utc '${shop}'; echo "viewer exited $?"; sleep 60`;
-    tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '30', command);
+    openSession('browse', '-x', '140', '-y', '30', command);
     try {
       let text = await waitForScreen((t) => t.includes('10 of 10 records, 2 files'), 'the timeline');
       assert.match(text, /INFO  checkout\/\d+ \[http\] server started port=8080/);
@@ -78,7 +84,7 @@ if (hasTmux) {
 
   test('interactive: Ctrl-C restores the terminal', async () => {
     const command = `cd '${ROOT}' && '${process.execPath}' --import tsx src/cli/bin.ts -i '${shop}'; echo "viewer exited $?"; stty -a | grep -o -- '-\\?icanon' ; sleep 60`;
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '24', command);
+    openSession('ctrl-c', '-x', '120', '-y', '24', command);
     try {
       await waitForScreen((t) => t.includes('10 of 10 records'), 'the timeline');
       tmux('send-keys', '-t', session, 'C-c');
