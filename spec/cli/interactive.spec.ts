@@ -15,20 +15,20 @@ if (hasTmux) {
   mkdirSync(shop);
   await writeServiceSnapshot(shop, CHECKOUT);
   await writeServiceSnapshot(shop, CART);
-  // A private tmux server per test, so the test neither sees nor disturbs the user's sessions.
-  // Not one shared server: a new-session right after kill-server on the same socket can reach the
-  // dying server and fail with "server exited unexpectedly".
-  let session = '';
-  const openSession = (name: string, ...args: string[]) => {
-    session = `ttlog-view-spec-${process.pid}-${name}`;
-    tmux('new-session', '-d', '-s', session, ...args);
-  };
   // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
   // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
   // gets here is a real one, so its environment goes without those variables.
   const terminalEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && !key.startsWith('CI_')));
+  // A private tmux server per test, so the test neither sees nor disturbs the user's sessions.
+  // Not one shared server: a new-session right after kill-server on the same socket can reach the
+  // dying server and fail with "server exited unexpectedly".
+  let session = '';
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8', env: terminalEnv });
   const screen = () => tmux('capture-pane', '-p', '-t', session);
+  const openSession = (name: string, ...args: string[]) => {
+    session = `ttlog-view-spec-${process.pid}-${name}`;
+    tmux('new-session', '-d', '-s', session, ...args);
+  };
 
   /** Polls the screen until `check` holds (the viewer starts and redraws asynchronously). */
   async function waitForScreen(check: (text: string) => boolean, what: string): Promise<string> {
