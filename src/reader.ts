@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { openByteSource, readingAhead, type ByteSource } from './internal/byte-source.ts';
 import { scanBlocks, type FileBlock } from './internal/block-scanner.ts';
 import { decodeHeader, entriesObject } from './internal/cbor-cursor.ts';
-import { decodeChunk, openChunk } from './internal/chunk-decoder.ts';
+import { ChunkRecords, decodeChunk, decompressChunk } from './internal/chunk-decoder.ts';
 import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from './internal/file-format.ts';
 import { SnapshotFormatError } from './errors.ts';
 import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from './types.ts';
@@ -55,7 +55,7 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
     const { metadata, end } = await readHeader(bytes);
     const damage: SnapshotDamage[] = [];
     const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, sliceSize(chunkOptions.maxRecords));
-    return {
+    const reader: SnapshotReader = {
       metadata,
       damage,
       chunks,
@@ -63,6 +63,8 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
       last: (count) => readLast(bytes, end, damage, options, count),
       close: () => bytes.close(),
     };
+    chunkOpeners.set(reader, (open) => openChunks(bytes, end, damage, options, open));
+    return reader;
   } catch (error) {
     await bytes.close();
     throw error;
@@ -98,20 +100,44 @@ async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGener
 }
 
 async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, maxRecords: number): AsyncGenerator<SnapshotRecord[]> {
+  // Read whole, the first next() decodes the chunk; read in slices, the constructor has checked
+  // it whole, so that no later slice can fail.
+  const open = (bytes: Buffer, records: number) => {
+    const chunk = new ChunkRecords(bytes, records, maxRecords);
+    return { chunk, first: chunk.next() };
+  };
+  for await (const { chunk, first } of openChunks(source, start, damage, options, open)) {
+    yield first;
+    while (chunk.remaining > 0) yield chunk.next();
+  }
+}
+
+/** Turns a chunk's CBOR bytes (and its record count) into what a caller reads it as; a throw makes the chunk damage. */
+export type ChunkOpener<T> = (bytes: Buffer, records: number) => T;
+
+const chunkOpeners = new WeakMap<SnapshotReader, <T>(open: ChunkOpener<T>) => AsyncGenerator<T>>();
+
+/**
+ * The intact chunks of `reader`'s file, each opened by `open`, and damage reported as
+ * `chunks()` reports it. For the viewer's text output, which reads records straight from a
+ * chunk's bytes (src/cli/chunk-text.ts); not part of the package's API.
+ */
+export function openedChunks<T>(reader: SnapshotReader, open: ChunkOpener<T>): AsyncGenerator<T> {
+  const opened = chunkOpeners.get(reader);
+  if (opened === undefined) throw new TypeError('not a reader from openSnapshot()');
+  return opened(open);
+}
+
+async function* openChunks<T>(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, open: ChunkOpener<T>): AsyncGenerator<T> {
   for await (const block of readEncodedChunks(source, start, damage, options)) {
-    let chunk;
-    let first;
+    let opened: T;
     try {
-      // Read whole, the first next() decodes the chunk; read in slices, openChunk() has checked it
-      // whole, so that no later slice can fail.
-      chunk = openChunk(block.payload, block.a, block.b, maxRecords);
-      first = chunk.next();
+      opened = open(decompressChunk(block.payload, block.a), block.b);
     } catch (error) {
       damage.push(unreadable(block, error));
       continue;
     }
-    yield first;
-    while (chunk.remaining > 0) yield chunk.next();
+    yield opened;
   }
 }
 

@@ -1,9 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runView } from '../../src/cli/run.ts';
 import { VERSION } from '../../src/index.ts';
 import { CART, CHECKOUT, ROOT, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
@@ -43,6 +45,17 @@ test('text output of two services merged by time matches the golden file', async
   assert.is(result.stderr, '');
   assert.is(result.code, 0);
   assertGolden('shop.txt', normalizeText(result.stdout));
+});
+
+test('one file alone, its text written straight from its chunks, shows what the merged timeline shows for it', async () => {
+  const alone = await runViewer(['--utc', checkoutFile]);
+  // A filter that keeps every record sends them through the reader's records and the merge instead.
+  const throughRecords = await runViewer(['--utc', '--since', '1970-01-01T00:00:00Z', checkoutFile]);
+  assert.is(alone.code, 0);
+  assert.is(alone.stderr, '');
+  assert.is(alone.stdout, throughRecords.stdout);
+  const golden = readFileSync(join(GOLDEN, 'shop.txt'), 'utf8').split('\n').filter((line) => line.includes(' checkout/PID'));
+  assert.equal(normalizeText(alone.stdout).trimEnd().split('\n'), golden);
 });
 
 test('JSON output matches the golden file and keeps nanoseconds', async () => {
@@ -179,9 +192,36 @@ test('piped into head: no EPIPE noise, exit 0', async () => {
   assert.is(result.stderr, 'status 0\n');
 });
 
+test('a progress line on a terminal\'s stderr once reading takes more than a second, cleared at the end', async () => {
+  const slow = join(directory, 'slow');
+  mkdirSync(slow);
+  const many = Array.from({ length: 3000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
+  await writeServiceSnapshot(slow, { service: 'clock', records: many, capacity: 4096 });
+  // An output whose first write takes 1.3 s makes the run take that long on any machine.
+  for (const format of [[], ['--json']]) {
+    let stderr = '';
+    let writes = 0;
+    const stdout = new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, writes++ === 0 ? 1300 : 0) });
+    const terminal = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }), { isTTY: true });
+    const code = await runView([...format, slow], { stdout, stderr: terminal, env: {} });
+    assert.is(code, 0, format.join(' '));
+    // The count is of records read so far: the output's back-pressure may hold reading back.
+    assert.ok(/^(\rttlog-view: reading… [1-9][\d,]* records)+\r\x1b\[K$/.test(stderr), JSON.stringify(stderr));
+  }
+  // Not on a terminal, and not while the records go to the same terminal.
+  for (const [stdoutIsTerminal, stderrIsTerminal] of [[false, false], [true, true]] as const) {
+    let stderr = '';
+    let writes = 0;
+    const stdout = Object.assign(new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, writes++ === 0 ? 1300 : 0) }), { isTTY: stdoutIsTerminal });
+    const quiet = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }), { isTTY: stderrIsTerminal });
+    assert.is(await runView([slow], { stdout, stderr: quiet, env: { NO_COLOR: '1' } }), 0);
+    assert.is(stderr, '', `stdout ${stdoutIsTerminal ? 'a' : 'no'} terminal, stderr ${stderrIsTerminal ? 'a' : 'no'} terminal`);
+  }
+});
+
 if (existsSync('/dev/full')) {
   test('a full disk behind stdout is an error: exit 1 and the reason on stderr', () => {
-    for (const args of [['--utc', shop], ['--stats', shop], ['--otlp', shop]]) {
+    for (const args of [['--utc', shop], ['--utc', checkoutFile], ['--stats', shop], ['--otlp', shop]]) {
       const full = openSync('/dev/full', 'w');
       try {
         const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', full, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });

@@ -8,8 +8,10 @@
  */
 import { styleText } from 'node:util';
 import { severityLabel, severityRange, type SeverityName } from './severity.ts';
+import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotScope } from '../types.ts';
-import type { ViewRecord } from './sources.ts';
+import { LineBytes, utf8 } from './line-bytes.ts';
+import type { SnapshotSource, ViewRecord } from './sources.ts';
 import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, valueText } from './values.ts';
 
 export interface TextFormatOptions {
@@ -31,6 +33,7 @@ const LEVEL_STYLES: Record<SeverityName, Style> = {
 /** `.000` … `.999`: the milliseconds of a time, looked up instead of padded per record. */
 const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
 const NANOS_PER_MILLI = 1_000_000n;
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** Formats records as text lines; one instance per output, it keeps caches. */
 export class TextFormatter {
@@ -39,12 +42,12 @@ export class TextFormatter {
   private readonly otherLevels = new Map<string, string>();
   private readonly labelCache = new Map<string, string>();
   /** ` key=` by attribute key. */
-  private readonly keyTexts = new Map<string, string>();
+  private readonly keyTexts = new Map<string, Uint8Array>();
   /** The last line's attribute keys and their ` key=` texts, by position: the next line's are most often the same. */
   private readonly lineKeys: string[] = [];
-  private readonly lineKeyTexts: string[] = [];
+  private readonly lineKeyTexts: Uint8Array[] = [];
   private lastBody: unknown;
-  private bodyText = '';
+  private bodyText = EMPTY;
   private readonly timeOpen: string;
   private readonly timeClose: string;
   /** The time text up to the milliseconds, valid for timestamps in [secondStart, secondStart + 1 s). */
@@ -54,11 +57,13 @@ export class TextFormatter {
   private headStart = 1n;
   private headEnd = 0n;
   private headLevel = '';
-  private headSource: ViewRecord['source'] | undefined;
+  private headSource: SnapshotSource | undefined;
   private headProducer = 0;
-  private head = '';
+  private headText = EMPTY;
   private lastScope: SnapshotScope | undefined;
-  private scopeText = '';
+  private scopeText = EMPTY;
+  /** Where {@link format} writes its line. */
+  private readonly scratch = new LineBytes(1024);
 
   constructor(private readonly options: TextFormatOptions) {
     this.levels = Array.from({ length: 25 }, (_, number) => this.levelText(number, undefined));
@@ -67,53 +72,75 @@ export class TextFormatter {
     this.timeClose = (options.utc ? 'Z' : '') + close;
   }
 
+  /** A record's line (without a line break) as a string, for the interactive viewer. */
+  format(item: ViewRecord): string {
+    this.write(item, this.scratch);
+    return this.scratch.takeText();
+  }
+
   /**
-   * Everything a record shows is appended to one string. The parts that repeat from line to line
-   * come from caches: the line's start (time, level, source) while records share their
-   * millisecond, as a burst does; the scope while records share it, as a chunk's do; the body
-   * text while it repeats; ` key=` by position while the keys repeat, else by key. This cut the
-   * time to format and encode a line by about a fifth, in a loop over 200k records of
-   * bench/viewer.ts's snapshot.
+   * Writes a record's line (without its line break) to `out`. The parts that repeat from line to
+   * line are encoded once: the line's start while records share their millisecond, as a burst
+   * does; the scope while records share it, as a chunk's do; the body while it repeats; ` key=`
+   * by position while the keys repeat, else by key.
    */
-  format({ record, source }: ViewRecord): string {
-    const severity = record.severityNumber;
-    const level = severity >= 1 && severity <= 24 ? this.levels[severity]! : this.otherLevel(severity, record.severityText);
-    const timestamp = record.timestamp;
-    if (timestamp < this.headStart || timestamp >= this.headEnd || level !== this.headLevel || source !== this.headSource || record.producer !== this.headProducer) {
-      this.headStart = timestamp - (timestamp % NANOS_PER_MILLI + NANOS_PER_MILLI) % NANOS_PER_MILLI;
-      this.headEnd = this.headStart + NANOS_PER_MILLI;
-      this.headLevel = level;
-      this.headSource = source;
-      this.headProducer = record.producer;
-      this.head = joined(this.time(timestamp), ' ', level, this.source(record.producer === 0 ? source.label : `${source.label}#${record.producer}`));
-    }
-    const scope = record.scope;
-    if (scope !== this.lastScope) {
-      this.lastScope = scope;
-      this.scopeText = scope.name === '' ? '' : joined(' [', scope.name, ']');
-    }
-    let line = this.head + this.scopeText;
+  write({ record, source }: ViewRecord, out: LineBytes): void {
+    out.bytes(this.head(record.timestamp, record.severityNumber, record.severityText, source, record.producer));
+    out.bytes(this.scope(record.scope));
     const body = record.body;
     if (body !== undefined) {
       if (body !== this.lastBody) {
         this.lastBody = body;
-        this.bodyText = ' ' + valueText(body);
+        this.bodyText = utf8(bodyText(body));
       }
-      line += this.bodyText;
+      out.bytes(this.bodyText);
     }
     const attributes = record.attributes;
     let position = 0;
     for (const key in attributes) {
       let keyText = this.lineKeyTexts[position];
       if (this.lineKeys[position] !== key) {
-        keyText = this.keyText(key);
+        keyText = this.key(key);
         this.lineKeys[position] = key;
         this.lineKeyTexts[position] = keyText;
       }
-      line += keyText! + attributeValueText(attributes[key]);
+      out.bytes(keyText!);
+      writeAttributeValue(attributes[key], out);
       position++;
     }
-    return line;
+  }
+
+  /** `time LEVEL service/pid[#producer]`: a line's start. */
+  head(timestamp: bigint, severityNumber: number, severityText: string | undefined, source: SnapshotSource, producer: number): Uint8Array {
+    const level = severityNumber >= 1 && severityNumber <= 24 ? this.levels[severityNumber]! : this.otherLevel(severityNumber, severityText);
+    if (timestamp < this.headStart || timestamp >= this.headEnd || level !== this.headLevel || source !== this.headSource || producer !== this.headProducer) {
+      this.headStart = timestamp - (timestamp % NANOS_PER_MILLI + NANOS_PER_MILLI) % NANOS_PER_MILLI;
+      this.headEnd = this.headStart + NANOS_PER_MILLI;
+      this.headLevel = level;
+      this.headSource = source;
+      this.headProducer = producer;
+      this.headText = utf8(this.time(timestamp) + ' ' + level + this.source(producer === 0 ? source.label : `${source.label}#${producer}`));
+    }
+    return this.headText;
+  }
+
+  /** ` [scope]`, or nothing for a scope without a name. */
+  scope(scope: SnapshotScope): Uint8Array {
+    if (scope !== this.lastScope) {
+      this.lastScope = scope;
+      this.scopeText = scope.name === '' ? EMPTY : utf8(` [${scope.name}]`);
+    }
+    return this.scopeText;
+  }
+
+  /** ` key=` */
+  key(key: string): Uint8Array {
+    let text = this.keyTexts.get(key);
+    if (text === undefined) {
+      text = utf8(` ${key}=`);
+      this.keyTexts.set(key, text);
+    }
+    return text;
   }
 
   /** `2026-01-31T12:00:00.123Z` (UTC) or `2026-01-31 13:00:00.123` (local). */
@@ -126,15 +153,6 @@ export class TextFormatter {
       offset = timestamp - this.secondStart;
     }
     return this.secondPrefix + MILLIS[Math.floor(Number(offset) / 1_000_000)]! + this.timeClose;
-  }
-
-  private keyText(key: string): string {
-    let text = this.keyTexts.get(key);
-    if (text === undefined) {
-      text = joined(' ', key, '=');
-      this.keyTexts.set(key, text);
-    }
-    return text;
   }
 
   private otherLevel(severityNumber: number, severityText: string | undefined): string {
@@ -150,7 +168,7 @@ export class TextFormatter {
   private levelText(severityNumber: number, severityText: string | undefined): string {
     const label = severityLabel(severityNumber, severityText).padEnd(5);
     const range = severityRange(severityNumber);
-    return joined(this.options.color && range !== undefined ? styleText(LEVEL_STYLES[range], label) : label, ' ');
+    return (this.options.color && range !== undefined ? styleText(LEVEL_STYLES[range], label) : label) + ' ';
   }
 
   private source(label: string): string {
@@ -164,12 +182,13 @@ export class TextFormatter {
   }
 }
 
-/**
- * The parts as one flat string, for the caches: `a + b` makes a rope (a V8 cons string), which
- * every line built from it has to walk again when the output is encoded. Formatting and encoding
- * bench/viewer.ts's lines took a tenth less with flat cached parts (a loop over 200k records);
- * `Array.join` copies into a flat string.
- */
-function joined(...parts: string[]): string {
-  return parts.join('');
+/** A body as the text output shows it, after the space that sets it apart. */
+export function bodyText(body: AnyValue): string {
+  return ' ' + valueText(body);
+}
+
+/** An attribute value as `key=value` shows it; a count or a small id without a string in between. */
+export function writeAttributeValue(value: AnyValue, out: LineBytes): void {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) out.digits(value);
+  else out.text(attributeValueText(value));
 }

@@ -9,7 +9,7 @@
  * while the others catch up; one file is read so too, or a whole chunk at a time (below).
  */
 import type { SnapshotRecord } from '../types.ts';
-import { describeError, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
+import { describeError, reportDamage, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 
 interface Cursor {
   readonly source: SnapshotSource;
@@ -126,13 +126,6 @@ async function nextChunk(source: SnapshotSource, chunks: AsyncGenerator<Snapshot
   }
   reportDamage(source, report);
   return undefined;
-}
-
-function reportDamage(source: SnapshotSource, report: ReportProblem): void {
-  for (const damage of source.reader.damage) {
-    const lost = damage.records === undefined ? '' : ` (${damage.records} records lost)`;
-    report(`${source.path}: damaged at byte ${damage.offset}: ${damage.message}${lost}; the intact records are shown`);
-  }
 }
 
 function before(a: Cursor, b: Cursor): boolean {

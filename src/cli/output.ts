@@ -3,30 +3,51 @@
  * (`ttlog-view … | head`) as the reader being done, not as an error: no EPIPE noise.
  */
 import type { Writable } from 'node:stream';
+import { LineBytes } from './line-bytes.ts';
 
 /**
- * Lines are joined into ~64 KiB writes: one `write` per line costs more than formatting the
+ * Lines are gathered into ~64 KiB writes: one `write` per line costs more than formatting the
  * line (measured with bench/viewer.ts).
  */
 const FLUSH_BYTES = 64 * 1024;
 /** How much may wait in the stream's queue before output pauses for it to drain. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 /**
- * Output is encoded into slices of one larger buffer: a buffer of its own per write (196 KiB, room
- * for any UTF-8 of 64 Ki characters) was 3% of the viewer's text run in a CPU profile, and each
- * one counts as external memory that hurries V8's garbage collector.
+ * Writes are slices of one larger buffer: a buffer of its own per write was 3% of the viewer's
+ * text run in a CPU profile, and each one counts as external memory that hurries V8's garbage
+ * collector. A full buffer is used again once the stream is done with every write from it: a
+ * new one each time is fresh memory for the kernel to map, and the copies into it took three
+ * times as long (1M lines of bench/viewer.ts's snapshot, CPU profile).
  */
-const SLAB_BYTES = 2 * 1024 * 1024;
+const BUFFER_BYTES = 2 * 1024 * 1024;
+/** Full buffers kept for use again. */
+const MAX_RETIRED = 8;
 
-export class LineOutput {
-  private pending = '';
-  private slab = Buffer.allocUnsafe(0);
-  private slabUsed = 0;
+interface RetiredBuffer {
+  readonly buffer: Buffer;
+  /** The number of the last write from it. */
+  readonly lastWrite: number;
+}
+
+/**
+ * Lines are written whole with {@link line}, or piece by piece with the {@link LineBytes} methods
+ * and ended with {@link endLine}; one output takes one kind, or flushes in between.
+ */
+export class LineOutput extends LineBytes {
   private broken = false;
+  /** Lines given whole, not encoded yet. */
+  private wholeLines = '';
+  /** Writes started, and the highest numbered one known to be done (the stream finishes them in order). */
+  private writesStarted = 0;
+  private writesDone = 0;
+  /** The number of the last write from the buffer in use. */
+  private bufferLastWrite = 0;
+  private readonly retired: RetiredBuffer[] = [];
   /** A write error other than a closed pipe (a full disk behind `> file`, say). */
   failure: Error | undefined;
 
   constructor(private readonly stream: Writable) {
+    super(BUFFER_BYTES);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') this.failure = error;
       this.broken = true;
@@ -38,31 +59,42 @@ export class LineOutput {
     return this.broken || this.stream.destroyed;
   }
 
-  /** Adds one line (without its line break). Returns a promise only when the stream wants a pause. */
+  /**
+   * Adds one whole line (without its line break). Returns a promise only when the stream wants a
+   * pause. Whole lines are joined as one string and encoded a write's worth at a time: encoding
+   * each on its own would be a call into C++ per line.
+   */
   line(text: string): Promise<void> | undefined {
-    this.pending += text + '\n';
-    return this.pending.length >= FLUSH_BYTES ? this.flush() : undefined;
+    this.wholeLines += text + '\n';
+    return this.wholeLines.length >= FLUSH_BYTES ? this.flush() : undefined;
+  }
+
+  /** Ends the line written piece by piece. Returns a promise only when the stream wants a pause. */
+  endLine(): Promise<void> | undefined {
+    // Its pieces went into the buffer ahead of the whole lines still waiting to be encoded.
+    if (this.wholeLines !== '') throw new Error('LineOutput: a line written piece by piece while whole lines wait');
+    this.lineFeed();
+    return this.flushWhenFull();
+  }
+
+  /** Writes what is buffered once it is enough for a write. Returns a promise only when the stream wants a pause. */
+  flushWhenFull(): Promise<void> | undefined {
+    return this.length >= FLUSH_BYTES ? this.flush() : undefined;
   }
 
   /** Writes what is buffered; resolves when the stream can take more. */
   flush(): Promise<void> | undefined {
-    if (this.pending === '' || this.closed) {
-      this.pending = '';
-      return undefined;
+    if (this.wholeLines !== '') {
+      this.text(this.wholeLines);
+      this.wholeLines = '';
     }
-    // Encoded here rather than by the stream: a file stream's Buffer.from() of a 64 KiB string
-    // took about twice as long as write() into a buffer large enough for any UTF-8 of it
-    // (3 bytes per UTF-16 unit), which spares a byteLength() pass as well.
-    const room = this.pending.length * 3;
-    if (this.slab.length - this.slabUsed < room) {
-      // Slices already written keep the old slab alive until the stream is done with them.
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, room));
-      this.slabUsed = 0;
-    }
-    const start = this.slabUsed;
-    this.slabUsed += this.slab.write(this.pending, start);
-    this.stream.write(this.slab.subarray(start, this.slabUsed));
-    this.pending = '';
+    const lines = this.take();
+    if (lines.length === 0 || this.closed) return undefined;
+    const write = ++this.writesStarted;
+    this.bufferLastWrite = write;
+    this.stream.write(lines, () => {
+      if (write > this.writesDone) this.writesDone = write;
+    });
     // Formatting goes on while earlier writes are in flight: waiting for 'drain' after every
     // write (a file stream wants one at 16 KiB) left the viewer idle a tenth of its time in
     // bench/viewer.ts. Back-pressure still holds, at a larger amount queued.
@@ -87,5 +119,22 @@ export class LineOutput {
     await new Promise<void>((resolve) => {
       this.stream.write('', () => resolve());
     });
+  }
+
+  /**
+   * A retired buffer whose writes are all done, else a new one. Nothing queued in the stream
+   * means every write is done, though their callbacks may wait: they run only once the event
+   * loop turns, and the viewer can write megabytes before it does.
+   */
+  protected override nextBuffer(bytes: number): Buffer {
+    if (this.stream.writableLength === 0) this.writesDone = this.writesStarted;
+    if (this.buffer.length === BUFFER_BYTES) {
+      this.retired.push({ buffer: this.buffer, lastWrite: this.bufferLastWrite });
+      if (this.retired.length > MAX_RETIRED) this.retired.shift();
+    }
+    this.bufferLastWrite = 0;
+    const free = bytes <= BUFFER_BYTES ? this.retired.findIndex((entry) => entry.lastWrite <= this.writesDone) : -1;
+    // The buffer in use may be the one found: the bytes not taken yet then move to its start.
+    return free >= 0 ? this.retired.splice(free, 1)[0]!.buffer : Buffer.allocUnsafe(bytes);
   }
 }

@@ -12,7 +12,8 @@ import { StatsCollector } from './format-stats.ts';
 import { TextFormatter } from './format-text.ts';
 import { mergeLast, mergeSources } from './merge.ts';
 import { LineOutput } from './output.ts';
-import { expandPaths, openSources, type SnapshotSource, type ViewRecord } from './sources.ts';
+import { writeSourceText } from './chunk-text.ts';
+import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
 
 export const EXIT_OK = 0;
@@ -66,9 +67,15 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   const progress = new ReadProgress(io.stderr, io.stderr.isTTY === true && !streamsToTerminal);
   // --last N alone needs only the chunks at the end of each file (bench/viewer.ts: the whole
   // file decoded took most of the time of `--last 100` on 1M records).
-  const tailOnly = options.last !== undefined && options.around === undefined && recordPredicate(options, newest) === undefined;
+  const unfiltered = options.around === undefined && recordPredicate(options, newest) === undefined;
+  const tailOnly = unfiltered && options.last !== undefined;
   const merged = tailOnly ? mergeLast(sources, options.last!, report) : mergeSources(sources, report, options.mode === 'text');
-  const timeline = filterTimeline(progress.count(merged), options, newest);
+  const timeline: Timeline = {
+    records: filterTimeline(progress.count(merged), options, newest),
+    // All lines of one file: written straight from its chunks (chunk-text.ts).
+    direct: options.mode === 'text' && unfiltered && options.last === undefined && sources.length === 1 ? sources[0] : undefined,
+    report,
+  };
 
   let failure: Error | undefined;
   try {
@@ -84,11 +91,18 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   return problems > 0 ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
-async function writeOutput(options: ViewOptions, sources: SnapshotSource[], timeline: AsyncGenerator<ViewRecord[]>, io: CommandIO, progress: ReadProgress): Promise<Error | undefined> {
+/** What the output shows: the merged, filtered records, or for the text of a single file without filters, that file. */
+interface Timeline {
+  readonly records: AsyncGenerator<ViewRecord[]>;
+  readonly direct: SnapshotSource | undefined;
+  readonly report: ReportProblem;
+}
+
+async function writeOutput(options: ViewOptions, sources: SnapshotSource[], timeline: Timeline, io: CommandIO, progress: ReadProgress): Promise<Error | undefined> {
   switch (options.mode) {
     case 'stats': {
       const stats = new StatsCollector(sources);
-      for await (const batch of timeline) for (const item of batch) stats.add(item);
+      for await (const batch of timeline.records) for (const item of batch) stats.add(item);
       progress.stop();
       const output = new LineOutput(io.stdout);
       if (options.statsJson) output.line(JSON.stringify(stats.toJSON(), null, 2));
@@ -98,13 +112,13 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
     }
     case 'html': {
       const { writeHtmlReport } = await import('./html-report.ts');
-      await writeHtmlReport(options.htmlPath!, sources, timeline, options);
+      await writeHtmlReport(options.htmlPath!, sources, timeline.records, options);
       progress.stop();
       return undefined;
     }
     case 'interactive': {
       const records: ViewRecord[] = [];
-      for await (const batch of timeline) for (const item of batch) records.push(item);
+      for await (const batch of timeline.records) for (const item of batch) records.push(item);
       progress.stop();
       const { runInteractive } = await import('./interactive.ts');
       await runInteractive(records, sources, options);
@@ -116,7 +130,7 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
       const output = new LineOutput(io.stdout);
       const encoder = new OtlpEncoder();
       let batch: ViewRecord[] = [];
-      reading: for await (const records of timeline) {
+      reading: for await (const records of timeline.records) {
         for (const item of records) {
           batch.push(item);
           if (batch.length < OTLP_BATCH_RECORDS) continue;
@@ -132,13 +146,17 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
     case 'json':
     case 'text': {
       const output = new LineOutput(io.stdout);
-      const format = options.mode === 'json' ? formatJsonRecord : textFormat(options);
-      reading: for await (const batch of timeline) {
-        for (const item of batch) {
-          const pause = output.line(format(item));
-          if (pause !== undefined) {
-            await pause;
-            if (output.closed) break reading;
+      if (timeline.direct !== undefined) {
+        await writeSourceText(timeline.direct, new TextFormatter(options), output, timeline.report, (records) => progress.add(records));
+      } else {
+        const writeLine = options.mode === 'json' ? (item: ViewRecord) => output.line(formatJsonRecord(item)) : textWriter(options, output);
+        reading: for await (const batch of timeline.records) {
+          for (const item of batch) {
+            const pause = writeLine(item);
+            if (pause !== undefined) {
+              await pause;
+              if (output.closed) break reading;
+            }
           }
         }
       }
@@ -148,9 +166,12 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
   }
 }
 
-function textFormat(options: ViewOptions): (item: ViewRecord) => string {
+function textWriter(options: ViewOptions, output: LineOutput): (item: ViewRecord) => Promise<void> | undefined {
   const formatter = new TextFormatter(options);
-  return (item) => formatter.format(item);
+  return (item) => {
+    formatter.write(item, output);
+    return output.endLine();
+  };
 }
 
 /** "reading… N records" on a terminal's stderr once reading has taken more than a second. */
@@ -176,6 +197,11 @@ class ReadProgress {
     return this.counting(records);
   }
 
+  /** Counts records read. */
+  add(records: number): void {
+    this.records += records;
+  }
+
   stop(): void {
     clearTimeout(this.timer);
     clearInterval(this.timer);
@@ -186,7 +212,7 @@ class ReadProgress {
 
   private async *counting(records: AsyncGenerator<ViewRecord[]>): AsyncGenerator<ViewRecord[]> {
     for await (const batch of records) {
-      this.records += batch.length;
+      this.add(batch.length);
       yield batch;
     }
   }

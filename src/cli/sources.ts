@@ -73,6 +73,14 @@ export async function openSources(files: readonly string[], report: ReportProble
   return sources;
 }
 
+/** Reports each damaged part of `source`'s file that the reader has met. */
+export function reportDamage(source: SnapshotSource, report: ReportProblem): void {
+  for (const damage of source.reader.damage) {
+    const lost = damage.records === undefined ? '' : ` (${damage.records} records lost)`;
+    report(`${source.path}: damaged at byte ${damage.offset}: ${damage.message}${lost}; the intact records are shown`);
+  }
+}
+
 /** An error's message without a stack, for one line on stderr. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {

@@ -85,32 +85,27 @@ class ReadAheadSource implements ByteSource {
     const end = Math.min(this.size, offset + Math.max(0, length));
     const windowEnd = this.windowStart + this.window.length;
     if (offset >= this.windowStart && end <= windowEnd) return this.window.subarray(offset - this.windowStart, end - this.windowStart);
-    // Reading on: keep the rest of this window, add the one read ahead, read what is still missing.
-    const parts: Buffer[] = [];
-    let from = offset;
-    if (offset >= this.windowStart && offset < windowEnd) {
-      parts.push(this.window.subarray(offset - this.windowStart));
-      from = windowEnd;
-    }
+    // Reading on: the next window starts where this one ends (or at `offset`, after a jump). A
+    // read across the two is copied into a buffer of its own; copying the rest of this window
+    // and the next into one, which saved that copy, was 5% of the viewer's text run (profile).
+    const kept = offset >= this.windowStart && offset < windowEnd ? this.window.subarray(offset - this.windowStart) : undefined;
+    const from = kept === undefined ? offset : windowEnd;
     const ahead = this.ahead;
     this.ahead = undefined;
-    if (ahead !== undefined && ahead.start === from) {
-      const next = await ahead.bytes;
-      parts.push(next);
-      from += next.length;
-    }
-    const target = Math.min(this.size, Math.max(end, offset + READ_AHEAD_BYTES));
-    if (from < target) parts.push(await this.file.read(from, target - from));
-    this.window = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    this.windowStart = offset;
-    const nextStart = offset + this.window.length;
+    let next = ahead !== undefined && ahead.start === from ? await ahead.bytes : await this.file.read(from, Math.max(end - from, READ_AHEAD_BYTES));
+    // A block longer than a window.
+    if (from + next.length < end) next = Buffer.concat([next, await this.file.read(from + next.length, end - from - next.length)]);
+    this.window = next;
+    this.windowStart = from;
+    const nextStart = from + next.length;
     if (nextStart < this.size) {
       const bytes = this.file.read(nextStart, READ_AHEAD_BYTES);
       // Not awaited if the caller stops here; its failure then belongs to no one.
       bytes.catch(() => undefined);
       this.ahead = { start: nextStart, bytes };
     }
-    return this.window.subarray(0, end - offset);
+    const rest = next.subarray(0, end - from);
+    return kept === undefined ? rest : Buffer.concat([kept, rest]);
   }
 
   async close(): Promise<void> {

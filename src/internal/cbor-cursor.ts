@@ -68,7 +68,7 @@ export class CborCursor {
    * for any other item. Most keys, counts and indexes in a chunk are such: read here, without a
    * call to value(), decoding took 11% fewer instructions (valgrind, bench/viewer.ts's records).
    */
-  private smallInteger(): number {
+  protected smallInteger(): number {
     const initial = this.bytes[this.pos]!;
     if (!(initial < 24)) return -1;
     this.pos++;
@@ -317,7 +317,7 @@ export class CborCursor {
   }
 
   /** Whether the two bytes at `at` are those of tag 40100 after its 0xd9 head. */
-  private isStringRefTag(at: number): boolean {
+  protected isStringRefTag(at: number): boolean {
     return this.bytes[at] === STRING_REF_TAG >> 8 && this.bytes[at + 1] === (STRING_REF_TAG & 0xff);
   }
 

@@ -23,21 +23,18 @@ import { MAX_CHUNK_RAW_BYTES } from './file-format.ts';
 
 /** All records of a chunk at once. */
 export function decodeChunk(payload: Buffer, rawLength: number, recordCount: number): SnapshotRecord[] {
-  return openChunk(payload, rawLength, recordCount, recordCount).next();
+  return new ChunkRecords(decompressChunk(payload, rawLength), recordCount, recordCount).next();
 }
 
-/**
- * A chunk whose records {@link ChunkRecords.next} decodes `sliceRecords` at a time. When that is
- * fewer than the chunk holds, the payload is checked whole here, so that `next` cannot fail.
- */
-export function openChunk(payload: Buffer, rawLength: number, recordCount: number, sliceRecords: number): ChunkRecords {
+/** A chunk block's payload → the CBOR bytes of the chunk. Throws when it does not decompress to `rawLength` bytes. */
+export function decompressChunk(payload: Buffer, rawLength: number): Buffer {
   // lz4-wasm prepends the decompressed size; a wasm trap on bad input must not be reachable, so
   // the size is checked against the block header first.
   if (payload.length < 4 || rawLength > MAX_CHUNK_RAW_BYTES || payload.readUInt32LE(0) !== rawLength) {
     throw new Error('chunk size fields disagree');
   }
   const raw = decompress(payload);
-  return new ChunkRecords(Buffer.from(raw.buffer, raw.byteOffset, raw.length), recordCount, sliceRecords);
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.length);
 }
 
 type MutableRecord = { -readonly [K in keyof SnapshotRecord]: SnapshotRecord[K] };
@@ -45,15 +42,20 @@ type TraceContext = Required<Pick<SnapshotRecord, 'traceId' | 'spanId' | 'traceF
 
 /** The scope of a record that has none (only trimmed records); shared, as chunk scopes are. */
 const NO_SCOPE: SnapshotScope = Object.freeze({ name: '' });
-const RECORD_FIELDS = 13;
+export const RECORD_FIELDS = 13;
 
+/**
+ * A chunk's records, which {@link ChunkRecords.next} decodes `sliceRecords` at a time. When that
+ * is fewer than the chunk holds, the constructor checks the payload whole, so that `next` cannot
+ * fail.
+ */
 export class ChunkRecords extends CborCursor {
   private left: number;
   private readonly scopes: SnapshotScope[];
   /** Items of the payload array after the records, read once the last record is. */
   private readonly trailingItems: number;
   /** The previous record's timestamp, which the next record's delta counts from. */
-  private time: bigint;
+  protected time: bigint;
 
   constructor(
     bytes: Buffer,
@@ -91,18 +93,37 @@ export class ChunkRecords extends CborCursor {
   next(): SnapshotRecord[] {
     const count = Math.min(this.sliceRecords, this.left);
     const out = new Array<SnapshotRecord>(count);
-    for (let i = 0; i < count; i++) {
-      const fields = this.recordHeader();
-      const seq = this.integer();
-      const delta = this.nanos();
-      // A zero step (records in the same nanosecond) shares the previous bigint.
-      if (delta !== 0) this.time += BigInt(delta);
-      out[i] = this.record(seq, this.time);
-      for (let extra = RECORD_FIELDS; extra < fields; extra++) this.value();
-    }
+    for (let i = 0; i < count; i++) out[i] = this.nextRecord();
+    this.consumed(count);
+    return out;
+  }
+
+  /** The record at the cursor. */
+  protected nextRecord(): SnapshotRecord {
+    const fields = this.recordHeader();
+    const seq = this.integer();
+    const time = this.advanceTime(this.nanos());
+    const record = this.record(seq, time);
+    for (let extra = RECORD_FIELDS; extra < fields; extra++) this.value();
+    return record;
+  }
+
+  /** The timestamp of a record `delta` after the previous one. */
+  protected advanceTime(delta: number | bigint): bigint {
+    // A zero step (records in the same nanosecond) shares the previous bigint.
+    if (delta !== 0) this.time += BigInt(delta);
+    return this.time;
+  }
+
+  /** Counts `count` records as read; after the last one, reads the items that follow the records. */
+  protected consumed(count: number): void {
     this.left -= count;
     if (this.left === 0) for (let i = 0; i < this.trailingItems; i++) this.value();
-    return out;
+  }
+
+  /** Entry `index` of the chunk's scopes; an empty scope for a record without one. */
+  protected scopeAt(index: number): SnapshotScope {
+    return this.scopes[index] ?? NO_SCOPE;
   }
 
   /** Walks the records and the items after them without building them, then returns to the first record. */
@@ -119,7 +140,7 @@ export class ChunkRecords extends CborCursor {
     this.pos = start;
   }
 
-  private recordHeader(): number {
+  protected recordHeader(): number {
     const fields = this.arrayHeader();
     if (fields === undefined || fields < RECORD_FIELDS) throw new Error('a record is malformed');
     return fields;
@@ -151,7 +172,7 @@ export class ChunkRecords extends CborCursor {
       observedTimestamp: observedDelta === 0 ? timestamp : timestamp + BigInt(observedDelta),
       severityNumber,
       attributes,
-      scope: this.scopes[scopeIndex] ?? NO_SCOPE,
+      scope: this.scopeAt(scopeIndex),
       droppedAttributesCount,
       producer,
       truncated: (flags & 1) === 1,
