@@ -5,8 +5,12 @@ import { Writable } from 'node:stream';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compress } from 'lz4-wasm-nodejs';
 import { runView } from '../../src/cli/run.ts';
+import { createCborDecoder, createCborEncoder } from '../../src/internal/cbor.ts';
+import { CHUNK_MAGIC, encodeBlock } from '../../src/internal/file-format.ts';
 import { VERSION } from '../../src/index.ts';
+import { splitSnapshot } from '../support/snapshot-chunks.ts';
 import { CART, CHECKOUT, ROOT, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const GOLDEN = join(ROOT, 'spec/cli/golden');
@@ -130,6 +134,28 @@ test('one damaged file alone: text and JSON both show its intact chunk and warn 
     assert.is(lines.length, 5000 - 4096, format.join(' '));
     assert.ok(lines[0]!.includes('tick 4096'), format.join(' '));
   }
+});
+
+test('a chunk that keeps its checksum but fails to decode midway: none of its lines, the other chunk\'s all', async () => {
+  const midway = join(directory, 'midway');
+  mkdirSync(midway);
+  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
+  const path = await writeServiceSnapshot(midway, { service: 'clock', records: many, capacity: 8192 });
+  const file = readFileSync(path);
+  const [first] = splitSnapshot(file).chunks;
+  // The first chunk (4096 records) re-encoded with record 3000's time delta made text: its
+  // first 3000 lines are already written when the chunk fails.
+  const [seconds, nanos, strings, scopes, records] = createCborDecoder().decode(first!.raw) as [number, number, unknown, unknown, unknown[][]];
+  records[3000]![1] = 'soon';
+  const raw = createCborEncoder().encode([seconds, nanos, strings, scopes, records]);
+  const start = file.indexOf(first!.block);
+  writeFileSync(path, Buffer.concat([file.subarray(0, start), encodeBlock(CHUNK_MAGIC, raw.length, records.length, compress(raw)), file.subarray(start + first!.block.length)]));
+  const result = await runViewer(['--utc', path]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /ttlog-view: warning: .*damaged at byte \d+: chunk passed its checksum but did not decode: .*\(4096 records lost\)/);
+  const lines = result.stdout.trim().split('\n');
+  assert.is(lines.length, 5000 - 4096);
+  assert.ok(lines[0]!.endsWith('[clock] tick 4096'), lines[0]);
 });
 
 test('a missing path is reported (exit 1) and the others are still shown', async () => {
