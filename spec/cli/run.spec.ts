@@ -20,6 +20,19 @@ mkdirSync(shop);
 const checkoutFile = await writeServiceSnapshot(shop, CHECKOUT);
 const cartFile = await writeServiceSnapshot(shop, CART);
 
+/** A directory of its own under the test directory. */
+function subdirectory(name: string): string {
+  const path = join(directory, name);
+  mkdirSync(path);
+  return path;
+}
+
+/** A snapshot in `into` of `count` `tick N` records a millisecond apart: two chunks (4096 + 904) for 5000. */
+function writeTicks(into: string, count = 5000): Promise<string> {
+  const records = Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
+  return writeServiceSnapshot(into, { service: 'clock', records, capacity: 8192 });
+}
+
 /** Output with what differs between runs (pid, host, paths) replaced, so it can be compared to a golden file. */
 function normalizeText(text: string): string {
   return text.replaceAll(`/${process.pid}`, '/PID');
@@ -94,10 +107,8 @@ test('colors only when asked or on a terminal, and never with NO_COLOR or --no-c
 });
 
 test('a damaged file among good ones: exit 1, a warning, and every intact record still shown', async () => {
-  const fleet = join(directory, 'fleet');
-  mkdirSync(fleet);
-  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
-  const bigFile = await writeServiceSnapshot(fleet, { service: 'clock', records: many, capacity: 8192 });
+  const fleet = subdirectory('fleet');
+  const bigFile = await writeTicks(fleet);
   await writeServiceSnapshot(fleet, CART);
   const bytes = readFileSync(bigFile);
   const firstChunk = bytes.indexOf(Buffer.from('TTLC', 'latin1'));
@@ -118,11 +129,9 @@ test('a damaged file among good ones: exit 1, a warning, and every intact record
 });
 
 test('one damaged file alone: text and JSON both show its intact chunk and warn of the lost one', async () => {
-  // The viewer reads one file whole chunks at a time for text and in slices for JSON (merge.ts).
-  const alone = join(directory, 'alone');
-  mkdirSync(alone);
-  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
-  const path = await writeServiceSnapshot(alone, { service: 'clock', records: many, capacity: 8192 });
+  // The viewer writes one file's text straight from its chunks (chunk-text.ts) and reads its
+  // records for JSON in slices (merge.ts).
+  const path = await writeTicks(subdirectory('alone'));
   const bytes = readFileSync(path);
   bytes[bytes.indexOf(Buffer.from('TTLC', 'latin1')) + 40]! ^= 0xff;
   writeFileSync(path, bytes);
@@ -137,10 +146,7 @@ test('one damaged file alone: text and JSON both show its intact chunk and warn 
 });
 
 test('a chunk that keeps its checksum but fails to decode midway: none of its lines, the other chunk\'s all', async () => {
-  const midway = join(directory, 'midway');
-  mkdirSync(midway);
-  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
-  const path = await writeServiceSnapshot(midway, { service: 'clock', records: many, capacity: 8192 });
+  const path = await writeTicks(subdirectory('midway'));
   const file = readFileSync(path);
   const [first] = splitSnapshot(file).chunks;
   // The first chunk (4096 records) re-encoded with record 3000's time delta made text: its
@@ -207,11 +213,9 @@ test('--help and --version', async () => {
 });
 
 test('piped into head: no EPIPE noise, exit 0', async () => {
-  const clock = join(directory, 'clock');
-  mkdirSync(clock);
   // ~300 KB of text, several times a pipe's buffer, so the writer does meet the closed pipe.
-  const many = Array.from({ length: 5000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
-  await writeServiceSnapshot(clock, { service: 'clock', records: many, capacity: 8192 });
+  const clock = subdirectory('clock');
+  await writeTicks(clock);
   const script = `"${process.execPath}" --import tsx src/cli/bin.ts --utc "${clock}" | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`;
   const result = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(result.stdout.trim().split('\n'), [`2026-03-14T15:09:26.000Z INFO  clock/${process.pid} [clock] tick 0`, `2026-03-14T15:09:26.001Z INFO  clock/${process.pid} [clock] tick 1`]);
@@ -219,10 +223,8 @@ test('piped into head: no EPIPE noise, exit 0', async () => {
 });
 
 test('a progress line on a terminal\'s stderr once reading takes more than a second, cleared at the end', async () => {
-  const slow = join(directory, 'slow');
-  mkdirSync(slow);
-  const many = Array.from({ length: 3000 }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
-  await writeServiceSnapshot(slow, { service: 'clock', records: many, capacity: 4096 });
+  const slow = subdirectory('slow');
+  await writeTicks(slow, 3000);
   // An output whose first write takes 1.3 s makes the run take that long on any machine.
   for (const format of [[], ['--json']]) {
     let stderr = '';
