@@ -5,7 +5,7 @@
  * be flattened and encoded again for every line.
  */
 
-/** Below this length, text and bytes are copied in a loop: a call into C++ costs more than a few dozen bytes. */
+/** Below this length, text and runs of a chunk's bytes are copied in a loop: a call into C++ costs more than a few dozen bytes. */
 const NATIVE_COPY_LENGTH = 64;
 const LINE_FEED = 0x0a;
 const SPACE = 0x20;
