@@ -18,14 +18,14 @@
  */
 import type { AnyValue } from '../otel-types.ts';
 import { ChunkRecords, RECORD_FIELDS } from '../internal/chunk-decoder.ts';
-import { NULL, UNDEFINED } from '../internal/cbor-cursor.ts';
+import { UNDEFINED } from '../internal/cbor-cursor.ts';
 import { CHUNK_MAX_RECORDS } from '../internal/file-format.ts';
 import { openedChunks } from '../reader.ts';
 import { bodyText, writeAttributeValue, type TextFormatter } from './format-text.ts';
 import { utf8, type LineBytes } from './line-bytes.ts';
 import type { LineOutput } from './output.ts';
 import { describeError, reportDamage, type ReportProblem, type SnapshotSource } from './sources.ts';
-import { attributeValueText } from './values.ts';
+import { attributeValueText, quotesValue } from './values.ts';
 
 /** More attributes than this and a record goes the reader's way: the repeated-key check below is quadratic. */
 const MAX_DIRECT_ATTRIBUTES = 32;
@@ -33,9 +33,6 @@ const MAX_DIRECT_ATTRIBUTES = 32;
 const TEXT_FIRST = 0x60;
 const TEXT_LAST = 0x7a;
 const STRING_REF_HEAD = 0xd9;
-/** Unsigned integers up to 4 bytes: 0–23 in place (below UINT_FIRST), then 1-, 2- and 4-byte arguments. */
-const UINT_FIRST = 0x18;
-const UINT_LAST = 0x1a;
 
 /**
  * Writes the lines of `source`'s records to `output`, chunk by chunk, and reports damage as
@@ -79,13 +76,13 @@ export async function writeSourceText(source: SnapshotSource, formatter: TextFor
 export class ChunkText extends ChunkRecords {
   /** ` key=` by string-table index; null for a key the reader's object would move to the front (integer-like). */
   private readonly keyTexts: Array<Uint8Array | null> = [];
-  /** By string-table index: the first index met holding the same text, which tells a repeated key. */
-  private readonly keyIds: number[] = [];
-  private readonly keyIdsByText = new Map<string, number>();
   private readonly bodyTexts: Uint8Array[] = [];
   private readonly valueTexts: Uint8Array[] = [];
-  /** The current record's keys so far (as {@link keyIds}), for the repeated-key check. */
-  private readonly recordKeys = new Array<number>(MAX_DIRECT_ATTRIBUTES).fill(-1);
+  /**
+   * The current record's ` key=` texts so far, for the repeated-key check: the formatter keeps one
+   * per key, so the same key at two string indexes has the same one.
+   */
+  private readonly recordKeys = new Array<Uint8Array | null>(MAX_DIRECT_ATTRIBUTES).fill(null);
   /** Where the text string {@link textStart} found ends. */
   private textEnd = 0;
   /** The producer of the previous record, whose line start the next record's line begins with until its own producer is read. */
@@ -148,9 +145,8 @@ export class ChunkText extends ChunkRecords {
     out.bytes(formatter.scope(scope));
     this.writeBody(out);
     if (!this.writeAttributes(out)) return false;
-    this.optionalText();
-    if (this.bytes[this.pos] === NULL) this.pos++;
-    else this.skip();
+    // The event name and trace are not shown: walked as nextRecord would read them, not built.
+    this.skip(2);
     this.integer();
     const producer = this.integer();
     this.integer();
@@ -184,7 +180,7 @@ export class ChunkText extends ChunkRecords {
     if (body !== undefined) out.text(bodyText(body as AnyValue));
   }
 
-  /** Writes ` key=value` for each attribute; false (nothing consumed past the attributes' start) when the reader's object must be built. */
+  /** Writes ` key=value` for each attribute; false, partway, when the reader's object must be built instead. */
   private writeAttributes(out: LineBytes): boolean {
     const length = this.arrayHeader();
     if (length === undefined || length % 2 === 1 || length > MAX_DIRECT_ATTRIBUTES * 2) return false;
@@ -194,12 +190,11 @@ export class ChunkText extends ChunkRecords {
     for (let i = 0; i < length; i += 2) {
       const index = this.unsigned();
       const keyText = index >= 0 ? this.keyText(index) : null;
-      const id = this.keyIds[index]!;
-      if (keyText === null || seenBefore(keys, i >> 1, id)) {
+      if (keyText === null || seenBefore(keys, i >> 1, keyText)) {
         this.leave();
         return false;
       }
-      keys[i >> 1] = id;
+      keys[i >> 1] = keyText;
       out.bytes(keyText);
       const count = this.unsigned();
       if (count >= 0) {
@@ -234,14 +229,6 @@ export class ChunkText extends ChunkRecords {
     return index;
   }
 
-  /** At an unsigned integer of up to 4 bytes: consumes it and returns it; -1 (nothing consumed) for anything else. */
-  private unsigned(): number {
-    const initial = this.bytes[this.pos];
-    if (initial === undefined || initial > UINT_LAST) return -1;
-    this.pos++;
-    return initial < UINT_FIRST ? initial : (this.argument(initial & 0x1f) as number);
-  }
-
   /** At a definite-length text string: consumes it and returns where its bytes start ({@link textEnd}: where they end); -1 (nothing consumed) otherwise. */
   private textStart(): number {
     const initial = this.bytes[this.pos];
@@ -273,12 +260,6 @@ export class ChunkText extends ChunkRecords {
     let text = this.keyTexts[index];
     if (text === undefined) {
       const key = this.string(index);
-      let id = this.keyIdsByText.get(key);
-      if (id === undefined) {
-        id = index;
-        this.keyIdsByText.set(key, id);
-      }
-      this.keyIds[index] = id;
       text = isArrayIndex(key) ? null : this.formatter.key(key);
       this.keyTexts[index] = text;
     }
@@ -286,9 +267,9 @@ export class ChunkText extends ChunkRecords {
   }
 }
 
-/** Whether `id` is among the first `count` of `ids`. */
-function seenBefore(ids: readonly number[], count: number, id: number): boolean {
-  for (let i = 0; i < count; i++) if (ids[i] === id) return true;
+/** Whether `key` is among the first `count` of `keys`. */
+function seenBefore(keys: ReadonlyArray<Uint8Array | null>, count: number, key: Uint8Array): boolean {
+  for (let i = 0; i < count; i++) if (keys[i] === key) return true;
   return false;
 }
 
@@ -306,7 +287,7 @@ function isPlainAscii(bytes: Uint8Array, start: number, end: number): boolean {
   if (start === end) return false;
   for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
-    if (byte >= 0x80 || (byte >= 0x09 && byte <= 0x0d) || byte === 0x20 || byte === 0x22 || byte === 0x3d) return false;
+    if (byte >= 0x80 || quotesValue(byte)) return false;
   }
   return true;
 }

@@ -91,7 +91,7 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   return problems > 0 ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
-/** What the output shows: the merged, filtered records, or for the text of a single file without filters, that file. */
+/** What the output shows (the merged, filtered records, or for the text of a single file without filters, that file), and where problems met on the way go. */
 interface Timeline {
   readonly records: AsyncGenerator<ViewRecord[]>;
   readonly direct: SnapshotSource | undefined;

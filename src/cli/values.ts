@@ -37,10 +37,14 @@ function isPlainToken(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code >= 0x80) return PLAIN_TOKEN.test(text);
-    // White space (tab, line feed, vertical tab, form feed, carriage return, space), '"' and '='.
-    if ((code >= 0x09 && code <= 0x0d) || code === 0x20 || code === 0x22 || code === 0x3d) return false;
+    if (quotesValue(code)) return false;
   }
   return true;
+}
+
+/** Whether an ASCII character makes a `key=value` value quoted: white space (tab, line feed, vertical tab, form feed, carriage return, space), '"' or '='. */
+export function quotesValue(code: number): boolean {
+  return (code >= 0x09 && code <= 0x0d) || code === 0x20 || code === 0x22 || code === 0x3d;
 }
 
 /** What a time shows that Date cannot hold (more than 275 000 years from 1970: only a damaged or hand-made file has one). */
