@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
-import { openRingBuffer } from '../src/internal/ring-layout.ts';
+import { openRingBuffer } from '../src/record/ring-layout.ts';
 import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, pooledRequestId } from './record.ts';
 
 const quick = process.argv.includes('--quick');

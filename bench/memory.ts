@@ -20,7 +20,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SnapshotExporter, TTLogProcessor } from '../src/index.ts';
-import { SLOT_WORDS, openRingBuffer } from '../src/internal/ring-layout.ts';
+import { SLOT_WORDS, openRingBuffer } from '../src/record/ring-layout.ts';
 import { LONG_MESSAGE, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, type AttributeCount } from './record.ts';
 
 export interface MemoryCellPlan {

@@ -18,7 +18,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import pino from 'pino';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SnapshotExporter, TTLogProcessor, openSnapshot } from '../src/index.ts';
-import { runView } from '../src/cli/run.ts';
+import { runView } from '../packages/ttlog-view/src/run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const count = Number(process.argv[2] ?? 1_000_000);
@@ -75,7 +75,7 @@ async function viewToNull(args: readonly string[], file: string): Promise<void> 
 }
 
 /** The built CLI when there is one (`npm run bench:viewer` builds it), else the sources through tsx. */
-const cli = existsSync(join(root, 'dist/cli/bin.js')) ? [join(root, 'dist/cli/bin.js')] : ['--import', 'tsx', join(root, 'src/cli/bin.ts')];
+const cli = existsSync(join(root, 'packages/ttlog-view/dist/bin.js')) ? [join(root, 'packages/ttlog-view/dist/bin.js')] : ['--import', 'tsx', join(root, 'packages/ttlog-view/src/bin.ts')];
 
 function viewProcess(args: readonly string[], file: string): Promise<void> {
   const result = spawnSync(process.execPath, [...cli, ...args, file], { stdio: ['ignore', 'ignore', 'inherit'] });

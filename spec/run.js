@@ -11,7 +11,7 @@ const args = process.argv.slice(2);
 const otelIndex = args.indexOf('--otel');
 const otelLine = otelIndex >= 0 ? args.splice(otelIndex, 2)[1] : '2';
 const label = `otel${otelLine}`;
-const files = args.length > 0 ? args : findSpecs(join(root, 'spec'));
+const files = args.length > 0 ? args : [...findSpecs(join(root, 'spec')), ...findSpecs(join(root, 'packages/ttlog-view/spec'))];
 const FILE_TIMEOUT_MS = 180_000;
 const PARALLEL = 2;
 

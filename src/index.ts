@@ -5,9 +5,9 @@
  * shared-memory ring and writes them to snapshot files, which {@link readSnapshot} reads back.
  */
 export { TTLogProcessor } from './processor.ts';
-export { SnapshotExporter } from './exporter.ts';
-export { openSnapshot, readSnapshot, iterateSnapshot, type ChunkOptions, type ReadOptions, type SnapshotReader } from './reader.ts';
-export { SnapshotFormatError, type SnapshotFormatErrorCode } from './errors.ts';
+export { SnapshotExporter } from './snapshot/exporter.ts';
+export { openSnapshot, readSnapshot, iterateSnapshot, type ChunkOptions, type ReadOptions, type SnapshotReader } from './read/reader.ts';
+export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
 export { VERSION } from './version.ts';
 export type {
   AttachOptions,

@@ -1,10 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
-import { bindSnapshotSource, SnapshotExporter } from './exporter.ts';
-import { Header, createRingBuffer, openRingBuffer, type LaneViews, type RingViews } from './internal/ring-layout.ts';
-import { readWide } from './internal/wide-counter.ts';
-import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './internal/ring-options.ts';
-import { RingProducer } from './internal/ring-producer.ts';
+import { bindSnapshotSource, SnapshotExporter } from './snapshot/exporter.ts';
+import { Header, createRingBuffer, openRingBuffer, type LaneViews, type RingViews } from './record/ring-layout.ts';
+import { readWide } from './record/wide-counter.ts';
+import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
+import { RingProducer } from './record/ring-producer.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
 import type { AttachOptions, RingHandle, RingStats, TTLogProcessorOptions } from './types.ts';
 import { noTriggers, triggerSettings } from './triggers/options.ts';

@@ -1,9 +1,9 @@
 /** Public option and result types, in one place. */
-import type { SnapshotFileSystem } from './internal/atomic-file.ts';
+import type { SnapshotFileSystem } from './snapshot/atomic-file.ts';
 import type { AnyValue } from './otel-types.ts';
-import type { SnapshotExporter } from './exporter.ts';
+import type { SnapshotExporter } from './snapshot/exporter.ts';
 
-export type { SnapshotFileSystem, SnapshotFileHandle } from './internal/atomic-file.ts';
+export type { SnapshotFileSystem, SnapshotFileHandle } from './snapshot/atomic-file.ts';
 
 export interface TTLogProcessorOptions {
   /** Where snapshots go. Default: a `SnapshotExporter` with its defaults. */

@@ -4,8 +4,8 @@
  * check what the file itself carries, which `readSnapshot` resolves away.
  */
 import { decompress } from 'lz4-wasm-nodejs';
-import { createCborDecoder } from '../../src/internal/cbor.ts';
-import { BLOCK_HEADER_BYTES, CHUNK_MAGIC, END_MAGIC, FILE_PREFIX_BYTES } from '../../src/internal/file-format.ts';
+import { createCborDecoder } from '../../src/format/cbor.ts';
+import { BLOCK_HEADER_BYTES, CHUNK_MAGIC, END_MAGIC, FILE_PREFIX_BYTES } from '../../src/format/file-format.ts';
 
 export interface RawChunk {
   /** The chunk block exactly as it is in the file (header + compressed payload). */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RECORDS, bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild } from './fixtures/harness.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const cleanup: string[] = [];
 
 async function checkStall(directory: string, env: Record<string, string> = {}) {

@@ -8,8 +8,8 @@
  * true block by up to one heartbeat plus one poll interval (each a twentieth of the threshold, ≤ 250 ms).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SnapshotExporter } from '../exporter.ts';
-import { openRingBuffer } from '../internal/ring-layout.ts';
+import { SnapshotExporter } from '../snapshot/exporter.ts';
+import { openRingBuffer } from '../record/ring-layout.ts';
 import type { ResourceLike } from '../otel-types.ts';
 import type { RetentionOptions } from '../types.ts';
 import { BEAT, type WatchdogData, type WatchdogMessage } from './watchdog.ts';

@@ -1,0 +1,180 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSnapshot, type AnyValue, type SnapshotRecord } from 'ttlog';
+import { OTLP_BATCH_RECORDS, OtlpEncoder } from '../src/format-otlp.ts';
+import { openSources } from '../src/sources.ts';
+import { CART, CHECKOUT, TRACE_ORDER, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+
+const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
+const shop = join(directory, 'shop');
+mkdirSync(shop);
+const checkoutFile = await writeServiceSnapshot(shop, CHECKOUT);
+const cartFile = await writeServiceSnapshot(shop, CART);
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: number | string;
+  doubleValue?: number;
+  boolValue?: boolean;
+  bytesValue?: string;
+  arrayValue?: { values: OtlpValue[] };
+  kvlistValue?: { values: Array<{ key: string; value: OtlpValue }> };
+}
+interface OtlpRecord {
+  timeUnixNano: string;
+  observedTimeUnixNano: string;
+  severityNumber?: number;
+  severityText?: string;
+  body?: OtlpValue;
+  attributes: Array<{ key: string; value: OtlpValue }>;
+  droppedAttributesCount: number;
+  eventName?: string;
+  traceId?: string;
+  spanId?: string;
+  flags?: number;
+}
+interface Request {
+  resourceLogs: Array<{
+    resource: { attributes: Array<{ key: string; value: OtlpValue }> };
+    scopeLogs: Array<{ scope: { name: string; version?: string }; logRecords: OtlpRecord[] }>;
+  }>;
+}
+
+/** OTLP JSON AnyValue → the value it encodes (int64 strings back to numbers where the test data has numbers). */
+function decodeValue(value: OtlpValue): AnyValue {
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.arrayValue !== undefined) return value.arrayValue.values.map(decodeValue);
+  if (value.kvlistValue !== undefined) return decodeAttributes(value.kvlistValue.values);
+  throw new Error(`unexpected OTLP value ${JSON.stringify(value)}`);
+}
+
+function decodeAttributes(list: Array<{ key: string; value: OtlpValue }>): Record<string, AnyValue> {
+  return Object.fromEntries(list.map(({ key, value }) => [key, decodeValue(value)]));
+}
+
+test('--otlp writes ExportLogsServiceRequest lines that carry every field of every record', async () => {
+  const result = await runViewer(['--otlp', shop]);
+  assert.is(result.code, 0);
+  assert.is(result.stderr, '');
+  const lines = result.stdout.trim().split('\n');
+  assert.is(lines.length, 1, 'ten records fit in one request');
+  const request = JSON.parse(lines[0]!) as Request;
+
+  const expected = new Map<string, { service: string; record: SnapshotRecord }>();
+  for (const [file, service] of [[checkoutFile, 'checkout'], [cartFile, 'cart']] as const) {
+    for (const record of (await readSnapshot(file)).records) expected.set(String(record.timestamp), { service, record });
+  }
+  let seen = 0;
+  for (const resourceLogs of request.resourceLogs) {
+    const resource = decodeAttributes(resourceLogs.resource.attributes);
+    for (const scopeLogs of resourceLogs.scopeLogs) {
+      for (const otlp of scopeLogs.logRecords) {
+        seen++;
+        const entry = expected.get(otlp.timeUnixNano);
+        assert.ok(entry, `a record at ${otlp.timeUnixNano}`);
+        const { service, record } = entry!;
+        assert.is(resource['service.name'], service);
+        if (service === 'checkout') {
+          assert.is(resource['deployment.environment'], 'prod');
+          assert.is(resource['host.cores'], 4);
+        }
+        assert.is(scopeLogs.scope.name, record.scope.name);
+        assert.is(scopeLogs.scope.version, record.scope.version);
+        assert.is(otlp.observedTimeUnixNano, String(record.observedTimestamp));
+        assert.is(otlp.severityNumber, record.severityNumber);
+        assert.is(otlp.severityText, record.severityText);
+        assert.equal(decodeValue(otlp.body!), record.body);
+        assert.equal(decodeAttributes(otlp.attributes), record.attributes);
+        assert.is(otlp.eventName, record.eventName);
+        assert.is(otlp.droppedAttributesCount, 0);
+        assert.is(otlp.traceId, record.traceId);
+        assert.is(otlp.spanId, record.spanId);
+        assert.is(otlp.flags, record.traceFlags);
+      }
+    }
+  }
+  assert.is(seen, CHECKOUT.records.length + CART.records.length);
+  // Spot checks against the emitted data itself, not only against the reader.
+  const failed = expected.get(String(at(3000, 456_789)))!.record;
+  assert.is(failed.traceId, TRACE_ORDER.traceId);
+  assert.ok(result.stdout.includes(`"timeUnixNano":"${at(3000, 456_789)}"`));
+  assert.ok(result.stdout.includes('{"key":"latency.ms","value":{"doubleValue":812.5}}'));
+  assert.ok(result.stdout.includes('"eventName":"cart.update"'));
+});
+
+test('--otlp splits large inputs into requests and follows the filters', async () => {
+  const many = join(directory, 'many');
+  mkdirSync(many);
+  const count = OTLP_BATCH_RECORDS * 2 + 7;
+  await writeServiceSnapshot(many, { service: 'clock', capacity: 2048, records: Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: i % 100 === 0 ? 17 : 9, body: `tick ${i}` })) });
+  const lines = (await runViewer(['--otlp', many])).stdout.trim().split('\n');
+  assert.is(lines.length, 3);
+  const times = lines.flatMap((line) => (JSON.parse(line) as Request).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords.map((l) => BigInt(l.timeUnixNano)))));
+  assert.equal(times, Array.from({ length: count }, (_, i) => at(i)));
+  const errors = (await runViewer(['--otlp', '--level', 'error', many])).stdout.trim().split('\n');
+  assert.is(errors.length, 1);
+  assert.is((JSON.parse(errors[0]!) as Request).resourceLogs[0]!.scopeLogs[0]!.logRecords.length, 11);
+});
+
+test('64-bit integers (bigint values read from a snapshot) become OTLP intValue strings, exactly', async () => {
+  const [source] = await openSources([cartFile], (message) => assert.unreachable(message));
+  const record = (await readSnapshot(cartFile)).records[0]!;
+  const big = 2n ** 63n - 1n;
+  const line = new OtlpEncoder().requestLine([{ source: source!, record: { ...record, attributes: { big, list: [big, 1] }, body: -big } }]);
+  await source!.reader.close();
+  const otlp = (JSON.parse(line) as Request).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!;
+  assert.equal(otlp.attributes, [
+    { key: 'big', value: { intValue: '9223372036854775807' } },
+    { key: 'list', value: { arrayValue: { values: [{ intValue: '9223372036854775807' }, { intValue: 1 }] } } },
+  ]);
+  assert.equal(otlp.body, { intValue: '-9223372036854775807' });
+});
+
+test('absent fields carry no value, scope details are carried, and the service name fills a resource without one', async () => {
+  const [source] = await openSources([cartFile], (message) => assert.unreachable(message));
+  const record = (await readSnapshot(cartFile)).records[0]!;
+  await source!.reader.close();
+  // A snapshot whose resource did not say its service: the metadata's service name stands in.
+  const bare = { ...source!, metadata: { ...source!.metadata, resource: { 'host.name': 'box' } } };
+  const { severityText: _text, body: _body, traceFlags: _flags, ...rest } = record;
+  const scope = { name: 'db', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', attributes: { pool: 'main', size: 4 } };
+  const line = new OtlpEncoder().requestLine([
+    { source: bare, record: { ...rest, severityNumber: 0, traceId: TRACE_ORDER.traceId, spanId: TRACE_ORDER.spanId, scope } },
+    { source: source!, record: { ...record, scope: { name: 'plain' } } },
+  ]);
+  const request = JSON.parse(line) as Request & {
+    resourceLogs: Array<{ scopeLogs: Array<{ scope: { schemaUrl?: string; attributes?: Array<{ key: string; value: OtlpValue }> }; schemaUrl?: string }> }>;
+  };
+  assert.is(request.resourceLogs.length, 2);
+  const [first, second] = request.resourceLogs as [(typeof request.resourceLogs)[0], (typeof request.resourceLogs)[0]];
+  assert.equal(decodeAttributes(first.resource.attributes), { 'host.name': 'box', 'service.name': 'cart' });
+  assert.is(decodeAttributes(second.resource.attributes)['service.name'], 'cart');
+  const scopeLogs = first.scopeLogs[0]!;
+  assert.is(scopeLogs.scope.name, 'db');
+  assert.is(scopeLogs.scope.version, '2.0.0');
+  assert.is(scopeLogs.schemaUrl, scope.schemaUrl);
+  assert.equal(decodeAttributes(scopeLogs.scope.attributes!), scope.attributes);
+  const otlp = scopeLogs.logRecords[0]! as OtlpRecord & Record<string, unknown>;
+  // The transformer writes an absent body as an empty AnyValue (or leaves it out): no value at all.
+  assert.ok(otlp.body === undefined || Object.keys(otlp.body).length === 0, JSON.stringify(otlp.body));
+  assert.is(otlp.severityText, undefined);
+  assert.ok(otlp.severityNumber === undefined || otlp.severityNumber === 0, `severityNumber ${otlp.severityNumber}`);
+  assert.is(otlp.traceId, TRACE_ORDER.traceId);
+  assert.is(otlp.spanId, TRACE_ORDER.spanId);
+  assert.ok(!otlp.flags, 'trace flags default to 0');
+  const plain = second.scopeLogs[0]!;
+  assert.equal(plain.scope.name, 'plain');
+  assert.is((plain.scope as { version?: string }).version, undefined);
+  assert.ok(plain.scope.attributes === undefined || plain.scope.attributes.length === 0);
+  assert.is(plain.logRecords[0]!.body!.stringValue, 'cart opened');
+});
+
+test.after(() => rmSync(directory, { recursive: true, force: true }));
+
+test.run();

@@ -1,0 +1,106 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CART, CHECKOUT, ROOT, writeServiceSnapshot } from './support/snapshots.ts';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+if (hasTmux) {
+  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
+  const shop = join(directory, 'shop');
+  mkdirSync(shop);
+  await writeServiceSnapshot(shop, CHECKOUT);
+  await writeServiceSnapshot(shop, CART);
+  // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
+  // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
+  // gets here is a real one, so its environment goes without those variables.
+  const terminalEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && !key.startsWith('CI_')));
+  // A private tmux server per test, so the test neither sees nor disturbs the user's sessions.
+  // Not one shared server: a new-session right after kill-server on the same socket can reach the
+  // dying server and fail with "server exited unexpectedly".
+  let session = '';
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8', env: terminalEnv });
+  const screen = () => tmux('capture-pane', '-p', '-t', session);
+  const openSession = (name: string, ...args: string[]) => {
+    session = `ttlog-view-spec-${process.pid}-${name}`;
+    tmux('new-session', '-d', '-s', session, ...args);
+  };
+
+  /** Polls the screen until `check` holds (the viewer starts and redraws asynchronously). */
+  async function waitForScreen(check: (text: string) => boolean, what: string): Promise<string> {
+    let text = '';
+    for (let attempt = 0; attempt < 200; attempt++) {
+      text = screen();
+      if (check(text)) return text;
+      await sleep(100);
+    }
+    throw new Error(`the screen never showed ${what}:\n${text}`);
+  }
+
+  test('interactive: open, filter, jump to an error, expand it, see the files, quit', async () => {
+    const command = `cd '${ROOT}' && TZ=UTC '${process.execPath}' --import tsx packages/ttlog-view/src/bin.ts -i --utc '${shop}'; echo "viewer exited $?"; sleep 60`;
+    openSession('browse', '-x', '140', '-y', '30', command);
+    try {
+      let text = await waitForScreen((t) => t.includes('10 of 10 records, 2 files'), 'the timeline');
+      assert.match(text, /INFO  checkout\/\d+ \[http\] server started port=8080/);
+      assert.match(text, /q quit/);
+
+      tmux('send-keys', '-t', session, '/', 'p', 'a', 'y');
+      text = await waitForScreen((t) => t.includes('3 of 10 records') && t.includes('filter: pay'), 'the filtered list');
+      assert.match(text, /payment slow/);
+      assert.match(text, /payment failed: card declined/);
+      assert.not.match(text, /server started/);
+      tmux('send-keys', '-t', session, 'Escape');
+      await waitForScreen((t) => t.includes('10 of 10 records'), 'the cleared filter');
+
+      tmux('send-keys', '-t', session, 'n');
+      await waitForScreen((t) => t.includes('10 of 10 records, 2 files  at 7'), 'the first error selected');
+      tmux('send-keys', '-t', session, 'Enter');
+      text = await waitForScreen((t) => t.includes('trace      4bf92f3577b34da6a3ce929d0e0e4736'), 'the first error expanded');
+      assert.match(text, /severity   ERROR \(17\)/);
+      assert.match(text, /body       "inventory lookup failed"/);
+      assert.match(text, /  sku = X1/);
+
+      tmux('send-keys', '-t', session, 'n');
+      text = await waitForScreen((t) => t.includes('at 8') && t.includes('error.type = CardDeclined'), 'the next error expanded');
+      assert.match(text, /trace      0af7651916cd43dd8448eb211c80319c/);
+
+      await waitForScreen((t) => !t.includes('sku = X1'), 'the new record only');
+      tmux('send-keys', '-t', session, 'f');
+      text = await waitForScreen((t) => /checkout\/\d+  manual  6 records/.test(t), 'the file list');
+      assert.match(text, /cart\/\d+  manual  4 records/);
+
+      tmux('send-keys', '-t', session, 'q');
+      text = await waitForScreen((t) => t.includes('viewer exited 0'), 'the shell again');
+      assert.not.match(text, /q quit/, 'the alternate screen is gone');
+    } finally {
+      tmux('kill-server');
+    }
+  });
+
+  test('interactive: Ctrl-C restores the terminal', async () => {
+    const command = `cd '${ROOT}' && '${process.execPath}' --import tsx packages/ttlog-view/src/bin.ts -i '${shop}'; echo "viewer exited $?"; stty -a | grep -o -- '-\\?icanon' ; sleep 60`;
+    openSession('ctrl-c', '-x', '120', '-y', '24', command);
+    try {
+      await waitForScreen((t) => t.includes('10 of 10 records'), 'the timeline');
+      tmux('send-keys', '-t', session, 'C-c');
+      // Wait for stty's answer, not just the exit line: the shell prints them one after the other.
+      const text = await waitForScreen((t) => t.includes('viewer exited') && /^-?icanon$/m.test(t), 'the shell and stty again');
+      assert.match(text, /^icanon$/m, 'canonical mode (not raw) again');
+    } finally {
+      tmux('kill-server');
+    }
+  });
+
+  test.after(() => rmSync(directory, { recursive: true, force: true }));
+} else {
+  test('interactive test skipped: tmux is not installed (apt-get install -y tmux)', () => {
+    console.warn('SKIPPED: the interactive viewer test needs tmux; install it with: apt-get install -y tmux');
+  });
+}
+
+test.run();

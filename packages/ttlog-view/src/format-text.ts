@@ -1,0 +1,194 @@
+/**
+ * The default output: one line per record —
+ * `time LEVEL service/pid[#thread] [scope] body key=value …`.
+ *
+ * Per pino's habit, what repeats is prepared once: colored level labels are built up front and
+ * the date part of the time is reused while records stay within one second, which is what keeps
+ * printing ahead of decoding in bench/viewer.ts.
+ */
+import { styleText } from 'node:util';
+import { severityLabel, severityRange, type SeverityName } from './severity.ts';
+import type { AnyValue } from 'ttlog';
+import type { SnapshotScope } from 'ttlog';
+import { LineBytes, utf8 } from './line-bytes.ts';
+import type { SnapshotSource, ViewRecord } from './sources.ts';
+import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, valueText } from './values.ts';
+
+export interface TextFormatOptions {
+  readonly utc: boolean;
+  readonly color: boolean;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+const LEVEL_STYLES: Record<SeverityName, Style> = {
+  TRACE: 'gray',
+  DEBUG: 'blue',
+  INFO: 'green',
+  WARN: 'yellow',
+  ERROR: 'red',
+  FATAL: ['bgRed', 'white', 'bold'],
+};
+
+/** `.000` … `.999`: the milliseconds of a time, looked up instead of padded per record. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
+const NANOS_PER_MILLI = 1_000_000n;
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** Formats records as text lines; one instance per output, it keeps caches. */
+export class TextFormatter {
+  /** Level labels by severity number (1–24), padded, colored and followed by a space. */
+  private readonly levels: string[];
+  private readonly otherLevels = new Map<string, string>();
+  private readonly labelCache = new Map<string, string>();
+  /** ` key=` by attribute key. */
+  private readonly keyTexts = new Map<string, Uint8Array>();
+  /** The last line's attribute keys and their ` key=` texts, by position: the next line's are most often the same. */
+  private readonly lineKeys: string[] = [];
+  private readonly lineKeyTexts: Uint8Array[] = [];
+  private lastBody: unknown;
+  private bodyText = EMPTY;
+  private readonly timeOpen: string;
+  private readonly timeClose: string;
+  /** The time text up to the milliseconds, valid for timestamps in [secondStart, secondStart + 1 s). */
+  private secondStart = 1n;
+  private secondPrefix = '';
+  /** The last line's start (time, level, source), valid for its millisecond, level, source and producer. */
+  private headStart = 1n;
+  private headEnd = 0n;
+  private headLevel = '';
+  private headSource: SnapshotSource | undefined;
+  private headProducer = 0;
+  private headText = EMPTY;
+  private lastScope: SnapshotScope | undefined;
+  private scopeText = EMPTY;
+  /** Where {@link format} writes its line. */
+  private readonly scratch = new LineBytes(1024);
+
+  constructor(private readonly options: TextFormatOptions) {
+    this.levels = Array.from({ length: 25 }, (_, number) => this.levelText(number, undefined));
+    const [open = '', close = ''] = options.color ? styleText('dim', '\0').split('\0') : [];
+    this.timeOpen = open;
+    this.timeClose = (options.utc ? 'Z' : '') + close;
+  }
+
+  /** A record's line (without a line break) as a string, for the interactive viewer. */
+  format(item: ViewRecord): string {
+    this.write(item, this.scratch);
+    return this.scratch.takeText();
+  }
+
+  /**
+   * Writes a record's line (without its line break) to `out`. The parts that repeat from line to
+   * line are encoded once: the line's start while records share their millisecond, as a burst
+   * does; the scope while records share it, as a chunk's do; the body while it repeats; ` key=`
+   * by position while the keys repeat, else by key.
+   */
+  write({ record, source }: ViewRecord, out: LineBytes): void {
+    out.bytes(this.head(record.timestamp, record.severityNumber, record.severityText, source, record.producer));
+    out.bytes(this.scope(record.scope));
+    const body = record.body;
+    if (body !== undefined) {
+      if (body !== this.lastBody) {
+        this.lastBody = body;
+        this.bodyText = utf8(bodyText(body));
+      }
+      out.bytes(this.bodyText);
+    }
+    const attributes = record.attributes;
+    let position = 0;
+    for (const key in attributes) {
+      let keyText = this.lineKeyTexts[position];
+      if (this.lineKeys[position] !== key) {
+        keyText = this.key(key);
+        this.lineKeys[position] = key;
+        this.lineKeyTexts[position] = keyText;
+      }
+      out.bytes(keyText!);
+      writeAttributeValue(attributes[key], out);
+      position++;
+    }
+  }
+
+  /** `time LEVEL service/pid[#producer]`: a line's start. */
+  head(timestamp: bigint, severityNumber: number, severityText: string | undefined, source: SnapshotSource, producer: number): Uint8Array {
+    const level = severityNumber >= 1 && severityNumber <= 24 ? this.levels[severityNumber]! : this.otherLevel(severityNumber, severityText);
+    if (timestamp < this.headStart || timestamp >= this.headEnd || level !== this.headLevel || source !== this.headSource || producer !== this.headProducer) {
+      this.headStart = timestamp - (timestamp % NANOS_PER_MILLI + NANOS_PER_MILLI) % NANOS_PER_MILLI;
+      this.headEnd = this.headStart + NANOS_PER_MILLI;
+      this.headLevel = level;
+      this.headSource = source;
+      this.headProducer = producer;
+      this.headText = utf8(this.time(timestamp) + ' ' + level + this.source(producer === 0 ? source.label : `${source.label}#${producer}`));
+    }
+    return this.headText;
+  }
+
+  /** ` [scope]`, or nothing for a scope without a name. */
+  scope(scope: SnapshotScope): Uint8Array {
+    if (scope !== this.lastScope) {
+      this.lastScope = scope;
+      this.scopeText = scope.name === '' ? EMPTY : utf8(` [${scope.name}]`);
+    }
+    return this.scopeText;
+  }
+
+  /** ` key=` */
+  key(key: string): Uint8Array {
+    let text = this.keyTexts.get(key);
+    if (text === undefined) {
+      text = utf8(` ${key}=`);
+      this.keyTexts.set(key, text);
+    }
+    return text;
+  }
+
+  /** `2026-01-31T12:00:00.123Z` (UTC) or `2026-01-31 13:00:00.123` (local). */
+  time(timestamp: bigint): string {
+    let offset = timestamp - this.secondStart;
+    if (offset < 0n || offset >= NANOS_PER_SECOND) {
+      const second = floorSeconds(timestamp);
+      this.secondStart = second * NANOS_PER_SECOND;
+      this.secondPrefix = this.timeOpen + secondText(second, this.options.utc);
+      offset = timestamp - this.secondStart;
+    }
+    return this.secondPrefix + MILLIS[Math.floor(Number(offset) / 1_000_000)]! + this.timeClose;
+  }
+
+  private otherLevel(severityNumber: number, severityText: string | undefined): string {
+    const key = `${severityNumber}:${severityText ?? ''}`;
+    let label = this.otherLevels.get(key);
+    if (label === undefined) {
+      label = this.levelText(severityNumber, severityText);
+      this.otherLevels.set(key, label);
+    }
+    return label;
+  }
+
+  private levelText(severityNumber: number, severityText: string | undefined): string {
+    const label = severityLabel(severityNumber, severityText).padEnd(5);
+    const range = severityRange(severityNumber);
+    return (this.options.color && range !== undefined ? styleText(LEVEL_STYLES[range], label) : label) + ' ';
+  }
+
+  private source(label: string): string {
+    if (!this.options.color) return label;
+    let styled = this.labelCache.get(label);
+    if (styled === undefined) {
+      styled = styleText('cyan', label);
+      this.labelCache.set(label, styled);
+    }
+    return styled;
+  }
+}
+
+/** A body as the text output shows it, after the space that sets it apart. */
+export function bodyText(body: AnyValue): string {
+  return ' ' + valueText(body);
+}
+
+/** An attribute value as `key=value` shows it; a count or a small id without a string in between. */
+export function writeAttributeValue(value: AnyValue, out: LineBytes): void {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) out.digits(value);
+  else out.text(attributeValueText(value));
+}

@@ -1,0 +1,224 @@
+/**
+ * The `ttlog-view` command: arguments → inputs → merged, filtered timeline → the chosen output.
+ * Returns the exit code (0 ok, 1 an input was unreadable or damaged, 2 usage) instead of
+ * exiting, so that output is flushed first (as uvu's CLI does).
+ */
+import type { Writable } from 'node:stream';
+import { VERSION } from './version.ts';
+import { HELP, parseViewArgs, type ViewOptions } from './args.ts';
+import { filterTimeline, recordPredicate } from './filters.ts';
+import { formatJsonRecord } from './format-json.ts';
+import { StatsCollector } from './format-stats.ts';
+import { TextFormatter } from './format-text.ts';
+import { mergeLast, mergeSources } from './merge.ts';
+import { LineOutput } from './output.ts';
+import { writeSourceText } from './chunk-text.ts';
+import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
+import { UsageError } from './usage-error.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_BAD_INPUT = 1;
+export const EXIT_USAGE = 2;
+
+/** Where the command reads its environment and writes; `process` in bin.ts, the same in tests. */
+export interface CommandIO {
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Runs `ttlog-view` with `argv` (arguments only) and resolves to its exit code. */
+export async function runView(argv: readonly string[], io: CommandIO): Promise<number> {
+  let options: ViewOptions;
+  try {
+    options = parseViewArgs(argv, io.env, io.stdout.isTTY === true);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`ttlog-view: ${error.message}\nTry 'ttlog-view --help' for more.\n`);
+    return EXIT_USAGE;
+  }
+  if (options.help) {
+    io.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  if (options.version) {
+    io.stdout.write(`ttlog-view ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  if (options.mode === 'interactive' && (io.stdout.isTTY !== true || process.stdin.isTTY !== true)) {
+    io.stderr.write('ttlog-view: --interactive needs a terminal; use the default output or --json in a pipe\n');
+    return EXIT_USAGE;
+  }
+
+  let problems = 0;
+  const report = (message: string) => {
+    problems++;
+    io.stderr.write(`ttlog-view: warning: ${message}\n`);
+  };
+  const sources = await openSources(await expandPaths(options.paths, report), report);
+  // Relative times (--since 5m) count back from the newest snapshot: at 3 a.m. the question is
+  // "what happened in the minutes before it was taken", not "in the minutes before now".
+  const newest = sources.reduce((latest, source) => {
+    const created = BigInt(source.metadata.createdAt.getTime() || 0) * 1_000_000n;
+    return created > latest ? created : latest;
+  }, 0n);
+  // Not while records stream to the same terminal: the progress line would cut into them.
+  const streamsToTerminal = (options.mode === 'text' || options.mode === 'json') && options.last === undefined && io.stdout.isTTY === true;
+  const progress = new ReadProgress(io.stderr, io.stderr.isTTY === true && !streamsToTerminal);
+  // --last N alone needs only the chunks at the end of each file (bench/viewer.ts: the whole
+  // file decoded took most of the time of `--last 100` on 1M records).
+  const unfiltered = options.around === undefined && recordPredicate(options, newest) === undefined;
+  const tailOnly = unfiltered && options.last !== undefined;
+  const merged = tailOnly ? mergeLast(sources, options.last!, report) : mergeSources(sources, report, options.mode === 'text');
+  const timeline: Timeline = {
+    records: filterTimeline(progress.count(merged), options, newest),
+    // All lines of one file: written straight from its chunks (chunk-text.ts).
+    direct: options.mode === 'text' && unfiltered && options.last === undefined && sources.length === 1 ? sources[0] : undefined,
+    report,
+  };
+
+  let failure: Error | undefined;
+  try {
+    failure = await writeOutput(options, sources, timeline, io, progress);
+  } finally {
+    progress.stop();
+    await Promise.all(sources.map((source) => source.reader.close().catch(() => undefined)));
+  }
+  if (failure !== undefined) {
+    io.stderr.write(`ttlog-view: ${failure.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  return problems > 0 ? EXIT_BAD_INPUT : EXIT_OK;
+}
+
+/** What the output shows (the merged, filtered records, or for the text of a single file without filters, that file), and where problems met on the way go. */
+interface Timeline {
+  readonly records: AsyncGenerator<ViewRecord[]>;
+  readonly direct: SnapshotSource | undefined;
+  readonly report: ReportProblem;
+}
+
+async function writeOutput(options: ViewOptions, sources: SnapshotSource[], timeline: Timeline, io: CommandIO, progress: ReadProgress): Promise<Error | undefined> {
+  switch (options.mode) {
+    case 'stats': {
+      const stats = new StatsCollector(sources);
+      for await (const batch of timeline.records) for (const item of batch) stats.add(item);
+      progress.stop();
+      const output = new LineOutput(io.stdout);
+      if (options.statsJson) output.line(JSON.stringify(stats.toJSON(), null, 2));
+      else for (const line of stats.toText(options)) output.line(line);
+      await output.end();
+      return output.failure;
+    }
+    case 'html': {
+      const { writeHtmlReport } = await import('./html-report.ts');
+      await writeHtmlReport(options.htmlPath!, sources, timeline.records, options);
+      progress.stop();
+      return undefined;
+    }
+    case 'interactive': {
+      const records: ViewRecord[] = [];
+      for await (const batch of timeline.records) for (const item of batch) records.push(item);
+      progress.stop();
+      const { runInteractive } = await import('./interactive.ts');
+      await runInteractive(records, sources, options);
+      return undefined;
+    }
+    case 'otlp': {
+      // Loaded on demand, like the HTML and interactive modules: the default output should not pay their start-up.
+      const { OTLP_BATCH_RECORDS, OtlpEncoder } = await import('./format-otlp.ts');
+      const output = new LineOutput(io.stdout);
+      const encoder = new OtlpEncoder();
+      let batch: ViewRecord[] = [];
+      reading: for await (const records of timeline.records) {
+        for (const item of records) {
+          batch.push(item);
+          if (batch.length < OTLP_BATCH_RECORDS) continue;
+          await output.line(encoder.requestLine(batch));
+          batch = [];
+          if (output.closed) break reading;
+        }
+      }
+      if (batch.length > 0 && !output.closed) output.line(encoder.requestLine(batch));
+      await output.end();
+      return output.failure;
+    }
+    case 'json':
+    case 'text': {
+      const output = new LineOutput(io.stdout);
+      if (timeline.direct !== undefined) {
+        await writeSourceText(timeline.direct, new TextFormatter(options), output, timeline.report, (records) => progress.add(records));
+      } else {
+        const writeLine = options.mode === 'json' ? (item: ViewRecord) => output.line(formatJsonRecord(item)) : textWriter(options, output);
+        reading: for await (const batch of timeline.records) {
+          for (const item of batch) {
+            const pause = writeLine(item);
+            if (pause !== undefined) {
+              await pause;
+              if (output.closed) break reading;
+            }
+          }
+        }
+      }
+      await output.end();
+      return output.failure;
+    }
+  }
+}
+
+function textWriter(options: ViewOptions, output: LineOutput): (item: ViewRecord) => Promise<void> | undefined {
+  const formatter = new TextFormatter(options);
+  return (item) => {
+    formatter.write(item, output);
+    return output.endLine();
+  };
+}
+
+/** "reading… N records" on a terminal's stderr once reading has taken more than a second. */
+class ReadProgress {
+  private records = 0;
+  private shown = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stderr: Writable,
+    enabled: boolean,
+  ) {
+    if (!enabled) return;
+    this.timer = setTimeout(() => {
+      this.timer = setInterval(() => this.show(), 250).unref();
+      this.show();
+    }, 1000).unref();
+  }
+
+  /** Passes the records through, counting them; without a terminal nothing is added per record. */
+  count(records: AsyncGenerator<ViewRecord[]>): AsyncGenerator<ViewRecord[]> {
+    if (this.timer === undefined) return records;
+    return this.counting(records);
+  }
+
+  /** Counts records read. */
+  add(records: number): void {
+    this.records += records;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.shown) this.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+
+  private async *counting(records: AsyncGenerator<ViewRecord[]>): AsyncGenerator<ViewRecord[]> {
+    for await (const batch of records) {
+      this.add(batch.length);
+      yield batch;
+    }
+  }
+
+  private show(): void {
+    this.shown = true;
+    this.stderr.write(`\rttlog-view: reading… ${this.records.toLocaleString('en-US')} records`);
+  }
+}

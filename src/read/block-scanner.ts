@@ -1,0 +1,78 @@
+/**
+ * Walks the blocks of a snapshot file after its header. A block whose checksum fails is reported
+ * and the scanner looks for the next block magic whose checksum holds, so one damaged chunk —
+ * even one with a damaged length field — costs only its own records.
+ */
+import type { SnapshotDamage } from '../types.ts';
+import type { ByteSource } from './byte-source.ts';
+import { BLOCK_HEADER_BYTES, CHUNK_MAGIC, END_MAGIC, MAX_CHUNK_PAYLOAD_BYTES, blockChecksum } from '../format/file-format.ts';
+
+export interface FileBlock {
+  /** `other`: a block type this reader does not know (added by a later minor version); skipped. */
+  readonly kind: 'chunk' | 'end' | 'other';
+  readonly offset: number;
+  readonly a: number;
+  readonly b: number;
+  readonly payload: Buffer;
+}
+
+const RESYNC_WINDOW = 64 * 1024;
+/** Every block magic starts with "TTL"; the fourth byte names the type. */
+const BLOCK_MAGIC_PREFIX = CHUNK_MAGIC.subarray(0, 3);
+
+export async function* scanBlocks(source: ByteSource, start: number, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
+  let offset = start;
+  while (offset < source.size) {
+    const block = await readBlock(source, offset);
+    if (block !== undefined) {
+      if (block.kind === 'end') {
+        // Reported before the yield: a consumer stops at the end block and never resumes us.
+        const after = offset + BLOCK_HEADER_BYTES;
+        if (after < source.size) damage.push({ code: 'TRAILING_GARBAGE', offset: after, message: `${source.size - after} bytes after the end block` });
+        yield block;
+        return;
+      }
+      yield block;
+      offset += BLOCK_HEADER_BYTES + block.payload.length;
+      continue;
+    }
+    const next = await findNextBlock(source, offset + 1);
+    const head = await source.read(offset, BLOCK_HEADER_BYTES);
+    const claimed = head.length === BLOCK_HEADER_BYTES && head.subarray(0, 4).equals(CHUNK_MAGIC) ? head.readUInt32LE(12) : undefined;
+    if (next === undefined) {
+      damage.push({ code: 'TRUNCATED', offset, message: 'the file ends without its end block (cut short or damaged at the end)', ...(claimed === undefined ? {} : { records: claimed }) });
+      return;
+    }
+    damage.push({ code: 'CHUNK_CORRUPT', offset, message: `${next - offset} bytes failed their checksum and were skipped`, ...(claimed === undefined ? {} : { records: claimed }) });
+    offset = next;
+  }
+  damage.push({ code: 'TRUNCATED', offset, message: 'the file ends without its end block' });
+}
+
+/** The block at `offset` if its header and checksum are intact. */
+async function readBlock(source: ByteSource, offset: number): Promise<FileBlock | undefined> {
+  const head = await source.read(offset, BLOCK_HEADER_BYTES);
+  if (head.length < BLOCK_HEADER_BYTES) return undefined;
+  const magic = head.subarray(0, 4);
+  const kind = magic.equals(CHUNK_MAGIC) ? 'chunk' : magic.equals(END_MAGIC) ? 'end' : magic.subarray(0, 3).equals(BLOCK_MAGIC_PREFIX) ? 'other' : undefined;
+  const payloadLength = head.readUInt32LE(4);
+  if (kind === undefined || payloadLength > MAX_CHUNK_PAYLOAD_BYTES || (kind === 'end' && payloadLength !== 0)) return undefined;
+  if (offset + BLOCK_HEADER_BYTES + payloadLength > source.size) return undefined;
+  // One read for header and payload: with a read-ahead source it is a view, not a copy.
+  const whole = await source.read(offset, BLOCK_HEADER_BYTES + payloadLength);
+  if (whole.length < BLOCK_HEADER_BYTES + payloadLength || blockChecksum(whole, 0, payloadLength) !== whole.readUInt32LE(16)) return undefined;
+  return { kind, offset, a: head.readUInt32LE(8), b: head.readUInt32LE(12), payload: whole.subarray(BLOCK_HEADER_BYTES) };
+}
+
+/** The offset of the next intact block at or after `from`, if any. */
+async function findNextBlock(source: ByteSource, from: number): Promise<number | undefined> {
+  for (let windowStart = from; windowStart < source.size; windowStart += RESYNC_WINDOW) {
+    const window = await source.read(windowStart, RESYNC_WINDOW + 3);
+    for (let i = 0; i + 4 <= window.length && i < RESYNC_WINDOW; i++) {
+      if (window[i] !== 0x54 || window[i + 1] !== 0x54 || window[i + 2] !== 0x4c) continue;
+      const candidate = windowStart + i;
+      if ((await readBlock(source, candidate)) !== undefined) return candidate;
+    }
+  }
+  return undefined;
+}

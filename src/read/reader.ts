@@ -1,0 +1,296 @@
+import { crc32 } from 'node:zlib';
+import { openByteSource, readingAhead, type ByteSource } from './byte-source.ts';
+import { scanBlocks, type FileBlock } from './block-scanner.ts';
+import { decodeHeader, entriesObject } from './cbor-cursor.ts';
+import { ChunkRecords, decodeChunk, decompressChunk } from './chunk-decoder.ts';
+import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from '../format/file-format.ts';
+import { SnapshotFormatError } from './errors.ts';
+import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from '../types.ts';
+
+export interface ReadOptions {
+  /** Throw a `SnapshotFormatError` with code `DAMAGED` instead of returning intact records plus a damage report. */
+  readonly strict?: boolean;
+}
+
+export interface ChunkOptions {
+  /**
+   * At most this many records per array. A chunk is then checked whole before its first array
+   * (so it is still either read whole or reported as damaged whole) and decoded one array at a
+   * time, so fewer records are alive at once: for a caller that is done with each array before
+   * it asks for the next, this saves memory and garbage collection time.
+   */
+  readonly maxRecords?: number;
+}
+
+/** An open snapshot: its header, and its records read chunk by chunk. */
+export interface SnapshotReader {
+  readonly metadata: SnapshotMetadata;
+  /** What was skipped so far; complete once {@link SnapshotReader.records} (or `chunks`, or `last`) has finished. */
+  readonly damage: readonly SnapshotDamage[];
+  /** The records in file order (time order), a few hundred in memory at a time. Closes the file when done. */
+  records(): AsyncGenerator<SnapshotRecord>;
+  /**
+   * The records in file order, one array per intact chunk (up to a few thousand records each),
+   * or per `maxRecords` of one. What {@link SnapshotReader.records} yields one by one, without
+   * an async step per record. Closes the file when done. Throws a `RangeError` at once for a
+   * `maxRecords` below 1.
+   */
+  chunks(options?: ChunkOptions): AsyncGenerator<SnapshotRecord[]>;
+  /**
+   * The last `count` records in file order, decoding only the chunks that hold them. Every block
+   * is still read and checksummed, so `damage` reports what `records()` would, except a chunk
+   * that passes its checksum but does not decode before the ones needed. Closes the file.
+   */
+  last(count: number): Promise<SnapshotRecord[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a snapshot file (or bytes) and reads its header. Throws `SnapshotFormatError` for a
+ * file that is not a snapshot, of an unknown major version, or whose header is cut or damaged.
+ */
+export async function openSnapshot(source: string | Uint8Array, options: ReadOptions = {}): Promise<SnapshotReader> {
+  const bytes = await openByteSource(source);
+  try {
+    const { metadata, end } = await readHeader(bytes);
+    const damage: SnapshotDamage[] = [];
+    const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, sliceSize(chunkOptions.maxRecords));
+    const reader: SnapshotReader = {
+      metadata,
+      damage,
+      chunks,
+      records: () => eachRecord(chunks({ maxRecords: RECORDS_PER_STEP })),
+      last: (count) => readLast(bytes, end, damage, options, count),
+      close: () => bytes.close(),
+    };
+    chunkOpeners.set(reader, (open) => openChunks(bytes, end, damage, options, open));
+    return reader;
+  } catch (error) {
+    await bytes.close();
+    throw error;
+  }
+}
+
+/** Reads a whole snapshot. Damaged chunks are skipped and listed in `damage` (unless `strict`). */
+export async function readSnapshot(source: string | Uint8Array, options: ReadOptions = {}): Promise<Snapshot> {
+  const reader = await openSnapshot(source, options);
+  const records: SnapshotRecord[] = [];
+  for await (const chunk of reader.chunks()) for (const record of chunk) records.push(record);
+  return { metadata: reader.metadata, records, damage: reader.damage.slice() };
+}
+
+/** The records of a snapshot one by one, for files too large to hold in memory. */
+export async function* iterateSnapshot(source: string | Uint8Array, options: ReadOptions = {}): AsyncGenerator<SnapshotRecord> {
+  const reader = await openSnapshot(source, options);
+  yield* reader.records();
+}
+
+/** `maxRecords` as given to chunks(): a whole number of at least 1, or a whole chunk when absent. */
+function sliceSize(maxRecords: number | undefined): number {
+  if (maxRecords === undefined) return Infinity;
+  if (!(maxRecords >= 1)) throw new RangeError(`maxRecords must be at least 1, got ${maxRecords}`);
+  return Math.floor(maxRecords);
+}
+
+/** Records decoded at a time for records() and iterateSnapshot(): fewer than a chunk, so they die young. */
+const RECORDS_PER_STEP = 256;
+
+async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGenerator<SnapshotRecord> {
+  for await (const chunk of chunks) yield* chunk;
+}
+
+async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, maxRecords: number): AsyncGenerator<SnapshotRecord[]> {
+  // Read whole, the first next() decodes the chunk; read in slices, the constructor has checked
+  // it whole, so that no later slice can fail.
+  const open = (bytes: Buffer, records: number) => {
+    const chunk = new ChunkRecords(bytes, records, maxRecords);
+    return { chunk, first: chunk.next() };
+  };
+  for await (const { chunk, first } of openChunks(source, start, damage, options, open)) {
+    yield first;
+    while (chunk.remaining > 0) yield chunk.next();
+  }
+}
+
+/** Turns a chunk's CBOR bytes (and its record count) into what a caller reads it as; a throw makes the chunk damage. */
+export type ChunkOpener<T> = (bytes: Buffer, records: number) => T;
+
+const chunkOpeners = new WeakMap<SnapshotReader, <T>(open: ChunkOpener<T>) => AsyncGenerator<T>>();
+
+/**
+ * The intact chunks of `reader`'s file, each opened by `open`, and damage reported as
+ * `chunks()` reports it. For the viewer's text output, which reads records straight from a
+ * chunk's bytes (src/cli/chunk-text.ts); not part of the package's API.
+ */
+export function openedChunks<T>(reader: SnapshotReader, open: ChunkOpener<T>): AsyncGenerator<T> {
+  const opened = chunkOpeners.get(reader);
+  if (opened === undefined) throw new TypeError('not a reader from openSnapshot()');
+  return opened(open);
+}
+
+async function* openChunks<T>(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, open: ChunkOpener<T>): AsyncGenerator<T> {
+  for await (const block of readEncodedChunks(source, start, damage, options)) {
+    let opened: T;
+    try {
+      opened = open(decompressChunk(block.payload, block.a), block.b);
+    } catch (error) {
+      damage.push(unreadable(block, error));
+      continue;
+    }
+    yield opened;
+  }
+}
+
+/** The checksummed chunk blocks, undecoded; closes the file when done. */
+async function* readEncodedChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<FileBlock> {
+  try {
+    yield* chunkBlocks(source, start, damage);
+    throwIfStrict(damage, options);
+  } finally {
+    await source.close();
+  }
+}
+
+/** The intact chunk blocks in file order; at the end block, its totals are checked against them. */
+async function* chunkBlocks(source: ByteSource, start: number, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
+  // Records are counted from the block headers: decodeChunk holds every chunk to its count.
+  const tally = { chunks: 0, records: 0 };
+  for await (const block of scanBlocks(readingAhead(source), start, damage)) {
+    if (block.kind === 'end') {
+      checkTotals(block, tally, damage);
+      return;
+    }
+    if (block.kind === 'other') continue;
+    tally.chunks++;
+    tally.records += block.b;
+    yield block;
+  }
+}
+
+/** A chunk block as `readLast` keeps it: the payload only while it may still be needed. */
+interface HeldChunk {
+  readonly offset: number;
+  readonly a: number;
+  readonly b: number;
+  readonly length: number;
+  payload: Buffer | undefined;
+}
+
+async function readLast(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, count: number): Promise<SnapshotRecord[]> {
+  const wanted = Math.max(0, Math.floor(count));
+  const held: HeldChunk[] = [];
+  try {
+    // Scan: checksum every block, keep the payloads of the last chunks holding `wanted` records.
+    let firstHeld = 0;
+    let heldRecords = 0;
+    for await (const block of chunkBlocks(source, start, damage)) {
+      held.push({ offset: block.offset, a: block.a, b: block.b, length: block.payload.length, payload: block.payload });
+      heldRecords += block.b;
+      while (firstHeld < held.length && heldRecords - held[firstHeld]!.b >= wanted) {
+        heldRecords -= held[firstHeld]!.b;
+        held[firstHeld++]!.payload = undefined;
+      }
+    }
+    // Decode from the end. A chunk that does not decode is reported and an earlier one read again.
+    const decoded: SnapshotRecord[][] = [];
+    let have = 0;
+    for (let i = held.length - 1; i >= 0 && have < wanted; i--) {
+      const chunk = held[i]!;
+      const payload = chunk.payload ?? (await source.read(chunk.offset + BLOCK_HEADER_BYTES, chunk.length));
+      const records = decodeOrReport(payload, chunk, damage);
+      if (records === undefined) continue;
+      decoded.push(records);
+      have += records.length;
+    }
+    throwIfStrict(damage, options);
+    const out = decoded.reverse().flat();
+    return out.slice(Math.max(0, out.length - wanted));
+  } finally {
+    await source.close();
+  }
+}
+
+function decodeOrReport(payload: Buffer, block: { readonly offset: number; readonly a: number; readonly b: number }, damage: SnapshotDamage[]): SnapshotRecord[] | undefined {
+  try {
+    return decodeChunk(payload, block.a, block.b);
+  } catch (error) {
+    damage.push(unreadable(block, error));
+    return undefined;
+  }
+}
+
+function unreadable(block: { readonly offset: number; readonly b: number }, error: unknown): SnapshotDamage {
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${message}` };
+}
+
+/** Whole chunks cut out or repeated leave every block valid; only the end block's totals tell. */
+function checkTotals(end: FileBlock, tally: { readonly chunks: number; readonly records: number }, damage: SnapshotDamage[]): void {
+  if (damage.length === 0 && (end.a !== tally.chunks || end.b !== tally.records)) {
+    damage.push({ code: 'CHUNKS_MISSING', offset: end.offset, records: Math.max(0, end.b - tally.records), message: `the end block counts ${end.a} chunks and ${end.b} records, the file holds ${tally.chunks} and ${tally.records}` });
+  }
+}
+
+function throwIfStrict(damage: readonly SnapshotDamage[], options: ReadOptions): void {
+  if (options.strict && damage.length > 0) {
+    throw new SnapshotFormatError('DAMAGED', `snapshot is damaged: ${damage.map((entry) => entry.message).join('; ')}`, damage[0]!.offset);
+  }
+}
+
+async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetadata; end: number }> {
+  const prefix = await bytes.read(0, FILE_PREFIX_BYTES);
+  const magicLength = Math.min(prefix.length, FILE_MAGIC.length);
+  if (!prefix.subarray(0, magicLength).equals(FILE_MAGIC.subarray(0, magicLength)) || bytes.size === 0) {
+    throw new SnapshotFormatError('NOT_A_SNAPSHOT', 'not a ttlog snapshot (bad magic bytes)');
+  }
+  if (prefix.length < FILE_PREFIX_BYTES) throw new SnapshotFormatError('TRUNCATED', 'file ends inside the snapshot prefix', prefix.length);
+  const major = prefix.readUInt16LE(8);
+  const minor = prefix.readUInt16LE(10);
+  const headerLength = prefix.readUInt32LE(12);
+  if (headerLength > MAX_HEADER_BYTES) throw new SnapshotFormatError('HEADER_CORRUPT', `header length ${headerLength} is implausible`, 12);
+  const end = FILE_PREFIX_BYTES + headerLength + 4;
+  if (bytes.size < end) throw new SnapshotFormatError('TRUNCATED', 'file ends inside the header', bytes.size);
+  const rest = await bytes.read(FILE_PREFIX_BYTES, headerLength + 4);
+  const checksum = crc32(rest.subarray(0, headerLength), crc32(prefix.subarray(8, FILE_PREFIX_BYTES)));
+  if (checksum !== rest.readUInt32LE(headerLength)) throw new SnapshotFormatError('HEADER_CORRUPT', 'header checksum mismatch', FILE_PREFIX_BYTES);
+  if (major !== FORMAT_MAJOR) throw new SnapshotFormatError('UNSUPPORTED_VERSION', `format version ${major}.${minor} is not supported (this reader knows ${FORMAT_MAJOR}.x)`, 8);
+  let header: unknown;
+  try {
+    header = decodeHeader(rest.subarray(0, headerLength));
+  } catch {
+    throw new SnapshotFormatError('HEADER_CORRUPT', 'header does not decode', FILE_PREFIX_BYTES);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header) || header instanceof Uint8Array) {
+    throw new SnapshotFormatError('HEADER_CORRUPT', 'header is not a map', FILE_PREFIX_BYTES);
+  }
+  return { metadata: toMetadata(header as Record<string, unknown>, major, minor), end };
+}
+
+function toMetadata(header: Record<string, unknown>, major: number, minor: number): SnapshotMetadata {
+  const producer = (header.producer ?? {}) as Record<string, unknown>;
+  return {
+    formatVersion: { major, minor },
+    service: String(header.service ?? ''),
+    hostname: String(header.hostname ?? ''),
+    pid: Number(header.pid ?? 0),
+    reason: String(header.reason ?? ''),
+    createdAt: new Date(String(header.createdAt ?? '')),
+    resource: Array.isArray(header.resource) ? entriesObject(header.resource, []) : {},
+    producer: { name: String(producer.name ?? ''), version: String(producer.version ?? '') },
+    counters: toCounters(header.counters),
+    // Files without per-lane counters (a ring with one lane) get the totals as lane 0.
+    lanes: Array.isArray(header.lanes)
+      ? header.lanes.map((lane) => ({ ...toCounters(lane), minSeverity: Number((lane as Record<string, unknown>)?.minSeverity ?? 0) }))
+      : [{ ...toCounters(header.counters), minSeverity: 0 }],
+    records: Number(header.records ?? 0),
+    chunks: Number(header.chunks ?? 0),
+    ...(Array.isArray(header.cause) ? { cause: entriesObject(header.cause, []) } : {}),
+  };
+}
+
+const COUNTER_KEYS = ['written', 'captured', 'overwritten', 'skipped', 'truncated', 'dropped'] as const;
+
+function toCounters(value: unknown): SnapshotCounters {
+  const counters = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  return Object.fromEntries(COUNTER_KEYS.map((key) => [key, Number(counters[key] ?? 0)])) as unknown as SnapshotCounters;
+}

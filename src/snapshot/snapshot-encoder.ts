@@ -1,0 +1,143 @@
+/**
+ * A ring capture → the blocks of a snapshot file. Records are ordered by time (ticket order
+ * breaks ties), cut into self-contained chunks, each CBOR-encoded, LZ4-compressed and
+ * checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
+ * between chunks while the fatal path (crash capture) runs it straight through.
+ */
+import { compress } from 'lz4-wasm-nodejs';
+import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';
+import { ChunkStrings } from './chunk-strings.ts';
+import { CHUNK_MAGIC, CHUNK_MAX_RAW_BYTES, CHUNK_MAX_RECORDS, END_MAGIC, encodeBlock, encodeFilePrefix } from '../format/file-format.ts';
+import { toFileEntries } from '../format/file-values.ts';
+import { RecordDecoder, readRecordOrder, readRecordTime, type RecordTime } from './record-decoder.ts';
+import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
+import type { RingViews } from '../record/ring-layout.ts';
+
+/** What the file header says besides the counters (docs/format.md, "Header"). */
+export interface SnapshotDescription {
+  readonly service: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly reason: string;
+  readonly createdAt: Date;
+  readonly resource: Readonly<Record<string, unknown>>;
+  readonly producer: { readonly name: string; readonly version: string };
+  /** Why a crash snapshot was taken (exception, signal, exit code). */
+  readonly cause?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The chunk blocks of a snapshot, then (once they are done) its counters. */
+export class SnapshotEncoder {
+  private readonly cbor = createCborEncoder();
+  private readonly strings: ChunkStrings;
+  private readonly decoder: RecordDecoder;
+  /** Records that did not decode, per lane: they move from captured to skipped. */
+  private readonly unreadable: number[] = [];
+  private chunkCount = 0;
+  private recordCount = 0;
+
+  constructor(
+    ring: RingViews,
+    private readonly capture: RingCapture,
+  ) {
+    this.strings = new ChunkStrings(ring, createCborDecoder());
+    this.decoder = new RecordDecoder(this.strings);
+  }
+
+  /** Yields one encoded chunk block at a time, in time order. */
+  *chunkBlocks(): Generator<Buffer> {
+    const { capture } = this;
+    const order = timeOrder(capture);
+    let index = 0;
+    while (index < order.length) {
+      const first = order[index]!;
+      const base = readRecordTime(capture.bytes, capture.starts[first]!, { seconds: 0, nanos: 0 });
+      const previous: RecordTime = { seconds: base.seconds, nanos: base.nanos };
+      const records: unknown[][] = [];
+      let rawBytes = 0;
+      this.strings.reset();
+      while (index < order.length && records.length < CHUNK_MAX_RECORDS && rawBytes < CHUNK_MAX_RAW_BYTES) {
+        const at = order[index++]!;
+        try {
+          records.push(this.decoder.decode(capture.bytes, capture.starts[at]!, capture.lengths[at]!, capture.tickets[at]!, capture.lanes[at]!, previous));
+          rawBytes += capture.lengths[at]!;
+        } catch {
+          // A slot record this version cannot decode is accounted as skipped, never guessed at.
+          this.unreadable[capture.lanes[at]!] = (this.unreadable[capture.lanes[at]!] ?? 0) + 1;
+        }
+      }
+      if (records.length === 0) continue;
+      const raw = this.cbor.encode([base.seconds, base.nanos, this.strings.strings, this.strings.scopes, records]);
+      this.chunkCount++;
+      this.recordCount += records.length;
+      yield encodeBlock(CHUNK_MAGIC, raw.length, records.length, compress(raw));
+    }
+  }
+
+  /** The counters after {@link chunkBlocks} has run: unreadable records move to skipped. */
+  counters(): RingCounters {
+    return moveUnreadable(this.capture.counters, this.unreadable.reduce((sum, count) => sum + count, 0));
+  }
+
+  /** Per-lane counters after {@link chunkBlocks} has run. */
+  laneCounters(): LaneCounters[] {
+    return this.capture.laneCounters.map((counters, lane) => ({ ...moveUnreadable(counters, this.unreadable[lane] ?? 0), minSeverity: counters.minSeverity }));
+  }
+
+  /** The file prefix (magic, version, header); call after the chunks are done. */
+  filePrefix(description: SnapshotDescription): Buffer {
+    const header = {
+      service: description.service,
+      hostname: description.hostname,
+      pid: description.pid,
+      reason: description.reason,
+      createdAt: description.createdAt.toISOString(),
+      resource: toFileEntries(description.resource),
+      producer: description.producer,
+      counters: this.counters(),
+      ...(this.capture.laneCounters.length > 1 ? { lanes: this.laneCounters() } : {}),
+      records: this.recordCount,
+      chunks: this.chunkCount,
+      ...(description.cause === undefined ? {} : { cause: toFileEntries(description.cause) }),
+    };
+    return encodeFilePrefix(this.cbor.encode(header));
+  }
+
+  /** The end block, which lets a reader tell a complete file from a cut one. */
+  endBlock(): Buffer {
+    return encodeBlock(END_MAGIC, this.chunkCount, this.recordCount, new Uint8Array(0));
+  }
+}
+
+/**
+ * Capture indexes sorted by time, then emission order (records with equal timestamps, common at
+ * the SDK's millisecond resolution, keep the order they were logged in across lanes and threads).
+ * Usually already sorted, which is checked first.
+ */
+function timeOrder(capture: RingCapture): Uint32Array {
+  const { count, bytes, starts } = capture;
+  const seconds = new Float64Array(count);
+  const nanos = new Uint32Array(count);
+  const emitted = new Int32Array(count);
+  const time: RecordTime = { seconds: 0, nanos: 0 };
+  let sorted = true;
+  for (let i = 0; i < count; i++) {
+    readRecordTime(bytes, starts[i]!, time);
+    seconds[i] = time.seconds;
+    nanos[i] = time.nanos;
+    emitted[i] = readRecordOrder(bytes, starts[i]!);
+    if (i > 0 && compare(seconds, nanos, emitted, i - 1, i) > 0) sorted = false;
+  }
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  if (sorted) return order;
+  return order.sort((a, b) => compare(seconds, nanos, emitted, a, b));
+}
+
+function compare(seconds: Float64Array, nanos: Uint32Array, emitted: Int32Array, a: number, b: number): number {
+  return seconds[a]! - seconds[b]! || nanos[a]! - nanos[b]! || (emitted[a]! - emitted[b]!) | 0;
+}
+
+function moveUnreadable(counters: RingCounters, unreadable: number): RingCounters {
+  return { ...counters, captured: counters.captured - unreadable, skipped: counters.skipped + unreadable };
+}
