@@ -7,6 +7,7 @@
 export { TTLogProcessor } from './processor.ts';
 export { SnapshotExporter } from './snapshot/exporter.ts';
 export { openSnapshot, readSnapshot, iterateSnapshot, type ChunkOptions, type ReadOptions, type SnapshotReader } from './read/reader.ts';
+export type { RecordCursor, ValueKind } from './read/record-cursor.ts';
 export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
 export { VERSION } from './version.ts';
 export type {

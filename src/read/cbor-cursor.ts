@@ -9,6 +9,7 @@
  */
 import type { AnyValue } from '../otel-types.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
+import { SnapshotFormatError } from './errors.ts';
 
 /** Deeper nesting than the writer produces (it stops at 8) is damage, not a reason to overflow the stack. */
 const MAX_DEPTH = 64;
@@ -26,26 +27,41 @@ const BREAK_OUTSIDE = 'CBOR break outside an indefinite-length item';
 // The format never tags a tag; refusing it keeps value()'s recursion bounded by the depth limit.
 const TAG_ON_TAG = 'CBOR tag on a tag';
 
+/**
+ * A position in CBOR bytes and the reads from it. Its members are public for the record cursor
+ * (record-cursor.ts), which reads a chunk's records through one; the class itself is not part of
+ * the package's API. Malformed bytes throw a `SnapshotFormatError` with code `CHUNK_UNREADABLE`.
+ */
 export class CborCursor {
-  protected pos = 0;
-  protected strings: readonly string[] = [];
-  private depth = 0;
+  pos = 0;
+  strings: readonly string[] = [];
+  /** Arrays and maps the cursor is inside, for the nesting limit. */
+  depth = 0;
   /** `bytes.length`, read once: on a Buffer it is a getter. */
-  protected readonly end: number;
+  readonly end: number;
   /** skip()'s items left in each array or map it is inside. */
   private readonly skipStack: number[] = [];
 
-  constructor(protected readonly bytes: Buffer) {
+  /** `offset`: where `bytes` begin in the file (the chunk block's offset), which errors name. */
+  constructor(
+    readonly bytes: Buffer,
+    private readonly offset = 0,
+  ) {
     this.end = bytes.length;
   }
 
+  /** The error for malformed bytes: the chunk they are in cannot be read. */
+  malformed(message: string): SnapshotFormatError {
+    return new SnapshotFormatError('CHUNK_UNREADABLE', message, this.offset);
+  }
+
   /** Flat [key, value, …] with values already decoded → object, against this chunk's strings. */
-  protected entries(flat: readonly unknown[]): Record<string, AnyValue> {
+  entries(flat: readonly unknown[]): Record<string, AnyValue> {
     return entriesObject(flat, this.strings);
   }
 
   /** A flat [key, value, …] array read straight into an object; undefined (item skipped) for anything else. */
-  protected entriesItem(): Record<string, AnyValue> | undefined {
+  entriesItem(): Record<string, AnyValue> | undefined {
     const length = this.arrayHeader();
     if (length === undefined) {
       const item = this.value();
@@ -60,7 +76,7 @@ export class CborCursor {
   }
 
   /** An entry's key: a string reference, most often with an index under 24, read in place. */
-  private key(): unknown {
+  key(): unknown {
     const index = this.unsigned();
     return index >= 0 ? index : this.value();
   }
@@ -71,7 +87,7 @@ export class CborCursor {
    * 24, one byte): read here, without a call to value(), decoding took 11% fewer instructions
    * (valgrind, bench/viewer.ts's records).
    */
-  protected unsigned(): number {
+  unsigned(): number {
     const initial = this.bytes[this.pos];
     if (initial === undefined || initial > UINT_LAST) return -1;
     this.pos++;
@@ -82,7 +98,7 @@ export class CborCursor {
    * A field the format defines as an integer (docs/format.md, "Conventions"), as a number: a
    * short unsigned one read in place, a bigint narrowed, anything else NaN.
    */
-  protected integer(): number {
+  integer(): number {
     const unsigned = this.unsigned();
     if (unsigned >= 0) return unsigned;
     const value = this.value();
@@ -90,7 +106,7 @@ export class CborCursor {
   }
 
   /** A field that holds text or nothing: the text, or undefined for anything else. */
-  protected optionalText(): string | undefined {
+  optionalText(): string | undefined {
     if (this.bytes[this.pos] === NULL) {
       this.pos++;
       return undefined;
@@ -100,7 +116,7 @@ export class CborCursor {
   }
 
   /** A byte string as hex, read in place; undefined (and the item skipped) for anything else. */
-  protected hexBytes(): string | undefined {
+  hexBytes(): string | undefined {
     if (this.pos < this.end && this.bytes[this.pos]! >> 5 === 2 && (this.bytes[this.pos]! & 0x1f) !== 31) {
       const length = this.argument(this.bytes[this.pos++]! & 0x1f);
       const start = this.take(Number(length));
@@ -111,7 +127,7 @@ export class CborCursor {
   }
 
   /** The length of a definite array at `pos` (consumed), or undefined (nothing consumed) for any other item. */
-  protected arrayHeader(): number | undefined {
+  arrayHeader(): number | undefined {
     const initial = this.bytes[this.pos];
     if (initial === undefined || initial >> 5 !== MAJOR_ARRAY || (initial & 0x1f) === 31) return undefined;
     this.pos++;
@@ -119,7 +135,7 @@ export class CborCursor {
   }
 
   /** The argument of an item head whose initial byte (already consumed) had `info` in its low bits. */
-  protected argument(info: number): number | bigint {
+  argument(info: number): number | bigint {
     if (info < 24) return info;
     const bytes = this.bytes;
     switch (info) {
@@ -132,14 +148,14 @@ export class CborCursor {
       case 27:
         return bytes.readBigUInt64BE(this.take(8));
       default:
-        throw new Error(`CBOR item with reserved length ${info} at ${this.pos - 1}`);
+        throw this.malformed(`CBOR item with reserved length ${info} at ${this.pos - 1}`);
     }
   }
 
   /** Advances past `count` bytes and returns where they start; throws past the end. */
-  protected take(count: number): number {
+  take(count: number): number {
     const start = this.pos;
-    if (count > this.end - start) throw new Error(ENDS_INSIDE_ITEM);
+    if (count > this.end - start) throw this.malformed(ENDS_INSIDE_ITEM);
     this.pos = start + count;
     return start;
   }
@@ -150,7 +166,7 @@ export class CborCursor {
    * record logged with its own, earlier timestamp) has an 8-byte argument, which argument()
    * would read as a bigint.
    */
-  protected nanos(): number | bigint {
+  nanos(): number | bigint {
     const bytes = this.bytes;
     const initial = bytes[this.pos];
     // Most deltas: an unsigned integer of up to 4 bytes.
@@ -169,7 +185,7 @@ export class CborCursor {
     }
     const value = this.value();
     if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) return value;
-    throw new Error('a time delta is not an integer');
+    throw this.malformed('a time delta is not an integer');
   }
 
   /**
@@ -178,10 +194,10 @@ export class CborCursor {
    * Small unsigned integers (counts, flags, indexes, string-table keys) and string references are
    * most of the items in a chunk and are read before the general switch.
    */
-  protected value(): unknown {
+  value(): unknown {
     const bytes = this.bytes;
     const pos = this.pos;
-    if (pos >= this.end) throw new Error(ENDS_INSIDE_ITEM);
+    if (pos >= this.end) throw this.malformed(ENDS_INSIDE_ITEM);
     const initial = bytes[pos]!;
     this.pos = pos + 1;
     if (initial < 24) return initial;
@@ -215,7 +231,7 @@ export class CborCursor {
       }
       case 6: {
         const tag = Number(this.argument(info));
-        if (bytes[this.pos]! >> 5 === 6) throw new Error(TAG_ON_TAG);
+        if (bytes[this.pos]! >> 5 === 6) throw this.malformed(TAG_ON_TAG);
         return this.tagged(tag);
       }
       default:
@@ -230,7 +246,7 @@ export class CborCursor {
    *
    * One loop over the bytes with a stack of the arrays and maps it is in, not a call per item.
    */
-  protected skip(count = 1): void {
+  skip(count = 1): void {
     const bytes = this.bytes;
     const end = this.end;
     const outer = this.skipStack;
@@ -244,7 +260,7 @@ export class CborCursor {
         left = outer[--level]!;
         continue;
       }
-      if (pos >= end) throw new Error(ENDS_INSIDE_ITEM);
+      if (pos >= end) throw this.malformed(ENDS_INSIDE_ITEM);
       const initial = bytes[pos++]!;
       if (left === -1 && initial === BREAK) {
         left = outer[--level]!;
@@ -262,27 +278,27 @@ export class CborCursor {
           pos = this.pos;
           continue;
         }
-        if (major === 7) throw new Error(BREAK_OUTSIDE);
-        if (major !== 4 && major !== 5) throw new Error(`CBOR item with reserved length 31 at ${pos - 1}`);
+        if (major === 7) throw this.malformed(BREAK_OUTSIDE);
+        if (major !== 4 && major !== 5) throw this.malformed(`CBOR item with reserved length 31 at ${pos - 1}`);
         argument = -1;
       } else if (info >= 28) {
-        if (major !== 7) throw new Error(`CBOR item with reserved length ${info} at ${pos - 1}`);
+        if (major !== 7) throw this.malformed(`CBOR item with reserved length ${info} at ${pos - 1}`);
       } else if (info >= 24) {
         const size = 1 << (info - 24);
-        if (size > end - pos) throw new Error(ENDS_INSIDE_ITEM);
+        if (size > end - pos) throw this.malformed(ENDS_INSIDE_ITEM);
         argument = size === 1 ? bytes[pos]! : size === 2 ? bytes.readUInt16BE(pos) : size === 4 ? bytes.readUInt32BE(pos) : bytes.readUInt32BE(pos) * 0x100000000 + bytes.readUInt32BE(pos + 4);
         pos += size;
       }
       switch (major) {
         case 2:
         case 3:
-          if (argument > end - pos) throw new Error(ENDS_INSIDE_ITEM);
+          if (argument > end - pos) throw this.malformed(ENDS_INSIDE_ITEM);
           pos += argument;
           break;
         case 4:
         case 5: {
-          if (this.depth + level >= MAX_DEPTH) throw new Error(TOO_DEEP);
-          if (major === 4 && argument > end - pos) throw new Error(ENDS_INSIDE_ARRAY);
+          if (this.depth + level >= MAX_DEPTH) throw this.malformed(TOO_DEEP);
+          if (major === 4 && argument > end - pos) throw this.malformed(ENDS_INSIDE_ARRAY);
           const items = major === 5 && argument > 0 ? argument * 2 : argument;
           if (items === 0) break;
           outer[level++] = left;
@@ -291,9 +307,9 @@ export class CborCursor {
         }
         case 6:
           // The tagged item is part of this one: it is not counted, and a break cannot stand for it.
-          if (bytes[pos]! >> 5 === 6) throw new Error(TAG_ON_TAG);
+          if (bytes[pos]! >> 5 === 6) throw this.malformed(TAG_ON_TAG);
           if (left >= 0) left++;
-          else if (bytes[pos] === BREAK) throw new Error(BREAK_OUTSIDE);
+          else if (bytes[pos] === BREAK) throw this.malformed(BREAK_OUTSIDE);
           break;
         default:
           break;
@@ -311,7 +327,7 @@ export class CborCursor {
     for (;;) {
       const initial = this.bytes[this.take(1)]!;
       if (initial === BREAK) return parts;
-      if (initial >> 5 !== major) throw new Error('indefinite-length string with a part of another type');
+      if (initial >> 5 !== major) throw this.malformed('indefinite-length string with a part of another type');
       // An indefinite-length part fails here: argument() has no length for it.
       const length = Number(this.argument(initial & 0x1f));
       const start = this.take(length);
@@ -320,22 +336,22 @@ export class CborCursor {
   }
 
   /** Whether the two bytes at `at` are those of tag 40100 after its 0xd9 head. */
-  protected isStringRefTag(at: number): boolean {
+  isStringRefTag(at: number): boolean {
     return this.bytes[at] === STRING_REF_TAG >> 8 && this.bytes[at + 1] === (STRING_REF_TAG & 0xff);
   }
 
   /** One level deeper into arrays and maps. No try/finally around the count: a throw abandons the whole cursor. */
-  protected enter(): void {
-    if (++this.depth > MAX_DEPTH) throw new Error(TOO_DEEP);
+  enter(): void {
+    if (++this.depth > MAX_DEPTH) throw this.malformed(TOO_DEEP);
   }
 
-  protected leave(): void {
+  leave(): void {
     this.depth--;
   }
 
   private array(length: number): unknown[] {
     // Each item takes at least a byte: a length past the end is damage, not an allocation.
-    if (length > this.end - this.pos) throw new Error(ENDS_INSIDE_ARRAY);
+    if (length > this.end - this.pos) throw this.malformed(ENDS_INSIDE_ARRAY);
     const items = new Array<unknown>(length);
     for (let i = 0; i < length; i++) items[i] = this.value();
     return items;
@@ -393,7 +409,7 @@ export class CborCursor {
       case 27:
         return this.bytes.readDoubleBE(this.take(8));
       case 31:
-        throw new Error(BREAK_OUTSIDE);
+        throw this.malformed(BREAK_OUTSIDE);
       default:
         if (info === 24) this.take(1);
         return undefined;
@@ -452,7 +468,7 @@ export function decodeHeader(bytes: Buffer): unknown {
 class HeaderCursor extends CborCursor {
   read(): unknown {
     const item = this.value();
-    if (this.pos !== this.end) throw new Error('bytes after the header item');
+    if (this.pos !== this.end) throw this.malformed('bytes after the header item');
     return item;
   }
 }
@@ -464,7 +480,8 @@ export function entriesObject(flat: readonly unknown[], strings: readonly string
   return out;
 }
 
-function entryKey(raw: unknown, strings: readonly string[]): string {
+/** A key as read by key(), as the property name the reader's objects give it. */
+export function entryKey(raw: unknown, strings: readonly string[]): string {
   return typeof raw === 'number' ? (strings[raw] ?? '') : propertyKey(raw);
 }
 

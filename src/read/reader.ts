@@ -3,6 +3,7 @@ import { openByteSource, readingAhead, type ByteSource } from './byte-source.ts'
 import { scanBlocks, type FileBlock } from './block-scanner.ts';
 import { decodeHeader, entriesObject } from './cbor-cursor.ts';
 import { ChunkRecords, decodeChunk, decompressChunk } from './chunk-decoder.ts';
+import { RecordCursor } from './record-cursor.ts';
 import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from '../format/file-format.ts';
 import { SnapshotFormatError } from './errors.ts';
 import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from '../types.ts';
@@ -42,6 +43,17 @@ export interface SnapshotReader {
    * that passes its checksum but does not decode before the ones needed. Closes the file.
    */
   last(count: number): Promise<SnapshotRecord[]>;
+  /**
+   * The low-level way to read the records, field by field without record objects: each intact
+   * chunk's {@link RecordCursor} is handed to `read`, in file order, and what `read` returns is
+   * yielded. A chunk is read whole or reported whole: when its bytes turn out malformed partway,
+   * the cursor throws a `SnapshotFormatError` with code `CHUNK_UNREADABLE`; `read` lets it
+   * through (and undoes whatever it did with the chunk's earlier records), and the chunk goes
+   * into `damage`, as `records()` would report it. Any other error from `read` ends the reading
+   * and reaches the caller. The cursor may be read on after `read` returns (a chunk read in
+   * parts after `check()`), but what it throws then is the caller's. Closes the file when done.
+   */
+  cursors<T>(read: (cursor: RecordCursor) => T): AsyncGenerator<T>;
   close(): Promise<void>;
 }
 
@@ -55,16 +67,15 @@ export async function openSnapshot(source: string | Uint8Array, options: ReadOpt
     const { metadata, end } = await readHeader(bytes);
     const damage: SnapshotDamage[] = [];
     const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, sliceSize(chunkOptions.maxRecords));
-    const reader: SnapshotReader = {
+    return {
       metadata,
       damage,
       chunks,
       records: () => eachRecord(chunks({ maxRecords: RECORDS_PER_STEP })),
       last: (count) => readLast(bytes, end, damage, options, count),
+      cursors: (read) => openChunks(bytes, end, damage, options, read),
       close: () => bytes.close(),
     };
-    chunkOpeners.set(reader, (open) => openChunks(bytes, end, damage, options, open));
-    return reader;
   } catch (error) {
     await bytes.close();
     throw error;
@@ -102,8 +113,8 @@ async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGener
 async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, maxRecords: number): AsyncGenerator<SnapshotRecord[]> {
   // Read whole, the first next() decodes the chunk; read in slices, the constructor has checked
   // it whole, so that no later slice can fail.
-  const open = (bytes: Buffer, records: number) => {
-    const chunk = new ChunkRecords(bytes, records, maxRecords);
+  const open = (cursor: RecordCursor) => {
+    const chunk = new ChunkRecords(cursor, maxRecords);
     return { chunk, first: chunk.next() };
   };
   for await (const { chunk, first } of openChunks(source, start, damage, options, open)) {
@@ -112,28 +123,14 @@ async function* readChunks(source: ByteSource, start: number, damage: SnapshotDa
   }
 }
 
-/** Turns a chunk's CBOR bytes (and its record count) into what a caller reads it as; a throw makes the chunk damage. */
-export type ChunkOpener<T> = (bytes: Buffer, records: number) => T;
-
-const chunkOpeners = new WeakMap<SnapshotReader, <T>(open: ChunkOpener<T>) => AsyncGenerator<T>>();
-
-/**
- * The intact chunks of `reader`'s file, each opened by `open`, and damage reported as
- * `chunks()` reports it. For the viewer's text output, which reads records straight from a
- * chunk's bytes (src/cli/chunk-text.ts); not part of the package's API.
- */
-export function openedChunks<T>(reader: SnapshotReader, open: ChunkOpener<T>): AsyncGenerator<T> {
-  const opened = chunkOpeners.get(reader);
-  if (opened === undefined) throw new TypeError('not a reader from openSnapshot()');
-  return opened(open);
-}
-
-async function* openChunks<T>(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, open: ChunkOpener<T>): AsyncGenerator<T> {
+/** The intact chunks, each read by `read` from its cursor; a chunk that does not decode is damage. */
+async function* openChunks<T>(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, read: (cursor: RecordCursor) => T): AsyncGenerator<T> {
   for await (const block of readEncodedChunks(source, start, damage, options)) {
     let opened: T;
     try {
-      opened = open(decompressChunk(block.payload, block.a), block.b);
+      opened = read(new RecordCursor(decompressChunk(block.payload, block.a, block.offset), block.b, block.offset));
     } catch (error) {
+      if (!isUnreadableChunk(error)) throw error;
       damage.push(unreadable(block, error));
       continue;
     }
@@ -212,16 +209,20 @@ async function readLast(source: ByteSource, start: number, damage: SnapshotDamag
 
 function decodeOrReport(payload: Buffer, block: { readonly offset: number; readonly a: number; readonly b: number }, damage: SnapshotDamage[]): SnapshotRecord[] | undefined {
   try {
-    return decodeChunk(payload, block.a, block.b);
+    return decodeChunk(payload, block.a, block.b, block.offset);
   } catch (error) {
+    if (!isUnreadableChunk(error)) throw error;
     damage.push(unreadable(block, error));
     return undefined;
   }
 }
 
-function unreadable(block: { readonly offset: number; readonly b: number }, error: unknown): SnapshotDamage {
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${message}` };
+function isUnreadableChunk(error: unknown): error is SnapshotFormatError {
+  return error instanceof SnapshotFormatError && error.code === 'CHUNK_UNREADABLE';
+}
+
+function unreadable(block: { readonly offset: number; readonly b: number }, error: SnapshotFormatError): SnapshotDamage {
+  return { code: 'CHUNK_UNREADABLE', offset: block.offset, records: block.b, message: `chunk passed its checksum but did not decode: ${error.reason}` };
 }
 
 /** Whole chunks cut out or repeated leave every block valid; only the end block's totals tell. */

@@ -1,5 +1,5 @@
 /**
- * The text output written straight from a chunk's bytes (chunk-text.ts) must be the text the
+ * The text output written straight from a chunk's record cursor (chunk-text.ts) must be the text the
  * formatter writes for the records the reader decodes from the same chunk, byte for byte, and
  * must fail on exactly the chunks the reader fails on. Checked on a snapshot written by the real
  * processor, on hand-made chunks with what the writer rarely or never produces, and on random
@@ -15,6 +15,7 @@ import { TextFormatter, type TextFormatOptions } from '../src/format-text.ts';
 import { LineBytes } from '../src/line-bytes.ts';
 import type { SnapshotSource } from '../src/sources.ts';
 import { ChunkRecords } from '../../../src/read/chunk-decoder.ts';
+import { RecordCursor } from '../../../src/read/record-cursor.ts';
 import { createCborEncoder, Tag } from '../../../src/format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../../../src/format/file-tags.ts';
 import { seededRandom } from '../../../spec/support/seeded-random.ts';
@@ -29,7 +30,7 @@ const COLORED: TextFormatOptions = { utc: false, color: true };
 function viaRecords(raw: Buffer, count: number, options: TextFormatOptions): string {
   const formatter = new TextFormatter(options);
   try {
-    return new ChunkRecords(raw, count, Infinity)
+    return new ChunkRecords(new RecordCursor(raw, count), Infinity)
       .next()
       .map((record) => `${formatter.format({ record, source })}\n`)
       .join('');
@@ -46,7 +47,7 @@ function direct(raw: Buffer, count: number, options: TextFormatOptions, part = I
   const out = new LineBytes(16);
   out.text('before\n');
   try {
-    const chunk = new ChunkText(raw, count, new TextFormatter(options), source);
+    const chunk = new ChunkText(new RecordCursor(raw, count), new TextFormatter(options), source);
     do chunk.writeLines(out, part);
     while (chunk.remaining > 0);
   } catch {
@@ -183,7 +184,7 @@ test('a chunk with more records than the writer puts in one is checked whole, th
   assert.is(direct(raw, count, PLAIN, 1000), text, 'in parts of 1000');
   // Damage at its very end fails it before a line is written: it may be written in parts.
   const last = handChunk(STRINGS, [...records.slice(0, 4999), { delta: 'soon' }]);
-  assert.throws(() => new ChunkText(last.raw, last.count, new TextFormatter(PLAIN), source), /time delta/);
+  assert.throws(() => new ChunkText(new RecordCursor(last.raw, last.count), new TextFormatter(PLAIN), source), /time delta/);
 });
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-chunk-text-'));
