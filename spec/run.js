@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Runs every spec file in its own process (uvu prints a summary per file), sums the results and
-// ends with one line "LABEL: N passed, N failed". Usage: node spec/run.js [--otel 3] [files...]
+// ends with one line "LABEL: N passed, N failed, N skipped". Usage: node spec/run.js [--otel 3] [files...]
+//
+// A file is stopped only when none of its tests has finished for TTLOG_SPEC_IDLE_SECONDS (uvu
+// prints a mark as each test ends), so the limit applies to one test, not to a file that holds
+// many slow ones: a loaded machine makes a long file longer but no single test much slower.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -12,8 +17,10 @@ const otelIndex = args.indexOf('--otel');
 const otelLine = otelIndex >= 0 ? args.splice(otelIndex, 2)[1] : '2';
 const label = `otel${otelLine}`;
 const files = args.length > 0 ? args : [...findSpecs(join(root, 'spec')), ...findSpecs(join(root, 'packages/ttlog-view/spec'))];
-const FILE_TIMEOUT_MS = 180_000;
+const IDLE_LIMIT_MS = Number(process.env.TTLOG_SPEC_IDLE_SECONDS ?? 300) * 1000;
 const PARALLEL = 2;
+/** The line spec/support/skip.ts prints for each skipped test: its name and the reason. */
+const SKIP_LINE = /^skipped: (.*)$/gm;
 
 function findSpecs(dir) {
   return readdirSync(dir)
@@ -27,29 +34,44 @@ function findSpecs(dir) {
 
 function runFile(file) {
   return new Promise((resolve) => {
+    const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
       env: { ...process.env, TTLOG_OTEL_LINE: otelLine, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => {
-      output += `\n${label}: ${relative(root, file)} timed out after ${FILE_TIMEOUT_MS} ms\n`;
+    let lastOutput = started;
+    let longestWait = 0;
+    const onOutput = (chunk) => {
+      const now = Date.now();
+      longestWait = Math.max(longestWait, now - lastOutput);
+      lastOutput = now;
+      output += chunk;
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    const idleCheck = setInterval(() => {
+      if (Date.now() - lastOutput < IDLE_LIMIT_MS) return;
+      output += `\n${label}: ${relative(root, file)} stopped: no test finished for ${IDLE_LIMIT_MS / 1000} s (TTLOG_SPEC_IDLE_SECONDS)\n`;
       child.kill('SIGKILL');
-    }, FILE_TIMEOUT_MS);
+      clearInterval(idleCheck);
+    }, 1000);
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+      clearInterval(idleCheck);
+      const plain = stripVTControlCharacters(output);
       const count = (name) => Number(new RegExp(`^\\s*${name}:\\s+(\\d+)`, 'm').exec(plain)?.[1] ?? 0);
+      // uvu's Total leaves out the skipped tests.
       const total = count('Total');
       const passed = count('Passed');
       const skipped = count('Skipped');
-      let failed = total - passed - skipped;
+      const reasons = [...plain.matchAll(SKIP_LINE)].map((match) => match[1]);
+      if (skipped > reasons.length) reasons.push(`${skipped - reasons.length} without a reason (test.skip or test.only)`);
+      let failed = total - passed;
       if ((code !== 0 || signal !== null) && failed === 0) failed = 1;
-      if (total === 0 && failed === 0) failed = 1; // a spec file that ran no test is a failure
-      resolve({ file, passed, failed, skipped, output });
+      if (total === 0 && skipped === 0 && failed === 0) failed = 1; // a spec file that ran no test is a failure
+      const seconds = (Date.now() - started) / 1000;
+      resolve({ file: relative(root, file), passed, failed, skipped, reasons, output, seconds, longestWait: Math.max(longestWait, Date.now() - lastOutput) });
     });
   });
 }
@@ -61,13 +83,21 @@ async function worker() {
     const result = await runFile(files[next++]);
     results.push(result);
     const status = result.failed > 0 ? 'FAIL' : 'ok  ';
-    process.stdout.write(`${status} ${relative(root, result.file)}: ${result.passed} passed, ${result.failed} failed\n`);
-    if (result.failed > 0) process.stdout.write(result.output.replace(/^/gm, '    ') + '\n');
+    const counts = `${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`;
+    process.stdout.write(`${status} ${result.file}: ${counts} (${result.seconds.toFixed(1)} s)\n`);
+    for (const reason of result.reasons) process.stdout.write(`       skipped: ${reason}\n`);
+    if (result.failed > 0) process.stdout.write(`${result.output.replace(/^/gm, '    ')}\n`);
   }
 }
 await Promise.all(Array.from({ length: PARALLEL }, worker));
-const passed = results.reduce((sum, result) => sum + result.passed, 0);
-const failed = results.reduce((sum, result) => sum + result.failed, 0);
-console.log(`node ${process.version}, OpenTelemetry line ${otelLine === '3' ? '3.x' : '0.2xx'}`);
-console.log(`${label}: ${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 ? 1 : 0;
+
+const sum = (key) => results.reduce((total, result) => total + result[key], 0);
+const slowest = results.reduce((a, b) => (b.longestWait > a.longestWait ? b : a), results[0]);
+console.log(`node ${process.version}, OpenTelemetry line ${otelLine === '3' ? '3.x' : '0.2xx'}, ${files.length} spec files`);
+if (slowest !== undefined) {
+  console.log(`longest wait for one test: ${(slowest.longestWait / 1000).toFixed(1)} s (${slowest.file}); the limit is ${IDLE_LIMIT_MS / 1000} s`);
+}
+for (const result of results) for (const reason of result.reasons) console.log(`skipped in ${result.file}: ${reason}`);
+for (const result of results) if (result.failed > 0) console.log(`failed: ${result.file}`);
+console.log(`${label}: ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
+process.exitCode = sum('failed') > 0 ? 1 : 0;

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { readSnapshot } from 'ttlog';
 import { MAX_TABLE_ROWS, writeHtmlReport } from '../src/html-report.ts';
 import { openSources, type ViewRecord } from '../src/sources.ts';
+import { skipTest } from '../../../spec/support/skip.ts';
 import { CART, CHECKOUT, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -70,9 +71,7 @@ if (existsSync(CHROMIUM)) {
     }
   });
 } else {
-  test(`Chromium test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`, () => {
-    console.warn(`SKIPPED: the HTML report's browser test needs ${CHROMIUM}; install it with: apt-get install -y chromium`);
-  });
+  skipTest(test, 'the HTML report in a browser', `${CHROMIUM} is missing (apt-get install -y chromium)`);
 }
 
 /** Writes a report of `batches` from the cart snapshot's source straight through writeHtmlReport; returns the page, its table rows and its chart. */

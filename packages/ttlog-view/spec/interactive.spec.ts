@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { skipTest } from '../../../spec/support/skip.ts';
 import { CART, CHECKOUT, ROOT, writeServiceSnapshot } from './support/snapshots.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -98,9 +99,7 @@ if (hasTmux) {
 
   test.after(() => rmSync(directory, { recursive: true, force: true }));
 } else {
-  test('interactive test skipped: tmux is not installed (apt-get install -y tmux)', () => {
-    console.warn('SKIPPED: the interactive viewer test needs tmux; install it with: apt-get install -y tmux');
-  });
+  skipTest(test, 'the interactive viewer', 'tmux is not installed (apt-get install -y tmux)');
 }
 
 test.run();
