@@ -78,8 +78,16 @@ export async function pinoCandidate(sync: boolean): Promise<Candidate> {
     },
     verify: async () => {
       let line = '';
-      const probe = pino(options, { write: (text: string) => void (line = text) });
-      return checkBytesPerLine('pino', totalBytes, totalLines, meanLineBytes((index) => (probe.info(callSiteAttributes(index), MESSAGE), line)));
+      const probe = pino(options, {
+        write: (text: string) => {
+          line = text;
+        },
+      });
+      const lineOf = (index: number) => {
+        probe.info(callSiteAttributes(index), MESSAGE);
+        return line;
+      };
+      return checkBytesPerLine('pino', totalBytes, totalLines, meanLineBytes(lineOf));
     },
     close: async () => {
       destination.end();
@@ -131,8 +139,16 @@ export function winstonCandidate(): Candidate {
     verify: async () => {
       if (writes !== logged) throw new Error(`winston wrote ${writes} lines of ${logged} logged`);
       let line = '';
-      const probe = winstonLogger(new Writable({ write: (chunk: Buffer, _encoding, done) => ((line = chunk.toString()), done()) }));
-      return checkBytesPerLine('winston', stream.bytesWritten, writes, meanLineBytes((index) => (probe.info(MESSAGE, callSiteAttributes(index)), line)));
+      const write = (chunk: Buffer, _encoding: BufferEncoding, done: () => void) => {
+        line = chunk.toString();
+        done();
+      };
+      const probe = winstonLogger(new Writable({ write }));
+      const lineOf = (index: number) => {
+        probe.info(MESSAGE, callSiteAttributes(index));
+        return line;
+      };
+      return checkBytesPerLine('winston', stream.bytesWritten, writes, meanLineBytes(lineOf));
     },
     close: async () => {
       logger.close();

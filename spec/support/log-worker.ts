@@ -6,7 +6,7 @@
  * whose emit the ring's dropped count moved, since one of those may be a record the ring dropped.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { TTLogProcessor, type RingHandle } from '../../src/index.ts';
+import { type RingHandle, TTLogProcessor } from '../../src/index.ts';
 import { otel } from './otel.ts';
 import { checksummedRecord } from './record-checksum.ts';
 

@@ -1,7 +1,7 @@
 // The 0.2xx line, from the project's own node_modules.
-export * from '@opentelemetry/sdk-logs';
-export { resourceFromAttributes } from '@opentelemetry/resources';
-export { NodeSDK } from '@opentelemetry/sdk-node';
-export { context, diag, DiagLogLevel, trace, TraceFlags } from '@opentelemetry/api';
+export { context, DiagLogLevel, diag, TraceFlags, trace } from '@opentelemetry/api';
 export { logs } from '@opentelemetry/api-logs';
+export { resourceFromAttributes } from '@opentelemetry/resources';
+export * from '@opentelemetry/sdk-logs';
+export { NodeSDK } from '@opentelemetry/sdk-node';
 export const line = '0.2xx';
