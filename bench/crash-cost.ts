@@ -1,11 +1,12 @@
 /**
  * What crash capture and the stall watchdog cost (docs/crash-capture.md, "Costs"):
- * - the synchronous crash snapshot (`writeSnapshotSync`, the path every fatal trigger takes) of a
+ * - the synchronous crash snapshot (`SnapshotWriter.writeSync`, the path every fatal trigger takes) of a
  *   full ring of the default size, and of a ring holding 1M records;
  * - the watchdog's per-record cost (emit with and without it) and its idle cost (CPU time of the
  *   whole process, all threads, while nothing happens).
  *
- * Run: node --import tsx bench/crash-cost.ts [--quick]
+ * Run: node --import tsx --import ./spec/support/tsx-workers.mjs bench/crash-cost.ts [--quick]
+ * (the second preload lets the watchdog's worker thread load the TypeScript sources on Node 20).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
 import { openRingBuffer } from '../src/record/ring-layout.ts';
+import { SnapshotWriter } from '../src/snapshot/snapshot-writer.ts';
 import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, pooledRequestId } from './record.ts';
 
 const quick = process.argv.includes('--quick');
@@ -43,14 +45,15 @@ function median(values: number[]): number {
 }
 
 async function syncSnapshotCost(label: string, options: TTLogProcessorOptions, records: number, runs: number) {
-  const { exporter, processor, provider, logger } = setup(options);
+  const { processor, provider, logger } = setup(options);
   fill(logger, records);
   const ring = openRingBuffer(processor.handle.buffer);
+  const writer = new SnapshotWriter({ directory, serviceName: 'crash-cost' });
   const times: number[] = [];
   let bytes = 0;
   for (let run = 0; run < runs; run++) {
     const start = performance.now();
-    const path = exporter.writeSnapshotSync({ ring, reason: 'exit', cause: { exitCode: 1 } });
+    const path = writer.writeSync({ ring, reason: 'exit', cause: { exitCode: 1 } });
     times.push(performance.now() - start);
     bytes = statSync(path).size;
     rmSync(path);

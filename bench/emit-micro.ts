@@ -3,6 +3,24 @@
  * `TTLogProcessor.onEmit` adds on top of OpenTelemetry's `logger.emit` — candidates (a) and (b)
  * of the throughput benchmark only, the same record and sampler, more rounds. For tuning the hot
  * path between full runs of `npm run bench`; it writes nothing.
+ *
+ * The figures behind the hot path's choices, as measured when each was made (2-core benchmark
+ * machine, Node 20; with this script, or `npm run bench:profile -- emit` for the profiles). The
+ * code names each choice and refers here; rerun before changing one.
+ * - ASCII_LOOP_LENGTH (record-encoder.ts): a fresh 16-char sliced string (a request id) copied
+ *   by the JS loop ~45 ns, by `Buffer#write` ~85 ns; they meet near 32 chars; at 63 chars the
+ *   loop takes ~155 ns, `write` ~88 ns.
+ * - attribute loop (RecordEncoder): strings, numbers and booleans written inline, the rest
+ *   through writeValue: ~15 ns a record of four attributes in a direct onEmit loop.
+ * - writeInlineText: `Buffer.byteLength` then `write` ~150 ns, one `write` after a padded header
+ *   ~85 ns, for 24–300 chars.
+ * - Interner candidates: a Set insert per unique value (request ids) cost ~200 ns and garbage per
+ *   record in the emit benchmark.
+ * - key cache (Interner): the `===` cache in front of `Map#get` halved the cost of key lookups in
+ *   the onEmit profile.
+ * - Interner.value: looking every value up in the Map cost ~130 ns a record for a 16-char id in
+ *   the emit profile, ~270 ns more for an id built by concatenation; `===` between two different
+ *   fresh strings of the same length is a runtime call, ~35 ns, which the print comparison avoids.
  */
 import { noopCandidate, ttlogCandidate } from './candidates.ts';
 import { measureThroughput, median } from './measure.ts';

@@ -6,6 +6,7 @@
  */
 export { TTLogProcessor } from './processor.ts';
 export { SnapshotExporter } from './snapshot/exporter.ts';
+export type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 export { openSnapshot, readSnapshot, iterateSnapshot, type ChunkOptions, type ReadOptions, type SnapshotReader } from './read/reader.ts';
 export type { RecordCursor, ValueKind } from './read/record-cursor.ts';
 export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';

@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
-import { bindSnapshotSource, SnapshotExporter } from './snapshot/exporter.ts';
+import { bindExporter, SnapshotExporter } from './snapshot/exporter.ts';
+import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
+import type { SnapshotWriter } from './snapshot/snapshot-writer.ts';
 import { Header, createRingBuffer, openRingBuffer, type LaneViews, type RingViews } from './record/ring-layout.ts';
 import { readWide } from './record/wide-counter.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
@@ -10,7 +12,6 @@ import type { AttachOptions, RingHandle, RingStats, TTLogProcessorOptions } from
 import { noTriggers, triggerSettings } from './triggers/options.ts';
 import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
 import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
-
 
 /** Carries an attached ring into the constructor without making it a public option. */
 const attachedRing = Symbol('ttlog.attachedRing');
@@ -31,6 +32,8 @@ export class TTLogProcessor {
   private readonly ring: RingViews;
   private readonly producer: RingProducer;
   private readonly exporter: SnapshotExporter | undefined;
+  /** The exporter's file writer; every snapshot of this processor goes through it. */
+  private readonly writer: SnapshotWriter | undefined;
   private resource: ResourceLike | undefined;
   private isShutdown = false;
   private pendingSnapshot: Promise<string> | undefined;
@@ -46,10 +49,10 @@ export class TTLogProcessor {
       maxInternedValueLength: options.maxInternedValueLength ?? DEFAULT_INTERNED_VALUE_LENGTH,
     });
     this.exporter = attached === undefined ? (options.exporter ?? new SnapshotExporter()) : options.exporter;
-    if (this.exporter !== undefined) bindSnapshotSource(this.exporter, (reason) => this.snapshot(reason));
-    if (attached === undefined && this.exporter !== undefined) {
+    this.writer = this.exporter === undefined ? undefined : bindExporter(this.exporter, () => this.snapshot('flush'));
+    if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
-      if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.exporter), settings);
+      if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), settings);
     }
     this.severityThreshold = this.triggers?.severity?.threshold ?? Number.POSITIVE_INFINITY;
   }
@@ -96,12 +99,16 @@ export class TTLogProcessor {
   /**
    * Writes a snapshot of the ring now and resolves to the file's path. A request made while a
    * snapshot is being written shares that write.
+   *
+   * `reason` may be the application's own: it is stored as given in the header
+   * (`metadata.reason`), appears in the file name reduced to letters, digits, `_` and `.`, and
+   * counts as a routine snapshot for retention (see {@link SnapshotReason}).
    */
-  snapshot(reason = 'manual'): Promise<string> {
-    const exporter = this.exporter;
-    if (exporter === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
-    this.pendingSnapshot ??= exporter
-      .writeSnapshot({ ring: this.ring, reason, resource: this.resource })
+  snapshot(reason: SnapshotReason | (string & {}) = 'manual'): Promise<string> {
+    const writer = this.writer;
+    if (writer === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
+    this.pendingSnapshot ??= writer
+      .write({ ring: this.ring, reason, resource: this.resource })
       .finally(() => {
         this.pendingSnapshot = undefined;
       });
@@ -115,11 +122,11 @@ export class TTLogProcessor {
    * working; with none, the error still crashes this thread as it would without ttlog.
    */
   watchWorker(worker: Worker): void {
-    if (this.exporter === undefined || this.isShutdown || this.shutdownDone !== undefined) {
+    if (this.writer === undefined || this.isShutdown || this.shutdownDone !== undefined) {
       diag.warn('ttlog: watchWorker needs a processor with an exporter that is not shut down');
       return;
     }
-    this.triggers ??= new SnapshotTriggers(this.triggerTarget(this.exporter), triggerSettings({}));
+    this.triggers ??= new SnapshotTriggers(this.triggerTarget(this.writer), triggerSettings({}));
     this.triggers.watchWorker(worker);
   }
 
@@ -161,20 +168,20 @@ export class TTLogProcessor {
   }
 
   /** How triggers (src/triggers/) write snapshots of this processor's ring. */
-  private triggerTarget(exporter: SnapshotExporter): SnapshotTarget {
-    const request = (reason: string, cause: SnapshotCause | undefined) => ({ ring: this.ring, reason, resource: this.resource, cause });
+  private triggerTarget(writer: SnapshotWriter): SnapshotTarget {
+    const request = (reason: SnapshotReason, cause: SnapshotCause | undefined) => ({ ring: this.ring, reason, resource: this.resource, cause });
     return {
       writeSync: (reason, cause) => {
         try {
-          return exporter.writeSnapshotSync(request(reason, cause));
+          return writer.writeSync(request(reason, cause));
         } catch {
-          return undefined; // reported to diag by the exporter
+          return undefined; // reported to diag by the writer
         }
       },
-      write: (reason, cause) => exporter.writeSnapshot(request(reason, cause)).catch(() => undefined),
+      write: (reason, cause) => writer.write(request(reason, cause)).catch(() => undefined),
       written: () => writtenToRing(this.ring),
       ringBuffer: this.ring.buffer,
-      exporterSettings: { directory: exporter.directory, serviceName: exporter.serviceName, retention: exporter.retention },
+      writerSettings: writer.settings,
     };
   }
 }

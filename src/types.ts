@@ -1,9 +1,14 @@
-/** Public option and result types, in one place. */
-import type { SnapshotFileSystem } from './snapshot/atomic-file.ts';
+/**
+ * Public option and result types, in one place. The exporter's options live beside the exporter
+ * (snapshot/), which must not import this file back; they are re-exported here.
+ */
 import type { AnyValue } from './otel-types.ts';
 import type { SnapshotExporter } from './snapshot/exporter.ts';
+import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 
 export type { SnapshotFileSystem, SnapshotFileHandle } from './snapshot/atomic-file.ts';
+export type { SnapshotExporterOptions } from './snapshot/exporter.ts';
+export type { RetentionOptions } from './snapshot/retention.ts';
 
 export interface TTLogProcessorOptions {
   /** Where snapshots go. Default: a `SnapshotExporter` with its defaults. */
@@ -88,25 +93,6 @@ export interface WatchdogOptions {
   readonly thresholdMs?: number;
 }
 
-/**
- * Which snapshot files of this exporter's service to keep in its directory, applied after each
- * write. Only files ttlog named for that service are ever removed.
- */
-export interface RetentionOptions {
-  /** Most files to keep. */
-  readonly maxFiles?: number;
-  /** Most bytes the files may take together. */
-  readonly maxBytes?: number;
-  /** Files older than this many ms (by the time in their name) are removed. */
-  readonly maxAgeMs?: number;
-  /**
-   * Count crash snapshots (reasons uncaught-exception, unhandled-rejection, signal, exit,
-   * worker-error, stall) apart from the others, so routine snapshots never push one out; the
-   * limits apply to each group. Default true.
-   */
-  readonly protectCrashSnapshots?: boolean;
-}
-
 /** Options for a processor in a worker thread that writes into another thread's ring. */
 export interface AttachOptions {
   /** Lets this processor write snapshots of the shared ring too. Default: none (the owner does). */
@@ -122,19 +108,6 @@ export interface AttachOptions {
 export interface RingHandle {
   readonly ttlogRing: 1;
   readonly buffer: SharedArrayBuffer;
-}
-
-export interface SnapshotExporterOptions {
-  /** Directory for snapshot files. Default: `TTLOG_SNAPSHOT_DIR`, else the OS temp directory. */
-  readonly directory?: string;
-  /** Service name in file names and headers. Default: `TTLOG_SERVICE_NAME`, else the resource's `service.name`. */
-  readonly serviceName?: string;
-  /** Slot size for records given to `export()`. Default 16 KiB. */
-  readonly maxRecordBytes?: number;
-  /** File system to write through (tests use it to simulate a full disk). Default `node:fs`. */
-  readonly fileSystem?: SnapshotFileSystem;
-  /** Old snapshots to remove after each write. Default: keep everything. */
-  readonly retention?: RetentionOptions;
 }
 
 /** Live counts of a ring, from `TTLogProcessor.stats()`. */
@@ -182,7 +155,8 @@ export interface SnapshotMetadata {
   readonly service: string;
   readonly hostname: string;
   readonly pid: number;
-  readonly reason: string;
+  /** Why it was written: one of ttlog's {@link SnapshotReason}s, or the application's own reason as given to `snapshot(reason)`. */
+  readonly reason: SnapshotReason | (string & {});
   readonly createdAt: Date;
   readonly resource: Record<string, AnyValue>;
   readonly producer: { readonly name: string; readonly version: string };

@@ -12,6 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSnapshot, SnapshotExporter, TTLogProcessor, type SnapshotFileHandle, type SnapshotFileSystem } from '../../src/index.ts';
 import { writeFileAtomically, writeFileAtomicallySync } from '../../src/snapshot/atomic-file.ts';
+import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
 import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { otel } from '../support/otel.ts';
 
@@ -122,10 +123,16 @@ async function diagErrorsDuring(body: () => Promise<void> | void): Promise<strin
   return errors;
 }
 
-/** A processor with `count` records in its ring whose exporter writes through `fs`. */
+/**
+ * A processor whose exporter writes through `fs`, and `writeSync`: the synchronous write that
+ * crash capture makes, through a writer with the same settings, of the same ring.
+ */
 function loggingProcessor(directory: string, fs: SnapshotFileSystem) {
   const exporter = new SnapshotExporter({ directory, fileSystem: fs, serviceName: 'atomic' });
   const processor = new TTLogProcessor({ exporter, capacity: 64 });
+  const writer = new SnapshotWriter({ directory, fileSystem: fs, serviceName: 'atomic' });
+  const ring = openRingBuffer(processor.handle.buffer);
+  const writeSync = (reason: string) => writer.writeSync({ ring, reason });
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   const logger = provider.getLogger('atomic-spec');
   let next = 0;
@@ -136,17 +143,17 @@ function loggingProcessor(directory: string, fs: SnapshotFileSystem) {
       logger.emit({ timestamp: time, observedTimestamp: time, severityNumber: 9, body: `record ${next} ${'padding '.repeat(next % 7)}`, attributes: { n: next } });
     }
   };
-  return { exporter, processor, provider, emit };
+  return { processor, provider, emit, writeSync };
 }
 
 const bodiesUpTo = (count: number) => Array.from({ length: count }, (_, n) => `record ${n} ${'padding '.repeat(n % 7)}`);
 
 /** Size of the snapshot the test processors write for `count` records and `reason` (a working disk). */
 async function snapshotSize(count: number, reason: string, sync = false): Promise<number> {
-  const { exporter, processor, emit } = loggingProcessor(freshDir(), nodeFs);
+  const { processor, emit, writeSync } = loggingProcessor(freshDir(), nodeFs);
   emit(count);
   // The sync writer is given no resource here, so its header is shorter.
-  const path = sync ? exporter.writeSnapshotSync({ ring: openRingBuffer(processor.handle.buffer), reason }) : await processor.snapshot(reason);
+  const path = sync ? writeSync(reason) : await processor.snapshot(reason);
   return statSync(path).size;
 }
 
@@ -218,13 +225,12 @@ test('the sync writer on a full disk throws, reaches diag, and leaves nothing', 
   for (const diskBytes of [0, 50, size - 1]) {
     const directory = freshDir();
     const faults: Faults = { diskBytes, linkErrors: [] };
-    const { exporter, processor, emit } = loggingProcessor(directory, faultyFileSystem(faults).fs);
+    const { emit, writeSync } = loggingProcessor(directory, faultyFileSystem(faults).fs);
     emit(20);
-    const ring = openRingBuffer(processor.handle.buffer);
     let thrown: unknown;
     const errors = await diagErrorsDuring(() => {
       try {
-        exporter.writeSnapshotSync({ ring, reason: 'fatal' });
+        writeSync('fatal');
       } catch (error) {
         thrown = error;
       }
@@ -236,7 +242,7 @@ test('the sync writer on a full disk throws, reaches diag, and leaves nothing', 
 
     emit(5);
     faults.diskBytes = Infinity;
-    const path = exporter.writeSnapshotSync({ ring, reason: 'fatal' });
+    const path = writeSync('fatal');
     assert.equal(readdirSync(directory), [basename(path)]);
     assert.match(basename(path), /-fatal\.bin$/);
     assert.equal((await readSnapshot(path, { strict: true })).records.map((record) => record.body), bodiesUpTo(25));
@@ -247,14 +253,14 @@ test('a directory whose parent is a regular file rejects cleanly (async and sync
   const parent = freshDir();
   const file = join(parent, 'regular-file');
   writeFileSync(file, 'keep me');
-  const { exporter, processor, emit } = loggingProcessor(join(file, 'snapshots'), nodeFs);
+  const { processor, emit, writeSync } = loggingProcessor(join(file, 'snapshots'), nodeFs);
   emit(2);
   let rejection: unknown;
   let thrown: unknown;
   const errors = await diagErrorsDuring(async () => {
     rejection = await processor.snapshot('nowhere').catch((error: unknown) => error);
     try {
-      exporter.writeSnapshotSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'nowhere' });
+      writeSync('nowhere');
     } catch (error) {
       thrown = error;
     }
@@ -274,8 +280,8 @@ test('a missing directory is created, 0700, by both writers', async () => {
   const { processor, emit } = loggingProcessor(asyncDir, nodeFs);
   emit(3);
   const asyncPath = await processor.snapshot('created');
-  const syncExporter = new SnapshotExporter({ directory: syncDir, serviceName: 'atomic' });
-  const syncPath = syncExporter.writeSnapshotSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'created' });
+  const syncWriter = new SnapshotWriter({ directory: syncDir, serviceName: 'atomic' });
+  const syncPath = syncWriter.writeSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'created' });
   for (const [path, directory] of [[asyncPath, asyncDir], [syncPath, syncDir]] as const) {
     assert.is(dirname(path), directory);
     assert.is(statSync(directory).mode & 0o777, 0o700);
@@ -340,6 +346,18 @@ for (const [kind, write] of Object.entries(writers)) {
       assert.is(readFileSync(path, 'utf8'), 'first block|second block');
       assert.equal(readdirSync(directory), ['snap.bin'], code);
     }
+  });
+
+  test(`${kind}: without hard links a taken name is still not overwritten`, async () => {
+    const directory = freshDir();
+    writeFileSync(join(directory, 'taken.bin'), 'older snapshot');
+    const { fs, calls } = faultyFileSystem({ diskBytes: Infinity, linkErrors: ['EPERM'] });
+    const path = await write(fs, directory, names('taken.bin', 'free.bin'), content);
+    assert.is(path, join(directory, 'free.bin'));
+    assert.equal(calls, ['link taken.bin', 'rename free.bin'], 'no second link on a file system without links');
+    assert.is(readFileSync(join(directory, 'taken.bin'), 'utf8'), 'older snapshot');
+    assert.is(readFileSync(path, 'utf8'), 'first block|second block');
+    assert.equal(readdirSync(directory).sort(), ['free.bin', 'taken.bin']);
   });
 
   test(`${kind}: any other link error fails the write and removes the temp file`, async () => {

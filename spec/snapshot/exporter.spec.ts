@@ -289,6 +289,30 @@ test('snapshots taken at the same moment never overwrite each other', async () =
   assert.equal(bodies, processors.map((_, p) => [`from processor ${p}`]));
 });
 
+test('two exporters on one directory never overwrite each other: each counts its own names, a taken one is skipped', async () => {
+  const directory = freshDir();
+  const processors = Array.from({ length: 8 }, () => new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'same' }), capacity: 8 }));
+  const providers = processors.map((processor) => new otel.LoggerProvider({ resource, processors: [processor as never] }));
+  providers.forEach((provider, p) => provider.getLogger('concurrent').emit({ body: `from exporter ${p}` }));
+  for (let round = 0; round < 3; round++) {
+    const paths = await Promise.all(processors.map((processor) => processor.snapshot('same')));
+    assert.is(new Set(paths).size, processors.length);
+    const bodies = await Promise.all(paths.map(async (path) => (await readSnapshot(path, { strict: true })).records.map((record) => record.body)));
+    assert.equal(bodies, processors.map((_, p) => [`from exporter ${p}`]));
+  }
+  assert.is(snapshotFiles(directory).length, 3 * processors.length);
+});
+
+test('shutdown() is safe to call twice; a processor refuses an exporter that is not a SnapshotExporter', async () => {
+  const exporter = new SnapshotExporter({ directory: freshDir() });
+  await exporter.shutdown();
+  await exporter.shutdown();
+  const refused = await new Promise<{ code: number }>((resolve) => exporter.export([], resolve));
+  assert.is(refused.code, 1);
+  const lookalike = { export: exporter.export, forceFlush: exporter.forceFlush, shutdown: exporter.shutdown, directory: exporter.directory };
+  assert.throws(() => new TTLogProcessor({ exporter: lookalike as never }), (error: unknown) => error instanceof TypeError && /SnapshotExporter/.test(error.message));
+});
+
 test('file names are sanitized and stay in the directory', async () => {
   const directory = freshDir();
   const named = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: '../../escape/me' }), capacity: 8 });

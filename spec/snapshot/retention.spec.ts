@@ -9,7 +9,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { otel } from '../support/otel.ts';
 import { SnapshotExporter, TTLogProcessor, type RetentionOptions } from '../../src/index.ts';
-import { parseSnapshotFileName, snapshotFileName } from '../../src/snapshot/file-name.ts';
+import { parseSnapshotFileName, sanitizeNamePart, snapshotFileName } from '../../src/snapshot/file-name.ts';
+import { CRASH_REASONS } from '../../src/snapshot/snapshot-reason.ts';
+import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
 import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { makeDirectory, removeDirectory } from '../triggers/fixtures/harness.ts';
 
@@ -91,11 +93,25 @@ test('without protection every file counts the same', async () => {
 test('retention also runs after a synchronous (crash) write', () => {
   const directory = makeDirectory();
   cleanup.push(directory);
-  const exporter = new SnapshotExporter({ directory, serviceName: 'shop', retention: { maxFiles: 1 } });
+  const writer = new SnapshotWriter({ directory, serviceName: 'shop', retention: { maxFiles: 1 } });
   oldSnapshot(directory, 'shop', 'exit', DAY);
-  const processor = new TTLogProcessor({ exporter });
-  const path = exporter.writeSnapshotSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'exit' });
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'shop' }) });
+  const path = writer.writeSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'exit' });
   assert.equal(readdirSync(directory), [path.slice(directory.length + 1)]);
+});
+
+test('every crash reason is protected, as its file name carries it; routine and custom reasons are not', async () => {
+  assert.equal([...CRASH_REASONS].sort(), ['exit', 'signal', 'stall', 'uncaught-exception', 'unhandled-rejection', 'worker-error']);
+  const { directory, processor, provider } = setup({ maxFiles: 1 });
+  const crashes = CRASH_REASONS.map((reason, i) => oldSnapshot(directory, 'shop', reason, DAY, 100, i));
+  const routine = ['manual', 'periodic', 'on-demand', 'deploy check'].map((reason, i) => oldSnapshot(directory, 'shop', reason, DAY, 100, i));
+  const written = (await processor.snapshot('deploy check')).slice(directory.length + 1);
+  const left = readdirSync(directory);
+  assert.ok(written.endsWith(`-${sanitizeNamePart('deploy check')}.bin`), written);
+  assert.equal(left.filter((name) => routine.includes(name)), [], 'older routine files are held to maxFiles with the new one');
+  assert.equal(left.filter((name) => crashes.includes(name)), [crashes.at(-1)], 'the crash files are held to maxFiles among themselves');
+  assert.is(left.length, 2);
+  await provider.shutdown();
 });
 
 test('bad retention options fail when the exporter is made', () => {

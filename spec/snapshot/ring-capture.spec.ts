@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot } from '../../src/index.ts';
 import { captureRing, type RingCapture } from '../../src/snapshot/ring-capture.ts';
+import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
 import { claimSlot, commitSlot } from '../../src/record/slot-claim.ts';
 import { Header, SLOT_WORDS, committedStamp, openRingBuffer, type RingViews } from '../../src/record/ring-layout.ts';
 import { incrementWide, readWide } from '../../src/record/wide-counter.ts';
@@ -17,13 +18,13 @@ interface Logger {
 /** A processor on a small ring, a logger into it, and raw views of the same ring. */
 function harness(capacity: number) {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
-  const exporter = new SnapshotExporter({ directory, serviceName: 'ring' });
-  const processor = new TTLogProcessor({ exporter, capacity });
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'ring' }), capacity });
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   const logger = provider.getLogger('ring') as unknown as Logger;
   let clock = 0;
   return {
-    exporter,
+    /** Writes snapshots of rings other than the processor's own views (interfering ones, below). */
+    writer: new SnapshotWriter({ directory, serviceName: 'ring' }),
     processor,
     ring: openRingBuffer(processor.handle.buffer),
     /** Emits records whose body is `body`, with strictly increasing timestamps. */
@@ -160,7 +161,7 @@ test('a record overwritten by a producer in the middle of its copy is skipped, n
       assert.is(slot, 0);
       h.emit('16:'.padEnd(300, 'z'), { i: 16 });
     });
-    const path = await h.exporter.writeSnapshot({ ring: views, reason: 'torn' });
+    const path = await h.writer.write({ ring: views, reason: 'torn' });
     assert.ok(interfered);
     const snapshot = await readSnapshot(path);
     assert.equal(snapshot.metadata.counters, { written: 32, captured: 15, overwritten: 16, skipped: 1, truncated: 0, dropped: 0 });

@@ -83,15 +83,16 @@ export class Interner {
   private readonly ids = new Map<string, number>();
   /**
    * Values seen once, waiting for a second sighting. A direct-mapped array indexed by a cheap
-   * hash instead of a Set: a Set insert per unique value (request ids…) cost ~200 ns and garbage
-   * per record in the emit benchmark; a collision here only delays a value's admission.
+   * hash instead of a Set: a Set insert per unique value (request ids…) cost time and garbage on
+   * every record (bench/emit-micro.ts, "Interner candidates"); a collision here only delays a
+   * value's admission.
    */
   private readonly candidates = new Array<string | undefined>(CANDIDATE_SLOTS).fill(undefined);
   private readonly candidatePrints = new Int32Array(CANDIDATE_SLOTS);
   /**
    * A direct-mapped cache in front of `ids` for keys: attribute keys are usually the same
-   * string objects record after record, so `===` hits on a pointer compare; this halved the
-   * cost of key lookups against `Map#get` in the onEmit profile.
+   * string objects record after record, so `===` hits on a pointer compare, far cheaper than
+   * `Map#get` (bench/emit-micro.ts, "key cache").
    */
   private readonly recentKeys = new Array<string | undefined>(CANDIDATE_SLOTS).fill(undefined);
   private readonly recentKeyIds = new Int32Array(CANDIDATE_SLOTS);
@@ -147,16 +148,15 @@ export class Interner {
    *
    * No `Map` lookup unless the value was seen before: a unique value (a request id) costs its
    * print (five characters) and two integer compares. Looking every value up in `ids` hashed
-   * the whole string, and a fresh string object has no cached hash: ~130 ns a record for a
-   * 16-char id in the emit profile, ~270 ns more for an id built by concatenation, which the
-   * lookup also flattens.
+   * the whole string, and a fresh string object has no cached hash; an id built by
+   * concatenation was flattened by the lookup too (bench/emit-micro.ts, "Interner.value").
    * An interned value is found through `recentValues` (same slot); one displaced from there by a
    * colliding value is stored inline once, and found through `ids` on its next sighting.
    */
   value(text: string): number {
     if (text.length > this.maxValueLength) return -1;
     // The print is compared before the strings: `===` between two different fresh strings of the
-    // same length (two request ids) is a runtime call, ~35 ns; the print rules out almost all of them.
+    // same length (two request ids) is a runtime call; the print rules out almost all of them.
     const print = valuePrint(text);
     const slot = print & (CANDIDATE_SLOTS - 1);
     if (this.recentValuePrints[slot] === print && this.recentValues[slot] === text) return this.recentValueIds[slot]!;

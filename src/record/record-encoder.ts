@@ -75,8 +75,8 @@ const TRIM_RESERVE = 8;
 const ELLIPSIS = [0xe2, 0x80, 0xa6];
 /**
  * Inline strings shorter than this are copied by a JS loop when they are ASCII; longer ones and
- * non-ASCII ones by one `Buffer#write`. A fresh 16-char sliced string (a request id): loop ~45 ns,
- * `write` ~85 ns; they meet near 32 chars; at 63 chars the loop takes ~155 ns, `write` ~88 ns.
+ * non-ASCII ones by one `Buffer#write`, whose fixed call cost the loop beats only on short
+ * strings; the two meet near this length (bench/emit-micro.ts, "ASCII_LOOP_LENGTH").
  */
 const ASCII_LOOP_LENGTH = 32;
 /** writeText's `tag` for a string that is not a value (a key, severity text, event name). */
@@ -241,7 +241,7 @@ export class RecordEncoder {
       const interner = this.interner;
       this.writeText(key, attributes && count < KEY_POSITIONS ? interner.attributeKey(count, key) : interner.key(key), NO_TAG);
       // Strings, numbers and booleans here; writeValue (which the recursion keeps out of
-      // line) for the rest: ~15 ns a record of four attributes in a direct onEmit loop.
+      // line) for the rest: the common values skip a call (bench/emit-micro.ts, "attribute loop").
       const value = (entries as Record<string, unknown>)[key];
       if (typeof value === 'string') this.writeText(value, interner.value(value), ValueTag.Text);
       else if (typeof value === 'number') this.writeNumber(value);
@@ -366,8 +366,8 @@ export class RecordEncoder {
   /**
    * Inline UTF-8 of any length. In normal mode one `Buffer#write` after a header padded to the
    * size the longest possible encoding needs (3 bytes per UTF-16 unit) — not `Buffer.byteLength`
-   * first and then `write`: ~150 ns against ~85 for 24–300 chars. In trim mode a string takes at
-   * most half the room left.
+   * first and then `write`, which walks the string twice (bench/emit-micro.ts, "writeInlineText").
+   * In trim mode a string takes at most half the room left.
    */
   private writeInlineText(text: string): void {
     const pos = this.pos;

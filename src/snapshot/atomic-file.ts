@@ -4,8 +4,8 @@
  * rather than overwrite an existing file) → unlink the temp → fsync the directory. On any failure
  * the temp file is removed and the error goes to the caller.
  *
- * There is an async and a sync version: the sync one is for paths where the event loop may not
- * turn again (crash capture). The file system is injectable so tests can simulate a full disk.
+ * There is an async and a sync version with the same arguments: the sync one is for paths where
+ * the event loop may not turn again (crash capture). The file system is injectable so tests can simulate a full disk.
  */
 import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -30,23 +30,28 @@ export interface SnapshotFileSystem {
   };
 }
 
+/** The file handle `SnapshotFileSystem.promises.open` returns: the subset of `FileHandle` used here. */
 export interface SnapshotFileHandle {
   write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** `node:fs` itself. */
 export const defaultFileSystem: SnapshotFileSystem = nodeFs;
 
 const FILE_MODE = 0o600;
 const DIRECTORY_MODE = 0o700;
 /** Link errors that mean "this file system has no hard links": fall back to rename. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+/** Errors that mean "this file system cannot fsync a directory": the write stands without it. */
+const NO_DIRECTORY_SYNC = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES']);
 const MAX_NAME_ATTEMPTS = 100;
 
 /** Picks the final file name; called again for a new name when one is taken. */
 export type NextName = () => string;
 
+/** Writes `blocks` under a name from `nextName` in `directory`; resolves to the file's path. */
 export async function writeFileAtomically(
   fs: SnapshotFileSystem,
   directory: string,
@@ -65,7 +70,7 @@ export async function writeFileAtomically(
     } finally {
       await handle.close();
     }
-    const path = await publish(fs, nextName, directory, temp);
+    const path = await publish(fs, directory, nextName, temp);
     await syncDirectory(fs, directory);
     return path;
   } catch (error) {
@@ -74,6 +79,7 @@ export async function writeFileAtomically(
   }
 }
 
+/** {@link writeFileAtomically} without giving up the thread, same arguments; takes only sync blocks. */
 export function writeFileAtomicallySync(
   fs: SnapshotFileSystem,
   directory: string,
@@ -92,7 +98,7 @@ export function writeFileAtomicallySync(
     } finally {
       fs.closeSync(fd);
     }
-    const path = publishSync(nextName, directory, temp, fs);
+    const path = publishSync(fs, directory, nextName, temp);
     syncDirectorySync(fs, directory);
     return path;
   } catch (error) {
@@ -105,39 +111,96 @@ export function writeFileAtomicallySync(
   }
 }
 
-/** Gives the temp file its final name without ever replacing a file that has that name. */
-async function publish(fs: SnapshotFileSystem, nextName: NextName, directory: string, temp: string): Promise<string> {
+/**
+ * Gives the temp file its final name without ever replacing a file that has that name. `link`
+ * fails with EEXIST on a taken name, and the next name is tried: this is what keeps two writers
+ * in one process (or two processes sharing a pid namespace's directory) from overwriting each
+ * other. Without hard links, `rename` would replace silently, so a name found to exist is skipped
+ * first; that check and the rename are two steps, so this fallback is only as safe as the
+ * sequence numbers that make names distinct in the first place.
+ */
+async function publish(fs: SnapshotFileSystem, directory: string, nextName: NextName, temp: string): Promise<string> {
+  let linkable = true;
   for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
     const path = join(directory, nextName());
-    try {
-      await fs.promises.link(temp, path);
-    } catch (error) {
-      if (errorCode(error) === 'EEXIST') continue;
-      if (!NO_LINKS.has(errorCode(error))) throw error;
-      await fs.promises.rename(temp, path);
-      return path;
+    if (linkable) {
+      const outcome = await fs.promises.link(temp, path).then(() => 'linked' as const, linkFailure);
+      if (outcome === 'taken') continue;
+      if (outcome === 'linked') {
+        await fs.promises.unlink(temp);
+        return path;
+      }
+      linkable = false;
     }
-    await fs.promises.unlink(temp);
+    if (await exists(fs, path)) continue;
+    await fs.promises.rename(temp, path);
     return path;
   }
-  throw new Error(`ttlog: no free snapshot name after ${MAX_NAME_ATTEMPTS} attempts in ${directory}`);
+  throw noFreeName(directory);
 }
 
-function publishSync(nextName: NextName, directory: string, temp: string, fs: SnapshotFileSystem): string {
+function publishSync(fs: SnapshotFileSystem, directory: string, nextName: NextName, temp: string): string {
+  let linkable = true;
   for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
     const path = join(directory, nextName());
-    try {
-      fs.linkSync(temp, path);
-    } catch (error) {
-      if (errorCode(error) === 'EEXIST') continue;
-      if (!NO_LINKS.has(errorCode(error))) throw error;
-      fs.renameSync(temp, path);
-      return path;
+    if (linkable) {
+      let outcome: LinkOutcome;
+      try {
+        fs.linkSync(temp, path);
+        outcome = 'linked';
+      } catch (error) {
+        outcome = linkFailure(error);
+      }
+      if (outcome === 'taken') continue;
+      if (outcome === 'linked') {
+        fs.unlinkSync(temp);
+        return path;
+      }
+      linkable = false;
     }
-    fs.unlinkSync(temp);
+    if (existsSync(fs, path)) continue;
+    fs.renameSync(temp, path);
     return path;
   }
-  throw new Error(`ttlog: no free snapshot name after ${MAX_NAME_ATTEMPTS} attempts in ${directory}`);
+  throw noFreeName(directory);
+}
+
+type LinkOutcome = 'linked' | 'taken' | 'no-links';
+
+/** What a failed `link` means for the name loop; errors that mean neither are rethrown. */
+function linkFailure(linkError: unknown): 'taken' | 'no-links' {
+  const code = errorCode(linkError);
+  if (code === 'EEXIST') return 'taken';
+  if (NO_LINKS.has(code)) return 'no-links';
+  throw linkError;
+}
+
+/** Through `open`, which the injectable file system already has, so it needs no `stat` of its own. */
+async function exists(fs: SnapshotFileSystem, path: string): Promise<boolean> {
+  try {
+    await (await fs.promises.open(path, 'r')).close();
+    return true;
+  } catch (error) {
+    return isPresent(error);
+  }
+}
+
+function existsSync(fs: SnapshotFileSystem, path: string): boolean {
+  try {
+    fs.closeSync(fs.openSync(path, 'r'));
+    return true;
+  } catch (error) {
+    return isPresent(error);
+  }
+}
+
+/** An error opening a path: ENOENT means free; any other (EACCES, say) means it is there. */
+function isPresent(openError: unknown): boolean {
+  return errorCode(openError) !== 'ENOENT';
+}
+
+function noFreeName(directory: string): Error {
+  return new Error(`ttlog: no free snapshot name after ${MAX_NAME_ATTEMPTS} attempts in ${directory}`);
 }
 
 /** Makes the new directory entry durable; file systems that cannot fsync a directory are skipped. */
@@ -147,7 +210,7 @@ async function syncDirectory(fs: SnapshotFileSystem, directory: string): Promise
     handle = await fs.promises.open(directory, 'r');
     await handle.sync();
   } catch (error) {
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errorCode(error))) throw error;
+    if (!NO_DIRECTORY_SYNC.has(errorCode(error))) throw error;
   } finally {
     await handle?.close();
   }
@@ -159,7 +222,7 @@ function syncDirectorySync(fs: SnapshotFileSystem, directory: string): void {
     fd = fs.openSync(directory, 'r');
     fs.fsyncSync(fd);
   } catch (error) {
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errorCode(error))) throw error;
+    if (!NO_DIRECTORY_SYNC.has(errorCode(error))) throw error;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }

@@ -1,46 +1,43 @@
-import { diag } from '@opentelemetry/api';
-import { hostname, tmpdir } from 'node:os';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { defaultFileSystem, writeFileAtomically, writeFileAtomicallySync, type SnapshotFileSystem } from './atomic-file.ts';
-import { snapshotFileName } from './file-name.ts';
-import { captureRing } from './ring-capture.ts';
-import { createRingBuffer, openRingBuffer, type RingViews } from '../record/ring-layout.ts';
-import { RingProducer } from '../record/ring-producer.ts';
-import { DEFAULT_INTERNED_VALUE_LENGTH, checkedRecordBytes, ringSizes } from '../record/ring-options.ts';
-import { SnapshotEncoder } from './snapshot-encoder.ts';
-import type { ExportResultLike, LogRecordLike, ResourceLike } from '../otel-types.ts';
-import type { RetentionOptions, SnapshotExporterOptions } from '../types.ts';
-import { applyRetention, applyRetentionSync, checkedRetention } from './retention.ts';
-import { VERSION } from '../version.ts';
+/**
+ * The public face of the snapshot writer: an OpenTelemetry `LogRecordExporter` that writes
+ * snapshot files (docs/format.md) instead of sending records over the network. Everything about
+ * files (names, atomic writes, retention) is the private `SnapshotWriter`'s; the processor an
+ * exporter is given to reaches that writer through {@link bindExporter}, which `index.ts` does not
+ * export, so the writer and its types stay out of the package's API.
+ */
+import { tmpdir } from 'node:os';
+import type { SnapshotFileSystem } from './atomic-file.ts';
+import { ringOfRecords } from './batch-ring.ts';
+import type { RetentionOptions } from './retention.ts';
+import { SnapshotWriter, asError } from './snapshot-writer.ts';
+import { checkedRecordBytes } from '../record/ring-options.ts';
+import type { ExportResultLike, LogRecordLike } from '../otel-types.ts';
 
-/** What a snapshot is of and why; the exporter adds where and who. */
-export interface SnapshotRequest {
-  readonly ring: RingViews;
-  readonly reason: string;
-  readonly resource?: ResourceLike | undefined;
-  readonly cause?: Readonly<Record<string, unknown>> | undefined;
+export interface SnapshotExporterOptions {
+  /** Directory for snapshot files. Default: `TTLOG_SNAPSHOT_DIR`, else the OS temp directory. */
+  readonly directory?: string;
+  /** Service name in file names and headers. Default: `TTLOG_SERVICE_NAME`, else the resource's `service.name`. */
+  readonly serviceName?: string;
+  /** Slot size for records given to `export()`. Default 16 KiB. */
+  readonly maxRecordBytes?: number;
+  /** File system to write through (tests use it to simulate a full disk). Default `node:fs`. */
+  readonly fileSystem?: SnapshotFileSystem;
+  /** Old snapshots to remove after each write. Default: keep everything. */
+  readonly retention?: RetentionOptions;
 }
 
-/** Takes the snapshot of the processor an exporter serves (set by `TTLogProcessor`). */
-export type SnapshotSource = (reason: string) => Promise<string>;
-
-const sources = new WeakMap<SnapshotExporter, SnapshotSource>();
-
-/** Lets `exporter.forceFlush()` reach the ring of the processor it was given to. */
-export function bindSnapshotSource(exporter: SnapshotExporter, source: SnapshotSource): void {
-  sources.set(exporter, source);
-}
-
-/** File sequence numbers are process-wide so that two exporters never pick the same name. */
-let nextFileSeq = 0;
+/** Snapshots the ring of the processor an exporter was given to. */
+type FlushProcessor = () => Promise<unknown>;
 
 const DEFAULT_EXPORT_RECORD_BYTES = 16 * 1024;
 
+/** Set once by the class's static block: the only code that may touch an exporter's private fields. */
+let bind: (exporter: SnapshotExporter, flush: FlushProcessor) => SnapshotWriter;
+
 /**
- * A `LogRecordExporter` that writes snapshot files (docs/format.md) instead of sending records
- * over the network. Given to a `TTLogProcessor`, it writes that processor's ring; behind any
- * other processor (OpenTelemetry's `BatchLogRecordProcessor`, say), `export()` writes each batch
- * it is given as one snapshot.
+ * A `LogRecordExporter` that writes snapshot files. Given to a `TTLogProcessor`, it writes that
+ * processor's ring; behind any other processor (OpenTelemetry's `BatchLogRecordProcessor`, say),
+ * `export()` writes each batch it is given as one snapshot (reason `export`).
  */
 export class SnapshotExporter {
   /** Where this exporter writes. */
@@ -49,129 +46,66 @@ export class SnapshotExporter {
   readonly serviceName: string | undefined;
   /** Which old snapshots are removed after each write (docs/crash-capture.md, "Retention"). */
   readonly retention: RetentionOptions | undefined;
-  private readonly fileSystem: SnapshotFileSystem;
-  private readonly exportRecordBytes: number;
-  private isShutdown = false;
+  readonly #writer: SnapshotWriter;
+  readonly #exportRecordBytes: number;
+  #flushProcessor: FlushProcessor | undefined;
+  #isShutdown = false;
+
+  static {
+    bind = (exporter, flush) => {
+      if (!(#writer in exporter)) throw new TypeError('ttlog: the exporter option must be a SnapshotExporter');
+      exporter.#flushProcessor = flush;
+      return exporter.#writer;
+    };
+  }
 
   constructor(options: SnapshotExporterOptions = {}) {
-    this.directory = options.directory ?? nonEmpty(process.env.TTLOG_SNAPSHOT_DIR) ?? tmpdir();
-    this.serviceName = options.serviceName ?? nonEmpty(process.env.TTLOG_SERVICE_NAME);
-    this.retention = checkedRetention(options.retention);
-    this.fileSystem = options.fileSystem ?? defaultFileSystem;
-    this.exportRecordBytes = checkedRecordBytes(options.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES);
+    this.#writer = new SnapshotWriter({
+      directory: options.directory ?? nonEmpty(process.env.TTLOG_SNAPSHOT_DIR) ?? tmpdir(),
+      serviceName: options.serviceName ?? nonEmpty(process.env.TTLOG_SERVICE_NAME),
+      retention: options.retention,
+      fileSystem: options.fileSystem,
+    });
+    ({ directory: this.directory, serviceName: this.serviceName, retention: this.retention } = this.#writer.settings);
+    this.#exportRecordBytes = checkedRecordBytes(options.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES);
   }
 
   /** `LogRecordExporter.export`: writes the given records as one snapshot (reason `export`). */
   export(records: readonly LogRecordLike[], resultCallback: (result: ExportResultLike) => void): void {
-    if (this.isShutdown) {
+    if (this.#isShutdown) {
       resultCallback({ code: 1, error: new Error('ttlog: SnapshotExporter is shut down') });
       return;
     }
-    this.writeRecords(records).then(
+    this.#writeBatch(records).then(
       () => resultCallback({ code: 0 }),
       (error: unknown) => resultCallback({ code: 1, error: asError(error) }),
     );
   }
 
-  /** Snapshots the ring of the `TTLogProcessor` this exporter belongs to (reason `flush`). */
+  /** Snapshots the ring of the `TTLogProcessor` this exporter was given to (reason `flush`); without one, does nothing. */
   async forceFlush(): Promise<void> {
-    await sources.get(this)?.('flush');
+    await this.#flushProcessor?.();
   }
 
+  /** `export()` refuses batches from now on. Safe to call more than once. */
   async shutdown(): Promise<void> {
-    this.isShutdown = true;
+    this.#isShutdown = true;
   }
 
-  /** Writes a snapshot of `request.ring`; resolves to the file's path. Failures are also reported to `diag`. */
-  async writeSnapshot(request: SnapshotRequest): Promise<string> {
-    try {
-      const encoder = new SnapshotEncoder(request.ring, captureRing(request.ring));
-      await request.resource?.waitForAsyncAttributes?.();
-      const blocks: Buffer[] = [];
-      for (const block of encoder.chunkBlocks()) {
-        blocks.push(block);
-        await yieldToEventLoop();
-      }
-      const prefix = encoder.filePrefix(this.describe(request));
-      const path = await writeFileAtomically(this.fileSystem, this.directory, () => this.nextName(request), [prefix, ...blocks, encoder.endBlock()]);
-      if (this.retention !== undefined) await applyRetention(this.directory, this.serviceFor(request), this.retention).catch((error: unknown) => this.reportRetentionFailure(error));
-      return path;
-    } catch (error) {
-      throw this.reportFailure(error);
-    }
-  }
-
-  /** {@link writeSnapshot} without giving up the thread: for when the event loop may not turn again. */
-  writeSnapshotSync(request: SnapshotRequest): string {
-    try {
-      const encoder = new SnapshotEncoder(request.ring, captureRing(request.ring));
-      const blocks = [...encoder.chunkBlocks()];
-      const prefix = encoder.filePrefix(this.describe(request));
-      const path = writeFileAtomicallySync(this.fileSystem, this.directory, () => this.nextName(request), [prefix, ...blocks, encoder.endBlock()]);
-      if (this.retention !== undefined) {
-        try {
-          applyRetentionSync(this.directory, this.serviceFor(request), this.retention);
-        } catch (error) {
-          this.reportRetentionFailure(error);
-        }
-      }
-      return path;
-    } catch (error) {
-      throw this.reportFailure(error);
-    }
-  }
-
-  private async writeRecords(records: readonly LogRecordLike[]): Promise<string> {
-    // One lane: a batch must arrive whole, and a reserve lane would hold only part of its warnings.
-    const sizes = ringSizes({ capacity: Math.max(2, records.length), maxRecordBytes: this.exportRecordBytes, severityLane: false });
-    const ring = openRingBuffer(createRingBuffer(sizes));
-    const producer = new RingProducer(ring, { maxInternedValueLength: DEFAULT_INTERNED_VALUE_LENGTH });
-    for (const record of records) producer.write(record);
-    return this.writeSnapshot({ ring, reason: 'export', resource: records[0]?.resource });
-  }
-
-  private describe(request: SnapshotRequest) {
-    return {
-      service: this.serviceFor(request),
-      hostname: hostname(),
-      pid: process.pid,
-      reason: request.reason,
-      createdAt: new Date(),
-      resource: request.resource?.attributes ?? {},
-      producer: { name: 'ttlog', version: VERSION },
-      cause: request.cause,
-    };
-  }
-
-  private nextName(request: SnapshotRequest): string {
-    return snapshotFileName(this.serviceFor(request), process.pid, new Date(), nextFileSeq++, request.reason);
-  }
-
-  private serviceFor(request: SnapshotRequest): string {
-    return this.serviceName ?? stringAttribute(request.resource?.attributes ?? {}, 'service.name') ?? 'unknown_service';
-  }
-
-  /** The snapshot itself is written: a failed cleanup is reported, never the caller's error. */
-  private reportRetentionFailure(error: unknown): void {
-    diag.warn(`ttlog: removing old snapshots in ${this.directory} failed: ${asError(error).message}`);
-  }
-
-  private reportFailure(error: unknown): Error {
-    const failure = asError(error);
-    diag.error(`ttlog: snapshot to ${this.directory} failed: ${failure.message}`);
-    return failure;
+  async #writeBatch(records: readonly LogRecordLike[]): Promise<string> {
+    return this.#writer.write({ ring: ringOfRecords(records, this.#exportRecordBytes), reason: 'export', resource: records[0]?.resource });
   }
 }
 
-function stringAttribute(attributes: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const value = attributes[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+/**
+ * Package-internal (not exported from index.ts): connects `exporter` to the `TTLogProcessor` it
+ * was given to. Its `forceFlush()` then calls `flush`, and the processor and its triggers write
+ * through the returned writer. Throws a `TypeError` for anything but a `SnapshotExporter`.
+ */
+export function bindExporter(exporter: SnapshotExporter, flush: FlushProcessor): SnapshotWriter {
+  return bind(exporter, flush);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

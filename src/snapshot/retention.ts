@@ -11,12 +11,29 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshotFileName, sanitizeNamePart } from './file-name.ts';
-import type { RetentionOptions } from '../types.ts';
+import { CRASH_REASONS } from './snapshot-reason.ts';
 
-/** Reasons of snapshots taken because something went wrong, as they appear in file names. */
-export const CRASH_REASONS: ReadonlySet<string> = new Set(
-  ['uncaught-exception', 'unhandled-rejection', 'signal', 'exit', 'worker-error', 'stall'].map(sanitizeNamePart),
-);
+/**
+ * Which snapshot files of this exporter's service to keep in its directory, applied after each
+ * write. Only files ttlog named for that service are ever removed.
+ */
+export interface RetentionOptions {
+  /** Most files to keep. */
+  readonly maxFiles?: number;
+  /** Most bytes the files may take together. */
+  readonly maxBytes?: number;
+  /** Files older than this many ms (by the time in their name) are removed. */
+  readonly maxAgeMs?: number;
+  /**
+   * Count crash snapshots (reasons uncaught-exception, unhandled-rejection, signal, exit,
+   * worker-error, stall) apart from the others, so routine snapshots never push one out; the
+   * limits apply to each group. Default true.
+   */
+  readonly protectCrashSnapshots?: boolean;
+}
+
+/** Crash reasons as file names carry them. */
+const CRASH_NAME_PARTS: ReadonlySet<string> = new Set(CRASH_REASONS.map(sanitizeNamePart));
 
 interface Candidate {
   readonly name: string;
@@ -38,7 +55,10 @@ export function checkedRetention(options: RetentionOptions | undefined): Retenti
   return { ...options };
 }
 
-/** Removes what `options` says to remove; returns the names removed. */
+/**
+ * Removes what `options` says to remove; returns the names removed. The sync twin is for crash
+ * paths; both list, size and choose the same way and differ only in their I/O calls.
+ */
 export function applyRetentionSync(directory: string, service: string, options: RetentionOptions, now = Date.now()): string[] {
   const candidates = listCandidates(fs.readdirSync(directory), service);
   if (options.maxBytes !== undefined) {
@@ -49,6 +69,7 @@ export function applyRetentionSync(directory: string, service: string, options: 
   return doomed;
 }
 
+/** {@link applyRetentionSync} without blocking the thread. */
 export async function applyRetention(directory: string, service: string, options: RetentionOptions, now = Date.now()): Promise<string[]> {
   const candidates = listCandidates(await fs.promises.readdir(directory), service);
   if (options.maxBytes !== undefined) {
@@ -67,7 +88,7 @@ function listCandidates(names: readonly string[], service: string): Candidate[] 
   for (const name of names) {
     const parts = parseSnapshotFileName(name);
     if (parts === undefined || parts.service !== wanted) continue;
-    candidates.push({ name, time: parts.time, seq: parts.seq, crash: CRASH_REASONS.has(parts.reason), size: 0 });
+    candidates.push({ name, time: parts.time, seq: parts.seq, crash: CRASH_NAME_PARTS.has(parts.reason), size: 0 });
   }
   return candidates;
 }

@@ -23,6 +23,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { CrashCaptureSettings } from './options.ts';
 import { errorCause } from './error-cause.ts';
 import { mayListenForRejections, unhandledRejectionsMode } from './rejection-mode.ts';
+import type { SnapshotReason } from '../snapshot/snapshot-reason.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
 
 /** One processor's memory of the crash it has recorded. */
@@ -95,7 +96,7 @@ function toggle(event: 'uncaughtExceptionMonitor' | 'unhandledRejection' | 'exit
 }
 
 /** Writes the one crash snapshot of a registration, unless it is already written. */
-function writeCrashSnapshot(registration: Registration, reason: string, cause: Record<string, string | number | boolean>): void {
+function writeCrashSnapshot(registration: Registration, reason: SnapshotReason, cause: Record<string, string | number | boolean>): void {
   if (registration.latch.fatalWritten) return;
   registration.latch.fatalWritten = true;
   registration.target.writeSync(reason, cause);

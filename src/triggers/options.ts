@@ -24,8 +24,9 @@ export interface WatchdogSettings {
   readonly thresholdMs: number;
   /**
    * How often the main thread beats and the watchdog looks: a twentieth of the threshold, at most
-   * 250 ms, so a reported stall is within a tenth of the threshold of the truth. Each wake-up of an
-   * idle process costs ~0.2 ms of CPU on the benchmark machine, hence not more often.
+   * MAX_HEARTBEAT_MS, so a reported stall is within a tenth of the threshold of the truth. Each
+   * wake-up costs an idle process CPU time (bench/crash-cost.ts, "idle CPU"; docs/crash-capture.md,
+   * "Costs"), hence not more often.
    */
   readonly heartbeatMs: number;
 }

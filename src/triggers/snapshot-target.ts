@@ -3,7 +3,8 @@
  * thread, for fatal paths) or soon (async), and the ring's write count. Triggers never see the
  * processor itself, so each one can be tested and reasoned about alone.
  */
-import type { RetentionOptions } from '../types.ts';
+import type { SnapshotReason } from '../snapshot/snapshot-reason.ts';
+import type { SnapshotWriterSettings } from '../snapshot/snapshot-writer.ts';
 
 /** Why a snapshot was taken; goes into the file header as `cause` (docs/format.md). */
 export type SnapshotCause = Readonly<Record<string, string | number | boolean>>;
@@ -13,19 +14,12 @@ export interface SnapshotTarget {
    * Writes a snapshot before returning, without yielding to the event loop. Resolves to the
    * file's path, or `undefined` when the write failed (already reported to `diag`). Never throws.
    */
-  writeSync(reason: string, cause?: SnapshotCause): string | undefined;
+  writeSync(reason: SnapshotReason, cause?: SnapshotCause): string | undefined;
   /** Writes a snapshot off the hot path. Never rejects: failures are reported to `diag`. */
-  write(reason: string, cause?: SnapshotCause): Promise<string | undefined>;
+  write(reason: SnapshotReason, cause?: SnapshotCause): Promise<string | undefined>;
   /** Records ever written into the ring. */
   written(): number;
-  /** What a watchdog thread needs to write snapshots of the same ring on its own. */
+  /** What a watchdog thread needs to write snapshots of the same ring with a writer of its own. */
   readonly ringBuffer: SharedArrayBuffer;
-  readonly exporterSettings: ExporterSettings;
-}
-
-/** The parts of a `SnapshotExporter`'s configuration that can be sent to another thread. */
-export interface ExporterSettings {
-  readonly directory: string;
-  readonly serviceName: string | undefined;
-  readonly retention: RetentionOptions | undefined;
+  readonly writerSettings: SnapshotWriterSettings;
 }

@@ -5,23 +5,21 @@
  * again. Its own event loop is never blocked by the main thread, so its timers keep running.
  *
  * The blocked time is measured from the last heartbeat this thread saw move, so it can exceed the
- * true block by up to one heartbeat plus one poll interval (each a twentieth of the threshold, ≤ 250 ms).
+ * true block by up to one heartbeat plus one poll interval (options.ts, `heartbeatMs`).
+ *
+ * It writes with a writer of its own, made from the main thread's writer settings: same
+ * directory, service and retention, the default file system.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SnapshotExporter } from '../snapshot/exporter.ts';
+import { SnapshotWriter } from '../snapshot/snapshot-writer.ts';
 import { openRingBuffer } from '../record/ring-layout.ts';
 import type { ResourceLike } from '../otel-types.ts';
-import type { RetentionOptions } from '../types.ts';
 import { BEAT, type WatchdogData, type WatchdogMessage } from './watchdog.ts';
 
 const data = workerData as WatchdogData;
 const ring = openRingBuffer(data.ring);
 const heartbeat = new Int32Array(data.heartbeat);
-const exporter = new SnapshotExporter({
-  directory: data.directory,
-  ...(data.serviceName === undefined ? {} : { serviceName: data.serviceName }),
-  ...(data.retention === undefined ? {} : { retention: data.retention as RetentionOptions }),
-});
+const writer = new SnapshotWriter(data.writer);
 let resource: ResourceLike | undefined;
 let lastBeat = Atomics.load(heartbeat, BEAT);
 let lastBeatAt = performance.now();
@@ -45,7 +43,7 @@ setInterval(() => {
   if (reported || blockedMs < data.thresholdMs) return;
   reported = true;
   try {
-    exporter.writeSnapshotSync({ ring, reason: 'stall', resource, cause: { blockedMs: Math.round(blockedMs), thresholdMs: data.thresholdMs } });
+    writer.writeSync({ ring, reason: 'stall', resource, cause: { blockedMs: Math.round(blockedMs), thresholdMs: data.thresholdMs } });
   } catch (error) {
     post({ type: 'write-failed', message: error instanceof Error ? error.message : String(error) });
   }

@@ -13,19 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WatchdogSettings } from './options.ts';
 import type { ResourceLike } from '../otel-types.ts';
+import type { SnapshotWriterSettings } from '../snapshot/snapshot-writer.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
 
 /** What the watchdog worker receives as `workerData`. */
 export interface WatchdogData {
-  readonly entry: string;
-  readonly typeScriptLoader: string | undefined;
   readonly ring: SharedArrayBuffer;
   readonly heartbeat: SharedArrayBuffer;
   readonly thresholdMs: number;
   readonly pollMs: number;
-  readonly directory: string;
-  readonly serviceName: string | undefined;
-  readonly retention: unknown;
+  readonly writer: SnapshotWriterSettings;
 }
 
 /** Messages from the watchdog worker. */
@@ -37,19 +34,12 @@ export type WatchdogMessage =
 export const BEAT = 0;
 
 /**
- * Loads the worker module. The bootstrap is inline (`eval`) so it works the same from `dist/*.js`
- * and from `src/*.ts`: it imports the worker module next to this file with this file's own
- * extension. When the sources run as TypeScript (this repository's tests, under tsx), the worker
- * registers tsx first: Node 20 does not apply `--import`ed loaders to worker threads, and Node 24's
- * own type stripping rejects syntax the sources use (parameter properties).
+ * The worker module is this module's sibling in the same form: watchdog-worker.js beside the
+ * compiled watchdog.js, as published, or watchdog-worker.ts when the TypeScript sources are run
+ * directly. In that case whatever loads the sources must load them in worker threads too; ttlog
+ * itself knows nothing of TypeScript loaders.
  */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.typeScriptLoader !== undefined) (await import(workerData.typeScriptLoader)).register();
-  await import(workerData.entry);
-})();
-`;
+const WORKER_MODULE = new URL(`./watchdog-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 export class Watchdog {
   private readonly heartbeat = new Int32Array(new SharedArrayBuffer(4));
@@ -57,19 +47,14 @@ export class Watchdog {
   private readonly timer: NodeJS.Timeout;
 
   constructor(target: SnapshotTarget, settings: WatchdogSettings) {
-    const extension = extname(fileURLToPath(import.meta.url));
     const data: WatchdogData = {
-      entry: new URL(`./watchdog-worker${extension}`, import.meta.url).href,
-      typeScriptLoader: extension === '.ts' ? typeScriptLoader() : undefined,
       ring: target.ringBuffer,
       heartbeat: this.heartbeat.buffer as SharedArrayBuffer,
       thresholdMs: settings.thresholdMs,
       pollMs: settings.heartbeatMs,
-      directory: target.exporterSettings.directory,
-      serviceName: target.exporterSettings.serviceName,
-      retention: target.exporterSettings.retention,
+      writer: target.writerSettings,
     };
-    this.worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, name: 'ttlog-watchdog' });
+    this.worker = new Worker(WORKER_MODULE, { workerData: data, name: 'ttlog-watchdog' });
     this.worker.on('message', (message: WatchdogMessage) => report(message));
     this.worker.on('error', (error) => diag.error('ttlog: the stall watchdog stopped', error));
     // After the listeners: adding a 'message' listener refs the worker again.
@@ -100,12 +85,4 @@ export class Watchdog {
 function report(message: WatchdogMessage): void {
   if (message.type === 'stall-ended') diag.warn(`ttlog: the event loop was blocked for about ${Math.round(message.blockedMs)} ms`);
   else diag.error(`ttlog: stall snapshot failed: ${message.message}`);
-}
-
-function typeScriptLoader(): string | undefined {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    return undefined;
-  }
 }

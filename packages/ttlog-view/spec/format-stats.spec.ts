@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotExporter, TTLogProcessor } from 'ttlog';
 import { openRingBuffer } from '../../../src/record/ring-layout.ts';
+import { SnapshotWriter } from '../../../src/snapshot/snapshot-writer.ts';
 import { StatsCollector } from '../src/format-stats.ts';
 import { openSources } from '../src/sources.ts';
 import { otel } from '../../../spec/support/otel.ts';
@@ -59,12 +60,11 @@ test('--stats shows the loss counters of a ring that wrapped', async () => {
 test('--stats shows the cause of a crash snapshot', async () => {
   const crashed = join(directory, 'crashed');
   mkdirSync(crashed);
-  const exporter = new SnapshotExporter({ directory: crashed });
-  const processor = new TTLogProcessor({ exporter });
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory: crashed }) });
   const provider = new otel.LoggerProvider({ resource: otel.resourceFromAttributes({ 'service.name': 'billing' }), processors: [processor as never] });
   provider.getLogger('billing').emit({ timestamp: hrTime(at(0)), severityNumber: 17, body: 'charge failed' } as never);
   // What crash capture does: a snapshot of the ring with the exception as its cause.
-  await exporter.writeSnapshot({
+  await new SnapshotWriter({ directory: crashed }).write({
     ring: openRingBuffer(processor.handle.buffer),
     reason: 'uncaughtException',
     cause: { 'exception.type': 'TypeError', 'exception.message': "Cannot read properties of undefined (reading 'id')", 'exception.stacktrace': 'TypeError: boom\n    at charge (billing.js:7:3)' },

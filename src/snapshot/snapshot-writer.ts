@@ -1,0 +1,157 @@
+/**
+ * The snapshot file writer behind every path that writes one: a processor's `snapshot()`, the
+ * exporter's `export()`, the triggers (crash capture on this thread, the stall watchdog on its
+ * own). It owns the file name, the atomic write and retention; it is not part of the package's
+ * API (`SnapshotExporter` is the public face, and hands its writer to the processor it serves).
+ *
+ * `write` and `writeSync` take the same request and share every step but the waiting: the async
+ * one yields to the event loop between chunks; the sync one is for paths where the loop may not
+ * turn again.
+ */
+import { diag } from '@opentelemetry/api';
+import { hostname } from 'node:os';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { defaultFileSystem, writeFileAtomically, writeFileAtomicallySync, type NextName, type SnapshotFileSystem } from './atomic-file.ts';
+import { snapshotFileName } from './file-name.ts';
+import { applyRetention, applyRetentionSync, checkedRetention, type RetentionOptions } from './retention.ts';
+import { captureRing } from './ring-capture.ts';
+import { SnapshotEncoder, type SnapshotDescription } from './snapshot-encoder.ts';
+import type { SnapshotReason } from './snapshot-reason.ts';
+import type { RingViews } from '../record/ring-layout.ts';
+import type { ResourceLike } from '../otel-types.ts';
+import { VERSION } from '../version.ts';
+
+/** What a snapshot is of and why; the writer adds where and who. */
+export interface SnapshotRequest {
+  readonly ring: RingViews;
+  /** One of ttlog's reasons or the application's own (see {@link SnapshotReason}). */
+  readonly reason: SnapshotReason | (string & {});
+  readonly resource?: ResourceLike | undefined;
+  readonly cause?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Where and for whom a writer writes: plain data, so a watchdog thread can be sent it and make its own writer. */
+export interface SnapshotWriterSettings {
+  readonly directory: string;
+  /** `undefined`: the request's resource `service.name`, else `unknown_service`. */
+  readonly serviceName: string | undefined;
+  readonly retention: RetentionOptions | undefined;
+}
+
+/** {@link SnapshotWriterSettings}, any of them left out, and the file system. */
+export interface SnapshotWriterOptions {
+  readonly directory: string;
+  readonly serviceName?: string | undefined;
+  readonly retention?: RetentionOptions | undefined;
+  /** Default `node:fs`. Not part of the settings: a file system cannot be sent to another thread. */
+  readonly fileSystem?: SnapshotFileSystem | undefined;
+}
+
+export class SnapshotWriter {
+  readonly settings: SnapshotWriterSettings;
+  private readonly fileSystem: SnapshotFileSystem;
+  /**
+   * The sequence number in this writer's file names, which keeps its own names apart within a
+   * millisecond. Another writer in the same process (a second exporter, the watchdog thread's
+   * writer) counts on its own and may pick a name this one already used: the atomic write never
+   * replaces a file, it takes the next number instead (atomic-file.ts). So the counter needs no
+   * state shared between writers or threads.
+   */
+  private nextSeq = 0;
+
+  constructor(options: SnapshotWriterOptions) {
+    this.settings = { directory: options.directory, serviceName: options.serviceName, retention: checkedRetention(options.retention) };
+    this.fileSystem = options.fileSystem ?? defaultFileSystem;
+  }
+
+  /** Writes a snapshot of `request.ring`; resolves to the file's path. Failures are also reported to `diag`. */
+  async write(request: SnapshotRequest): Promise<string> {
+    try {
+      const encoder = encoderFor(request.ring);
+      await request.resource?.waitForAsyncAttributes?.();
+      const chunks: Buffer[] = [];
+      for (const chunk of encoder.chunkBlocks()) {
+        chunks.push(chunk);
+        await yieldToEventLoop();
+      }
+      const { directory, retention } = this.settings;
+      const path = await writeFileAtomically(this.fileSystem, directory, this.names(request), this.fileBlocks(encoder, chunks, request));
+      if (retention !== undefined) await applyRetention(directory, this.serviceFor(request), retention).catch((error: unknown) => this.reportRetentionFailure(error));
+      return path;
+    } catch (error) {
+      throw this.reportFailure(error);
+    }
+  }
+
+  /** {@link write} without giving up the thread: for when the event loop may not turn again. */
+  writeSync(request: SnapshotRequest): string {
+    try {
+      const encoder = encoderFor(request.ring);
+      const chunks = [...encoder.chunkBlocks()];
+      const { directory, retention } = this.settings;
+      const path = writeFileAtomicallySync(this.fileSystem, directory, this.names(request), this.fileBlocks(encoder, chunks, request));
+      if (retention !== undefined) {
+        try {
+          applyRetentionSync(directory, this.serviceFor(request), retention);
+        } catch (error) {
+          this.reportRetentionFailure(error);
+        }
+      }
+      return path;
+    } catch (error) {
+      throw this.reportFailure(error);
+    }
+  }
+
+  /** The header goes first in the file but is encoded last, once the chunks have settled the counters. */
+  private fileBlocks(encoder: SnapshotEncoder, chunks: readonly Buffer[], request: SnapshotRequest): Buffer[] {
+    return [encoder.filePrefix(this.describe(request)), ...chunks, encoder.endBlock()];
+  }
+
+  private describe(request: SnapshotRequest): SnapshotDescription {
+    return {
+      service: this.serviceFor(request),
+      hostname: hostname(),
+      pid: process.pid,
+      reason: request.reason,
+      createdAt: new Date(),
+      resource: request.resource?.attributes ?? {},
+      producer: { name: 'ttlog', version: VERSION },
+      cause: request.cause,
+    };
+  }
+
+  private names(request: SnapshotRequest): NextName {
+    return () => snapshotFileName(this.serviceFor(request), process.pid, new Date(), this.nextSeq++, request.reason);
+  }
+
+  private serviceFor(request: SnapshotRequest): string {
+    return this.settings.serviceName ?? stringAttribute(request.resource?.attributes ?? {}, 'service.name') ?? 'unknown_service';
+  }
+
+  /** The snapshot itself is written: a failed cleanup is reported, never the caller's error. */
+  private reportRetentionFailure(error: unknown): void {
+    diag.warn(`ttlog: removing old snapshots in ${this.settings.directory} failed: ${asError(error).message}`);
+  }
+
+  private reportFailure(error: unknown): Error {
+    const failure = asError(error);
+    diag.error(`ttlog: snapshot to ${this.settings.directory} failed: ${failure.message}`);
+    return failure;
+  }
+}
+
+/** Captures the ring now, before anything awaits, so the snapshot is of the moment it was asked for. */
+function encoderFor(ring: RingViews): SnapshotEncoder {
+  return new SnapshotEncoder(ring, captureRing(ring));
+}
+
+function stringAttribute(attributes: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = attributes[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Whatever was thrown, as an `Error` for the caller's promise and `diag`. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
