@@ -3,9 +3,10 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSnapshot, type AnyValue, type SnapshotRecord } from 'ttlog';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { readSnapshot, type AnyValue, type SnapshotRecord, type SnapshotScope } from 'ttlog';
 import { OTLP_BATCH_RECORDS, OtlpEncoder } from '../src/format-otlp.ts';
-import { openSources } from '../src/sources.ts';
+import { openSources, type SnapshotSource, type ViewRecord } from '../src/sources.ts';
 import { CART, CHECKOUT, TRACE_ORDER, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -173,6 +174,72 @@ test('absent fields carry no value, scope details are carried, and the service n
   assert.is((plain.scope as { version?: string }).version, undefined);
   assert.ok(plain.scope.attributes === undefined || plain.scope.attributes.length === 0);
   assert.is(plain.logRecords[0]!.body!.stringValue, 'cart opened');
+});
+
+/**
+ * The same request through OpenTelemetry's own `JsonLogsSerializer`, from the records adapted
+ * to the SDK's `ReadableLogRecord` shape, with resource and scope objects shared per file and
+ * scope, as the SDK shares them. The serializer writes a bigint as an empty value, so a bigint
+ * goes in as a marked string whose `stringValue` becomes the `intValue` string OTLP JSON uses.
+ */
+function serializedByOpenTelemetry(batch: readonly ViewRecord[]): string {
+  const mark = '\u0000int64:';
+  const value = (item: AnyValue): unknown => {
+    if (typeof item === 'bigint') return `${mark}${item}`;
+    if (Array.isArray(item)) return item.map(value);
+    if (item !== null && typeof item === 'object' && !(item instanceof Uint8Array)) return attributes(item);
+    return item;
+  };
+  const attributes = (object: Record<string, AnyValue>) => Object.fromEntries(Object.keys(object).map((key) => [key, value(object[key])]));
+  const hrTime = (nanos: bigint) => [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+  const resources = new Map<SnapshotSource, object>();
+  const scopes = new Map<string, object>();
+  const shared = (source: SnapshotSource, scope: SnapshotScope) => {
+    if (!resources.has(source)) {
+      const resource = { ...source.metadata.resource };
+      if (resource['service.name'] === undefined) resource['service.name'] = source.metadata.service;
+      resources.set(source, { attributes: attributes(resource) });
+    }
+    const key = `${source.index} ${JSON.stringify(scope, (_, item: unknown) => (typeof item === 'bigint' ? `${item}n` : item))}`;
+    if (!scopes.has(key)) scopes.set(key, { ...scope, ...(scope.attributes === undefined ? {} : { attributes: attributes(scope.attributes) }) });
+    return { resource: resources.get(source), instrumentationScope: scopes.get(key) };
+  };
+  const logRecords = batch.map(({ record, source }) => ({
+    hrTime: hrTime(record.timestamp),
+    hrTimeObserved: hrTime(record.observedTimestamp),
+    ...(record.traceId !== undefined && record.spanId !== undefined ? { spanContext: { traceId: record.traceId, spanId: record.spanId, traceFlags: record.traceFlags ?? 0 } } : {}),
+    severityText: record.severityText,
+    severityNumber: record.severityNumber === 0 ? undefined : record.severityNumber,
+    body: record.body === undefined ? undefined : value(record.body),
+    eventName: record.eventName,
+    ...shared(source, record.scope),
+    attributes: attributes(record.attributes),
+    droppedAttributesCount: record.droppedAttributesCount,
+  }));
+  const bytes = JsonLogsSerializer.serializeRequest(logRecords as never);
+  return new TextDecoder().decode(bytes).replace(/\{"stringValue":"\\u0000int64:(-?\d+)"\}/g, '{"intValue":"$1"}');
+}
+
+function withoutTraceFlags({ traceFlags: _flags, ...rest }: SnapshotRecord): SnapshotRecord {
+  return rest;
+}
+
+test("the request lines are byte for byte what OpenTelemetry's JsonLogsSerializer writes for the same records", async () => {
+  const sources = await openSources([checkoutFile, cartFile], (message) => assert.unreachable(message));
+  const batch: ViewRecord[] = [];
+  for (const source of sources) for await (const record of source.reader.records()) batch.push({ source, record });
+  assert.ok(batch.length > 0);
+  const [first, second] = [batch[0]!, batch[batch.length - 1]!];
+  const odd: ViewRecord[] = [
+    { source: first.source, record: { ...first.record, body: { nested: [1, -2, 0.5, Number.NaN, true, null, new Uint8Array([0, 255]), 2n ** 63n - 1n], '': 'empty key' }, attributes: { big: -(2n ** 40n), none: null, list: [] } } },
+    { source: first.source, record: { ...first.record, severityNumber: 0, scope: { name: 'db', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', attributes: { pool: 'main', size: 4 } } } },
+    { source: second.source, record: { ...withoutTraceFlags(second.record), scope: { name: 'db', attributes: {} }, traceId: TRACE_ORDER.traceId, spanId: TRACE_ORDER.spanId } },
+    { source: { ...second.source, metadata: { ...second.source.metadata, resource: { 'host.name': 'box' } } }, record: second.record },
+  ];
+  for (const records of [batch, odd, [...odd, ...batch, ...odd]]) {
+    assert.is(new OtlpEncoder().requestLine(records), serializedByOpenTelemetry(records));
+  }
+  for (const source of sources) await source.reader.close();
 });
 
 test.after(() => rmSync(directory, { recursive: true, force: true }));
