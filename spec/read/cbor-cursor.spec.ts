@@ -10,6 +10,11 @@ import { seededRandom } from '../support/seeded-random.ts';
 
 /** Where each walk ends on `bytes` from the start, or 'fails'. */
 class Walks extends CborCursor {
+  decoded(): unknown {
+    this.pos = 0;
+    return this.value();
+  }
+
   decodeEnd(): number | 'fails' {
     return this.walk(() => this.value());
   }
@@ -89,6 +94,45 @@ test('skip() and value() agree on random bytes', () => {
   }
   // Both outcomes are common, so the agreement covers items that decode and items that do not.
   assert.ok(decoded > 4000 && decoded < 16_000, `${decoded} of 20000 decoded`);
+});
+
+/** Tag 2 (or 3) around a definite byte string of `length` bytes, all `fill`, with a 2- or 4-byte length. */
+function bignumItem(length: number, fill = 0xff, tag = 0xc2): number[] {
+  const head = length < 0x10000 ? [0x59, length >> 8, length & 0xff] : [0x5a, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff];
+  return [tag, ...head, ...Array<number>(length).fill(fill)];
+}
+
+test('skip() and value() agree on bignums, and both refuse one beyond the limit', () => {
+  const part = (length: number) => [0x59, length >> 8, length & 0xff, ...Array<number>(length).fill(1)];
+  const indefinite = (first: number, second: number) => [0xc2, 0x5f, ...part(first), ...part(second), 0xff];
+  const cases: Array<[string, number[], number | 'fails']> = [
+    ['empty bignum', [0xc2, 0x40], 2],
+    ['bignum at the limit', bignumItem(1024), 1028],
+    ['negative bignum at the limit', bignumItem(1024, 0xff, 0xc3), 1028],
+    ['bignum one byte past the limit', bignumItem(1025), 'fails'],
+    ['negative bignum one byte past the limit', bignumItem(1025, 0xff, 0xc3), 'fails'],
+    ['bignum past the limit under a 2-byte tag head', [0xd8, 0x02, ...bignumItem(1025).slice(1)], 'fails'],
+    ['bignum past the limit, cut short', bignumItem(1025).slice(0, 100), 'fails'],
+    ['indefinite bignum at the limit', indefinite(1000, 24), 1033],
+    ['indefinite bignum past the limit', indefinite(1000, 25), 'fails'],
+    ['bignum past the limit inside an array', [0x82, 0x01, ...bignumItem(1025)], 'fails'],
+    ['tag 2 on text (no bignum: an absent value)', [0xc2, 0x61, 0x61], 3],
+    ['a long byte string under another tag', [0xc4, ...bignumItem(2000).slice(1)], 2004],
+  ];
+  for (const [name, bytes, expected] of cases) assert.equal(ends(bytes), { decoded: expected, skipped: expected }, name);
+});
+
+test('bignums decode to their value; a 256 KiB one is refused, not decoded', () => {
+  const decode = (bytes: number[]) => new Walks(Buffer.from(bytes)).decoded();
+  assert.is(decode([0xc2, 0x40]), 0n);
+  assert.is(decode([0xc2, 0x42, 0x01, 0x00]), 256n);
+  assert.is(decode([0xc3, 0x42, 0x01, 0x00]), -257n);
+  assert.is(decode([0xc2, 0x43, 0x00, 0x00, 0x05]), 5n, 'leading zero bytes');
+  assert.is(decode(bignumItem(1024)), 2n ** 8192n - 1n);
+  assert.is(decode(bignumItem(1024, 0xff, 0xc3)), -(2n ** 8192n));
+  assert.is(decode(bignumItem(1024, 0x5a)), BigInt(`0x${'5a'.repeat(1024)}`));
+  // The size of a crafted file that, decoded a byte at a time, held a reader for minutes.
+  assert.throws(() => decode(bignumItem(256 * 1024)), /bignum longer than 1024 bytes/);
 });
 
 test.run();

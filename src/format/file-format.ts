@@ -19,6 +19,12 @@ export const END_MAGIC = Buffer.from('TTLE', 'latin1');
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 export const MAX_CHUNK_PAYLOAD_BYTES = 64 * 1024 * 1024;
 export const MAX_CHUNK_RAW_BYTES = 256 * 1024 * 1024;
+/**
+ * The longest bignum (tags 2 and 3) a file may hold: 8192 bits. Writers store a larger bigint as
+ * text (bigint-limit.ts); readers refuse a longer one, since turning bytes into a bigint, or a
+ * bigint into digits, costs more than its size.
+ */
+export const MAX_BIGNUM_BYTES = 1024;
 
 /** Chunks close at whichever limit comes first; small enough that damage loses little. */
 export const CHUNK_MAX_RECORDS = 4096;

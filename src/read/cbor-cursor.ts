@@ -8,6 +8,7 @@
  * through cbor-x, and is longer than our files usually are.
  */
 import type { AnyValue } from '../otel-types.ts';
+import { MAX_BIGNUM_BYTES } from '../format/file-format.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
 import { SnapshotFormatError } from './errors.ts';
 
@@ -26,6 +27,7 @@ const TOO_DEEP = 'CBOR nesting too deep';
 const BREAK_OUTSIDE = 'CBOR break outside an indefinite-length item';
 // The format never tags a tag; refusing it keeps value()'s recursion bounded by the depth limit.
 const TAG_ON_TAG = 'CBOR tag on a tag';
+const BIGNUM_TOO_LONG = `bignum longer than ${MAX_BIGNUM_BYTES} bytes`;
 
 /**
  * A position in CBOR bytes and the reads from it. Its members are public for the record cursor
@@ -308,6 +310,8 @@ export class CborCursor {
         case 6:
           // The tagged item is part of this one: it is not counted, and a break cannot stand for it.
           if (bytes[pos]! >> 5 === 6) throw this.malformed(TAG_ON_TAG);
+          if ((argument === 2 || argument === 3) && bytes[pos]! >> 5 === 2 && this.byteStringLength(pos) > MAX_BIGNUM_BYTES)
+            throw this.malformed(BIGNUM_TOO_LONG);
           if (left >= 0) left++;
           else if (bytes[pos] === BREAK) throw this.malformed(BREAK_OUTSIDE);
           break;
@@ -333,6 +337,19 @@ export class CborCursor {
       const start = this.take(length);
       parts.push(this.bytes.subarray(start, start + length));
     }
+  }
+
+  /**
+   * The length of the byte string at `at`, all its parts if it has them, read as value() reads
+   * it and failing where value() would; `pos` is left where it was.
+   */
+  private byteStringLength(at: number): number {
+    const pos = this.pos;
+    this.pos = at + 1;
+    const info = this.bytes[at]! & 0x1f;
+    const length = info === 31 ? this.stringParts(2).reduce((sum, part) => sum + part.length, 0) : Number(this.argument(info));
+    this.pos = pos;
+    return length;
   }
 
   /** Whether the two bytes at `at` are those of tag 40100 after its 0xd9 head. */
@@ -385,13 +402,23 @@ export class CborCursor {
       case STRING_REF_TAG:
         return typeof inner === 'number' ? (this.strings[inner] ?? '') : '';
       case 2:
-        return inner instanceof Uint8Array ? bignum(inner) : undefined;
+        return inner instanceof Uint8Array ? this.bignum(inner) : undefined;
       case 3:
-        return inner instanceof Uint8Array ? -1n - bignum(inner) : undefined;
+        return inner instanceof Uint8Array ? -1n - this.bignum(inner) : undefined;
       default:
         // A tag this format does not define has no AnyValue meaning.
         return undefined;
     }
+  }
+
+  /**
+   * A bignum's magnitude (RFC 8949, section 3.4.3), through its hex digits: one linear pass, where
+   * shifting in a byte at a time copies the growing bigint for every byte. A longer bignum than
+   * any writer stores is damage: its bigint would cost every reader of it more than its size.
+   */
+  private bignum(bytes: Uint8Array): bigint {
+    if (bytes.length > MAX_BIGNUM_BYTES) throw this.malformed(BIGNUM_TOO_LONG);
+    return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`);
   }
 
   private simple(info: number): unknown {
@@ -489,12 +516,6 @@ function setEntry(out: Record<string, AnyValue>, key: string, value: AnyValue): 
   // A plain assignment of "__proto__" would replace the prototype instead of adding a key.
   if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
-}
-
-function bignum(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return value;
 }
 
 function halfFloat(half: number): number {
