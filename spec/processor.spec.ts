@@ -714,4 +714,45 @@ test('severity lane: a custom threshold and capacity keep accounting exact per l
   assert.throws(() => new TTLogProcessor({ severityLane: { minSeverity: 0 } }), RangeError);
 });
 
+
+test('-0 keeps its sign in bodies, nested values, attributes and the resource; 0 stays 0', async () => {
+  const h = harness({}, { resource: otel.resourceFromAttributes({ ...RESOURCE, 'zero.negative': -0, 'zero.positive': 0 }) });
+  try {
+    const logger = h.provider.getLogger('zeros');
+    emit(logger, { body: -0, attributes: { n: 1, zero: -0, positive: 0, list: [0, -0, -1] } });
+    emit(logger, { body: { nested: [-0, { deeper: -0 }] }, attributes: { n: 2 } });
+    emit(logger, { body: 0, attributes: { n: 3 } });
+    const snapshot = await readSnapshot(await h.processor.snapshot());
+    const records = byAttribute(snapshot, 'n');
+    const first = records.get(1)!;
+    // Deep equality treats 0 and -0 alike: each sign is checked with Object.is.
+    assert.ok(Object.is(first.body, -0), 'a -0 body');
+    assert.ok(Object.is(first.attributes.zero, -0), 'a -0 attribute');
+    assert.ok(Object.is(first.attributes.positive, 0), 'a 0 attribute');
+    assert.equal((first.attributes.list as number[]).map((value) => Object.is(value, -0)), [false, true, false]);
+    const nested = (records.get(2)!.body as { nested: [number, { deeper: number }] }).nested;
+    assert.ok(Object.is(nested[0], -0) && Object.is(nested[1].deeper, -0), 'a -0 in an array and in a map');
+    assert.ok(Object.is(records.get(3)!.body, 0), 'a 0 body');
+    assert.ok(Object.is(snapshot.metadata.resource['zero.negative'], -0), 'a -0 resource attribute');
+    assert.ok(Object.is(snapshot.metadata.resource['zero.positive'], 0), 'a 0 resource attribute');
+    assert.is(h.processor.stats().truncated, 0);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a resource bigint beyond the bignum limit is written as a short text; one within it exactly', async () => {
+  const huge = 2n ** 2_000_000n + 1n;
+  const h = harness({}, { resource: otel.resourceFromAttributes({ ...RESOURCE, 'big.huge': huge as never, 'big.negative': -huge as never, 'big.kept': (2n ** 8192n - 1n) as never }) });
+  try {
+    emit(h.provider.getLogger('big'), { body: 'one' });
+    const { resource } = (await readSnapshot(await h.processor.snapshot())).metadata;
+    assert.is(resource['big.huge'], '0x1000000000000000…0000000000000001 (2000001-bit bigint)');
+    assert.is(resource['big.negative'], '-0x1000000000000000…0000000000000001 (2000001-bit bigint)');
+    assert.is(resource['big.kept'], 2n ** 8192n - 1n);
+  } finally {
+    h.cleanup();
+  }
+});
+
 test.run();

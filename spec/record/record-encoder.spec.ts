@@ -436,4 +436,46 @@ test('random records of any size are kept or trimmed, never dropped, and always 
   }
 });
 
+test('a bigint beyond the bignum limit is stored as a short text, flagged and counted; one at the limit is kept', async () => {
+  // A slot large enough for the huge value's decimal digits, which the encoder must never make.
+  const h = harness({ maxRecordBytes: 1024 * 1024, capacity: 16 });
+  try {
+    const huge = 2n ** 2_000_000n;
+    const atLimit = 2n ** 8192n - 1n;
+    h.emit({ body: huge, attributes: { n: 1 } });
+    h.emit({ body: [-huge - 1n, { inside: huge }], attributes: { n: 2 } });
+    h.emit({ body: [atLimit, -(2n ** 8192n)], attributes: { n: 3 } });
+    h.emit({ body: -(2n ** 8192n) - 1n, attributes: { n: 4 } });
+    const snapshot = await h.snapshot();
+    const [first, second, third, fourth] = snapshot.records;
+    assert.is(first!.body, '0x1000000000000000…0000000000000000 (2000001-bit bigint)');
+    assert.ok(first!.truncated);
+    assert.equal(second!.body, [
+      '-0x1000000000000000…0000000000000001 (2000001-bit bigint)',
+      { inside: '0x1000000000000000…0000000000000000 (2000001-bit bigint)' },
+    ]);
+    assert.ok(second!.truncated);
+    assert.equal(third!.body, [atLimit, -(2n ** 8192n)], 'the largest bigints a bignum holds are kept exactly');
+    assert.not.ok(third!.truncated);
+    assert.is(fourth!.body, '-0x1000000000000000…0000000000000001 (8193-bit bigint)', 'one past the limit');
+    assert.is(h.processor.stats().truncated, 3);
+    assert.is(snapshot.metadata.counters.truncated, 3);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a bigint whose digits trimming cuts reads as its leading digits and the marker', async () => {
+  const h = harness({ maxRecordBytes: 128 });
+  try {
+    const big = 7n * 10n ** 400n + 1n;
+    h.emit({ body: big });
+    const [record] = (await h.snapshot()).records;
+    assert.ok(record!.truncated);
+    assertCut(record!.body, big.toString(), 'the cut digits');
+  } finally {
+    h.cleanup();
+  }
+});
+
 test.run();

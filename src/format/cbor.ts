@@ -4,7 +4,7 @@
  * instance, so each writer or reader makes its own. cbor-x writes a bigint with an 8-byte argument
  * (or as a bignum, tags 2/3, beyond 64 bits) and a number never so, which keeps the two apart.
  */
-import { Decoder, Encoder, Tag } from 'cbor-x';
+import { addExtension, Decoder, Encoder, Tag } from 'cbor-x';
 
 export function createCborEncoder(): Encoder {
   return new Encoder({ useRecords: false, tagUint8Array: false, useFloat32: 0, pack: false, structuredClone: false });
@@ -15,3 +15,33 @@ export function createCborDecoder(): Decoder {
 }
 
 export { Tag };
+
+/**
+ * Stands for the number −0 in a value given to a ttlog encoder, which writes it as the float64
+ * −0 (`fb 80 00 00 00 00 00 00 00`). cbor-x writes the number −0 as the integer 0: its integer
+ * test, `value >>> 0 === value`, holds for −0.
+ */
+export const NEGATIVE_ZERO: object = Object.freeze(new (class NegativeZero {})());
+
+// cbor-x keeps extensions in module state; this one matches only NEGATIVE_ZERO, so another cbor-x
+// user in the process sees no change. It has no tag (cbor-x's typings want one, and a decoder,
+// which it does not need): `alwaysUseFloat`, a documented encoder option read on each number,
+// makes the encoder's own float path write the −0, and is put back at once.
+const negativeZeroExtension = {
+  Class: NEGATIVE_ZERO.constructor,
+  encode(this: { alwaysUseFloat?: boolean | undefined }, _value: object, encode: (value: unknown) => void): void {
+    const alwaysUseFloat = this.alwaysUseFloat;
+    this.alwaysUseFloat = true;
+    try {
+      encode(-0);
+    } finally {
+      this.alwaysUseFloat = alwaysUseFloat;
+    }
+  },
+};
+addExtension(negativeZeroExtension as unknown as Parameters<typeof addExtension>[0]);
+
+/** A file value for `value`: the number itself, or {@link NEGATIVE_ZERO} for −0. */
+export function fileNumber(value: number): number | object {
+  return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
+}

@@ -4,20 +4,26 @@
  * flat [key, value, …] array so key order and "__proto__" keys survive. Files are read back by
  * cbor-cursor.ts, which follows the same rules.
  */
-import { Tag } from './cbor.ts';
+import { cutBigIntText, fitsBignumLimit } from './bigint-limit.ts';
+import { fileNumber, Tag } from './cbor.ts';
 import { MAP_TAG } from './file-tags.ts';
 
 const MAX_DEPTH = 8;
 
-/** JS value → file value. Values with no place in AnyValue (functions, symbols) become undefined. */
+/**
+ * JS value → file value. Values with no place in AnyValue (functions, symbols) become undefined;
+ * a bigint beyond the bignum limit becomes text (bigint-limit.ts).
+ */
 export function toFileValue(value: unknown, depth = 0): unknown {
   switch (typeof value) {
     case 'string':
-    case 'number':
     case 'boolean':
-    case 'bigint':
     case 'undefined':
       return value;
+    case 'number':
+      return fileNumber(value);
+    case 'bigint':
+      return fitsBignumLimit(value) ? value : cutBigIntText(value);
     case 'object':
       if (value === null || value instanceof Uint8Array) return value;
       if (depth >= MAX_DEPTH) return undefined;

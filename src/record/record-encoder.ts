@@ -12,6 +12,7 @@
  * most half the room left and ends in "…", containers stop when room runs out, and the record is
  * flagged truncated. Values nested deeper than MAX_DEPTH (cycles included) are cut the same way.
  */
+import { cutBigIntText, fitsBignumLimit } from '../format/bigint-limit.ts';
 import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
 import { KEY_POSITIONS, type Interner } from './intern-table.ts';
 import type { RingViews } from './ring-layout.ts';
@@ -38,7 +39,7 @@ export const ValueTag = {
   Map: 9,
   /** bigint within int64, 8 bytes */
   BigInt64: 10,
-  /** bigint beyond int64, decimal text */
+  /** bigint beyond int64 and within the file's bignum limit, decimal text */
   BigIntText: 11,
   /** a value cut away by trimming, too deep, or of a type AnyValue has no place for */
   Omitted: 12,
@@ -322,7 +323,14 @@ export class RecordEncoder {
       this.pos += 8;
       return;
     }
-    this.writeText(value.toString(), -1, ValueTag.BigIntText);
+    if (fitsBignumLimit(value)) {
+      this.writeText(value.toString(), -1, ValueTag.BigIntText);
+      return;
+    }
+    // Beyond the file's bignum limit: a short text instead, before any decimal digits are made
+    // (their cost grows faster than the value's size), and the record counts as truncated.
+    this.writeText(cutBigIntText(value), -1, ValueTag.Text);
+    this.truncated = true;
   }
 
   private omit(): void {
@@ -414,9 +422,12 @@ export class RecordEncoder {
     this.bytes[this.pos++] = tag;
   }
 
-  /** An int32 as a zigzag varint, any other number as a float64. */
+  /**
+   * An int32 as a zigzag varint, any other number as a float64. −0 passes the int32 test, so a
+   * zero is also checked for its sign, which keeps the test for every other integer one compare.
+   */
   private writeNumber(value: number): void {
-    if ((value | 0) === value) this.writeTaggedVarint(ValueTag.Int, ((value << 1) ^ (value >> 31)) >>> 0);
+    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) this.writeTaggedVarint(ValueTag.Int, ((value << 1) ^ (value >> 31)) >>> 0);
     else this.writeFloat(value);
   }
 

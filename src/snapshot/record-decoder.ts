@@ -3,7 +3,7 @@
  * (docs/format.md, "Records"). Runs on the snapshot side only.
  */
 import { endianness } from 'node:os';
-import { Tag } from '../format/cbor.ts';
+import { Tag, fileNumber } from '../format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 import { Fixed, RecordFlag, ValueTag } from '../record/record-encoder.ts';
@@ -174,7 +174,7 @@ export class RecordDecoder {
       case ValueTag.Float: {
         const value = bytes.readDoubleLE(this.pos);
         this.pos += 8;
-        return value;
+        return fileNumber(value);
       }
       case ValueTag.Text:
         return this.readText();
@@ -223,9 +223,12 @@ function copyBytes(bytes: Buffer, start: number, end: number): Uint8Array {
   return new Uint8Array(bytes.subarray(start, end));
 }
 
-/** A bigint's digits, or undefined when trimming cut them (the record is flagged truncated). */
-function parseBigInt(digits: string): bigint | undefined {
-  return /^-?\d+$/.test(digits) ? BigInt(digits) : undefined;
+/**
+ * A bigint's digits (the encoder keeps them within the file's bignum limit), or, when trimming
+ * cut them, the text of the leading digits and "…" (the record is flagged truncated).
+ */
+function parseBigInt(digits: string): bigint | string {
+  return /^-?\d+$/.test(digits) ? BigInt(digits) : digits;
 }
 
 function wholeSeconds(seconds: number): number {
