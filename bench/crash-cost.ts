@@ -12,12 +12,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
 import { openRingBuffer } from '../src/record/ring-layout.ts';
 import { SnapshotWriter } from '../src/snapshot/snapshot-writer.ts';
-import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, pooledRequestId } from './record.ts';
+import { attributesOf, MESSAGE, pooledRequestId, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
 const quick = process.argv.includes('--quick');
 /** Both runs wait this long before measuring: the watchdog thread's start-up (loading modules) is not what is measured. */
@@ -61,7 +61,9 @@ async function syncSnapshotCost(label: string, options: TTLogProcessorOptions, r
   const held = Math.min(records, processor.stats().capacity);
   // The first run is the one a crash gets: nothing of the snapshot path has been compiled yet.
   const warm = times.length > 1 ? `, then median ${median(times.slice(1)).toFixed(1)} ms warm` : '';
-  console.log(`${label}: ${held} records, sync snapshot ${times[0]!.toFixed(1)} ms cold${warm} (runs: ${times.map((t) => t.toFixed(0)).join(', ')}), ${bytes} bytes (${(bytes / held).toFixed(1)} B/record)`);
+  console.log(
+    `${label}: ${held} records, sync snapshot ${times[0]!.toFixed(1)} ms cold${warm} (runs: ${times.map((t) => t.toFixed(0)).join(', ')}), ${bytes} bytes (${(bytes / held).toFixed(1)} B/record)`,
+  );
   await processor.shutdown().catch(() => undefined);
   await provider.shutdown().catch(() => undefined);
 }
@@ -79,7 +81,7 @@ async function emitCost(watchdog: boolean, records: number): Promise<number> {
 }
 
 async function idleCpu(watchdog: boolean, ms: number): Promise<number> {
-  const { processor, provider } = setup({ watchdog: watchdog ? true : false });
+  const { processor, provider } = setup({ watchdog });
   await sleep(STARTUP_MS);
   const before = process.cpuUsage();
   await sleep(ms);
@@ -89,7 +91,9 @@ async function idleCpu(watchdog: boolean, ms: number): Promise<number> {
   return (used.user + used.system) / 1000;
 }
 
-console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0]!.toFixed(2)}, ${quick ? 'quick run' : 'full run'}`);
+console.log(
+  `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, load average ${loadavg()[0]!.toFixed(2)}, ${quick ? 'quick run' : 'full run'}`,
+);
 await syncSnapshotCost('default ring (8192 × 1 KiB slots), full', {}, 16_384, quick ? 3 : 7);
 await syncSnapshotCost('1M records (2^20 × 256 B slots)', { capacity: 1 << 20, maxRecordBytes: 256 }, 1 << 20, quick ? 1 : 3);
 
@@ -103,6 +107,8 @@ console.log(`emit per record: watchdog off median ${median(perRecord.off).toFixe
 const idleMs = quick ? 2000 : 10_000;
 const off = await idleCpu(false, idleMs);
 const on = await idleCpu(true, idleMs);
-console.log(`idle CPU over ${idleMs} ms (whole process): watchdog off ${off.toFixed(1)} ms, on ${on.toFixed(1)} ms (${(((on - off) / idleMs) * 100).toFixed(3)} % of one core)`);
+console.log(
+  `idle CPU over ${idleMs} ms (whole process): watchdog off ${off.toFixed(1)} ms, on ${on.toFixed(1)} ms (${(((on - off) / idleMs) * 100).toFixed(3)} % of one core)`,
+);
 
 rmSync(directory, { recursive: true, force: true });

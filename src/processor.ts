@@ -1,17 +1,54 @@
 import type { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
+import type { LogRecordLike, ResourceLike } from './otel-types.ts';
+import { createRingBuffer, Header, type LaneViews, openRingBuffer, type RingViews } from './record/ring-layout.ts';
+import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
+import { RingProducer } from './record/ring-producer.ts';
+import { readWide } from './record/wide-counter.ts';
 import { bindExporter, SnapshotExporter } from './snapshot/exporter.ts';
 import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 import type { SnapshotWriter } from './snapshot/snapshot-writer.ts';
-import { Header, createRingBuffer, openRingBuffer, type LaneViews, type RingViews } from './record/ring-layout.ts';
-import { readWide } from './record/wide-counter.ts';
-import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
-import { RingProducer } from './record/ring-producer.ts';
-import type { LogRecordLike, ResourceLike } from './otel-types.ts';
-import type { AttachOptions, RingHandle, RingStats, TTLogProcessorOptions } from './types.ts';
 import { noTriggers, triggerSettings } from './triggers/options.ts';
-import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
 import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
+import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
+import type { RingHandle, RingStats, SnapshotTriggerOptions } from './types.ts';
+
+/** Options of `new TTLogProcessor(options)`: the exporter, the ring's size, and the triggers. */
+export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
+  /** Where snapshots go. Default: a `SnapshotExporter` with its defaults. */
+  readonly exporter?: SnapshotExporter;
+  /** Records the ring keeps (rounded up to a power of two). Default 8192. */
+  readonly capacity?: number;
+  /**
+   * Bytes of record payload the ring may use; when set, `capacity` is derived from it
+   * (capacityBytes / maxRecordBytes, rounded down to a power of two).
+   */
+  readonly capacityBytes?: number;
+  /**
+   * The reserve lane: records at or above `minSeverity` (default 13, WARN) go to a lane of their
+   * own instead of the main ring, so a flood of DEBUG/INFO records cannot push the last warnings
+   * and errors out; snapshots merge the lanes by time, and each lane has its own counters.
+   * `capacity` defaults to an eighth of the main capacity (at least 64). `false` turns it off.
+   * Default: on.
+   */
+  readonly severityLane?: false | { readonly minSeverity?: number; readonly capacity?: number };
+  /** Largest encoded record (the slot size); larger records are trimmed and counted. Default 1024. */
+  readonly maxRecordBytes?: number;
+  /** Most interned strings. Default 4096. */
+  readonly internCapacity?: number;
+  /** Bytes for interned strings. Default 256 KiB. */
+  readonly internBytes?: number;
+  /** Longest string value (UTF-16 units) considered for interning. Default 64. */
+  readonly maxInternedValueLength?: number;
+}
+
+/** Options for a processor in a worker thread that writes into another thread's ring. */
+export interface AttachOptions {
+  /** Lets this processor write snapshots of the shared ring too. Default: none (the owner does). */
+  readonly exporter?: SnapshotExporter;
+  /** Default 64, as for {@link TTLogProcessorOptions.maxInternedValueLength}. */
+  readonly maxInternedValueLength?: number;
+}
 
 /** Carries an attached ring into the constructor without making it a public option. */
 const attachedRing = Symbol('ttlog.attachedRing');
@@ -107,11 +144,9 @@ export class TTLogProcessor {
   snapshot(reason: SnapshotReason | (string & {}) = 'manual'): Promise<string> {
     const writer = this.writer;
     if (writer === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
-    this.pendingSnapshot ??= writer
-      .write({ ring: this.ring, reason, resource: this.resource })
-      .finally(() => {
-        this.pendingSnapshot = undefined;
-      });
+    this.pendingSnapshot ??= writer.write({ ring: this.ring, reason, resource: this.resource }).finally(() => {
+      this.pendingSnapshot = undefined;
+    });
     return this.pendingSnapshot;
   }
 

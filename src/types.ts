@@ -1,40 +1,12 @@
 /**
- * Public option and result types, in one place. The exporter's options live beside the exporter
- * (snapshot/), which must not import this file back; they are re-exported here.
+ * Public option and result types shared by the folders, in one place. The folders import this
+ * file, so it imports none of them; the processor's own options, which name the exporter class,
+ * are in processor.ts.
  */
 import type { AnyValue } from './otel-types.ts';
-import type { SnapshotExporter } from './snapshot/exporter.ts';
-import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 
-export type { SnapshotFileSystem, SnapshotFileHandle } from './snapshot/atomic-file.ts';
-export type { SnapshotExporterOptions } from './snapshot/exporter.ts';
-export type { RetentionOptions } from './snapshot/retention.ts';
-
-export interface TTLogProcessorOptions {
-  /** Where snapshots go. Default: a `SnapshotExporter` with its defaults. */
-  readonly exporter?: SnapshotExporter;
-  /** Records the ring keeps (rounded up to a power of two). Default 8192. */
-  readonly capacity?: number;
-  /**
-   * Bytes of record payload the ring may use; when set, `capacity` is derived from it
-   * (capacityBytes / maxRecordBytes, rounded down to a power of two).
-   */
-  readonly capacityBytes?: number;
-  /**
-   * The reserve lane: records at or above `minSeverity` (default 13, WARN) go to a lane of their
-   * own instead of the main ring, so a flood of DEBUG/INFO records cannot push the last warnings
-   * and errors out; snapshots merge the lanes by time, and each lane has its own counters. `capacity` defaults to an
-   * eighth of the main capacity (at least 64). `false` turns it off. Default: on.
-   */
-  readonly severityLane?: false | { readonly minSeverity?: number; readonly capacity?: number };
-  /** Largest encoded record (the slot size); larger records are trimmed and counted. Default 1024. */
-  readonly maxRecordBytes?: number;
-  /** Most interned strings. Default 4096. */
-  readonly internCapacity?: number;
-  /** Bytes for interned strings. Default 256 KiB. */
-  readonly internBytes?: number;
-  /** Longest string value (UTF-16 units) considered for interning. Default 64. */
-  readonly maxInternedValueLength?: number;
+/** The triggers that write a snapshot without being asked (docs/crash-capture.md); part of `TTLogProcessorOptions`. */
+export interface SnapshotTriggerOptions {
   /**
    * Write a snapshot when the process crashes or exits (docs/crash-capture.md): `true` for every
    * trigger with its defaults, or an object to choose. Default: off.
@@ -93,12 +65,62 @@ export interface WatchdogOptions {
   readonly thresholdMs?: number;
 }
 
-/** Options for a processor in a worker thread that writes into another thread's ring. */
-export interface AttachOptions {
-  /** Lets this processor write snapshots of the shared ring too. Default: none (the owner does). */
-  readonly exporter?: SnapshotExporter;
-  /** Default 64, as for {@link TTLogProcessorOptions.maxInternedValueLength}. */
-  readonly maxInternedValueLength?: number;
+/**
+ * Which snapshot files of this exporter's service to keep in its directory, applied after each
+ * write. Only files ttlog named for that service are ever removed.
+ */
+export interface RetentionOptions {
+  /** Most files to keep. */
+  readonly maxFiles?: number;
+  /** Most bytes the files may take together. */
+  readonly maxBytes?: number;
+  /** Files older than this many ms (by the time in their name) are removed. */
+  readonly maxAgeMs?: number;
+  /**
+   * Count crash snapshots (reasons uncaught-exception, unhandled-rejection, signal, exit,
+   * worker-error, stall) apart from the others, so routine snapshots never push one out; the
+   * limits apply to each group. Default true.
+   */
+  readonly protectCrashSnapshots?: boolean;
+}
+
+export interface SnapshotExporterOptions {
+  /** Directory for snapshot files. Default: `TTLOG_SNAPSHOT_DIR`, else the OS temp directory. */
+  readonly directory?: string;
+  /** Service name in file names and headers. Default: `TTLOG_SERVICE_NAME`, else the resource's `service.name`. */
+  readonly serviceName?: string;
+  /** Slot size for records given to `export()`. Default 16 KiB. */
+  readonly maxRecordBytes?: number;
+  /** File system to write through (tests use it to simulate a full disk). Default `node:fs`. */
+  readonly fileSystem?: SnapshotFileSystem;
+  /** Old snapshots to remove after each write. Default: keep everything. */
+  readonly retention?: RetentionOptions;
+}
+
+/** The subset of `node:fs` a `SnapshotExporter` writes through; pass a wrapper to simulate failures. */
+export interface SnapshotFileSystem {
+  mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
+  openSync(path: string, flags: string, mode?: number): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  linkSync(existing: string, target: string): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  promises: {
+    mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
+    open(path: string, flags: string, mode?: number): Promise<SnapshotFileHandle>;
+    link(existing: string, target: string): Promise<void>;
+    rename(from: string, to: string): Promise<void>;
+    unlink(path: string): Promise<void>;
+  };
+}
+
+/** The file handle `SnapshotFileSystem.promises.open` returns: the subset of `FileHandle` a snapshot write uses. */
+export interface SnapshotFileHandle {
+  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -155,8 +177,8 @@ export interface SnapshotMetadata {
   readonly service: string;
   readonly hostname: string;
   readonly pid: number;
-  /** Why it was written: one of ttlog's {@link SnapshotReason}s, or the application's own reason as given to `snapshot(reason)`. */
-  readonly reason: SnapshotReason | (string & {});
+  /** Why it was written: one of ttlog's reasons (the `SnapshotReason` type) or the application's own, as given to `snapshot(reason)`. */
+  readonly reason: string;
   readonly createdAt: Date;
   readonly resource: Record<string, AnyValue>;
   readonly producer: { readonly name: string; readonly version: string };

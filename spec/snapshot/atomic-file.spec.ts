@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSnapshot, SnapshotExporter, TTLogProcessor, type SnapshotFileHandle, type SnapshotFileSystem } from '../../src/index.ts';
+import { readSnapshot, SnapshotExporter, type SnapshotFileHandle, type SnapshotFileSystem, TTLogProcessor } from '../../src/index.ts';
+import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { writeFileAtomically, writeFileAtomicallySync } from '../../src/snapshot/atomic-file.ts';
 import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
-import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { otel } from '../support/otel.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -114,7 +114,10 @@ function faultyFileSystem(faults: Faults): { fs: SnapshotFileSystem; calls: stri
 async function diagErrorsDuring(body: () => Promise<void> | void): Promise<string[]> {
   const errors: string[] = [];
   const ignore = () => undefined;
-  otel.diag.setLogger({ error: (message: string) => errors.push(message), warn: ignore, info: ignore, debug: ignore, verbose: ignore }, otel.DiagLogLevel.ERROR);
+  otel.diag.setLogger(
+    { error: (message: string) => errors.push(message), warn: ignore, info: ignore, debug: ignore, verbose: ignore },
+    otel.DiagLogLevel.ERROR,
+  );
   try {
     await body();
   } finally {
@@ -140,7 +143,13 @@ function loggingProcessor(directory: string, fs: SnapshotFileSystem) {
     // Pinned times keep the file size the same from run to run (time deltas are varints).
     for (let i = 0; i < count; i++, next++) {
       const time: [number, number] = [1_767_225_600 + next, 0];
-      logger.emit({ timestamp: time, observedTimestamp: time, severityNumber: 9, body: `record ${next} ${'padding '.repeat(next % 7)}`, attributes: { n: next } });
+      logger.emit({
+        timestamp: time,
+        observedTimestamp: time,
+        severityNumber: 9,
+        body: `record ${next} ${'padding '.repeat(next % 7)}`,
+        attributes: { n: next },
+      });
     }
   };
   return { processor, provider, emit, writeSync };
@@ -185,7 +194,10 @@ test('a full disk rejects the snapshot, reaches diag, leaves nothing, and loggin
     const path = await processor.snapshot('healed');
     assert.equal(readdirSync(directory), [basename(path)]);
     const { records, metadata } = await readSnapshot(path, { strict: true });
-    assert.equal(records.map((record) => record.body), bodiesUpTo(25));
+    assert.equal(
+      records.map((record) => record.body),
+      bodiesUpTo(25),
+    );
     assert.is(metadata.counters.written, 25);
     await provider.shutdown();
   }
@@ -199,7 +211,10 @@ test('a disk with exactly enough room takes the snapshot', async () => {
   emit(20);
   const path = await processor.snapshot('exact');
   assert.is(statSync(path).size, size);
-  assert.equal((await readSnapshot(path, { strict: true })).records.map((record) => record.body), bodiesUpTo(20));
+  assert.equal(
+    (await readSnapshot(path, { strict: true })).records.map((record) => record.body),
+    bodiesUpTo(20),
+  );
 });
 
 test('provider.forceFlush() on a full disk rejects without crashing the host', async () => {
@@ -214,7 +229,10 @@ test('provider.forceFlush() on a full disk rejects without crashing the host', a
     );
     assert.is(outcome, 'ENOSPC');
   });
-  assert.ok(errors.some((message) => message.includes('ENOSPC')), errors.join('\n'));
+  assert.ok(
+    errors.some((message) => message.includes('ENOSPC')),
+    errors.join('\n'),
+  );
   assert.equal(readdirSync(directory), []);
   emit(1);
   assert.is(processor.stats().written, 4);
@@ -245,7 +263,10 @@ test('the sync writer on a full disk throws, reaches diag, and leaves nothing', 
     const path = writeSync('fatal');
     assert.equal(readdirSync(directory), [basename(path)]);
     assert.match(basename(path), /-fatal\.bin$/);
-    assert.equal((await readSnapshot(path, { strict: true })).records.map((record) => record.body), bodiesUpTo(25));
+    assert.equal(
+      (await readSnapshot(path, { strict: true })).records.map((record) => record.body),
+      bodiesUpTo(25),
+    );
   }
 });
 
@@ -282,18 +303,25 @@ test('a missing directory is created, 0700, by both writers', async () => {
   const asyncPath = await processor.snapshot('created');
   const syncWriter = new SnapshotWriter({ directory: syncDir, serviceName: 'atomic' });
   const syncPath = syncWriter.writeSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'created' });
-  for (const [path, directory] of [[asyncPath, asyncDir], [syncPath, syncDir]] as const) {
+  for (const [path, directory] of [
+    [asyncPath, asyncDir],
+    [syncPath, syncDir],
+  ] as const) {
     assert.is(dirname(path), directory);
     assert.is(statSync(directory).mode & 0o777, 0o700);
     assert.is(statSync(path).mode & 0o777, 0o600);
-    assert.equal((await readSnapshot(path)).records.map((record) => record.body), bodiesUpTo(3));
+    assert.equal(
+      (await readSnapshot(path)).records.map((record) => record.body),
+      bodiesUpTo(3),
+    );
   }
 });
 
 /** Both writers, same arguments. */
 const writers = {
   async: (fs: SnapshotFileSystem, directory: string, nextName: () => string, blocks: Uint8Array[]) => writeFileAtomically(fs, directory, nextName, blocks),
-  sync: async (fs: SnapshotFileSystem, directory: string, nextName: () => string, blocks: Uint8Array[]) => writeFileAtomicallySync(fs, directory, nextName, blocks),
+  sync: async (fs: SnapshotFileSystem, directory: string, nextName: () => string, blocks: Uint8Array[]) =>
+    writeFileAtomicallySync(fs, directory, nextName, blocks),
 };
 
 const content = [Buffer.from('first block|'), Buffer.from('second block')];

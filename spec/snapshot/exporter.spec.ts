@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSnapshot, SnapshotExporter, TTLogProcessor, type SnapshotRecord } from '../../src/index.ts';
+import { readSnapshot, SnapshotExporter, type SnapshotRecord, TTLogProcessor } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -50,12 +50,22 @@ const BASE = 1_767_225_600;
 function emitNumbered(provider: InstanceType<typeof otel.LoggerProvider>, count: number, from = 0): void {
   const logger = provider.getLogger('spec-logger', '2.0.0');
   for (let i = from; i < from + count; i++) {
-    logger.emit({ timestamp: [BASE + i, 5], observedTimestamp: [BASE + i, 6], severityNumber: 9, severityText: 'INFO', body: `record ${i}`, attributes: { i, even: i % 2 === 0 } });
+    logger.emit({
+      timestamp: [BASE + i, 5],
+      observedTimestamp: [BASE + i, 6],
+      severityNumber: 9,
+      severityText: 'INFO',
+      body: `record ${i}`,
+      attributes: { i, even: i % 2 === 0 },
+    });
   }
 }
 
 function assertNumbered(records: readonly SnapshotRecord[], from: number, count: number): void {
-  assert.equal(records.map((record) => record.body), Array.from({ length: count }, (_, k) => `record ${from + k}`));
+  assert.equal(
+    records.map((record) => record.body),
+    Array.from({ length: count }, (_, k) => `record ${from + k}`),
+  );
   for (const record of records) {
     const i = from + records.indexOf(record);
     assert.is(record.timestamp, BigInt(BASE + i) * 1_000_000_000n + 5n);
@@ -69,7 +79,10 @@ function assertNumbered(records: readonly SnapshotRecord[], from: number, count:
 test('behind BatchLogRecordProcessor, export() writes each batch as a snapshot', async () => {
   const directory = freshDir();
   const exporter = new SnapshotExporter({ directory });
-  const provider = new otel.LoggerProvider({ resource, processors: [new otel.BatchLogRecordProcessor({ exporter: exporter as never, scheduledDelayMillis: 60_000 })] });
+  const provider = new otel.LoggerProvider({
+    resource,
+    processors: [new otel.BatchLogRecordProcessor({ exporter: exporter as never, scheduledDelayMillis: 60_000 })],
+  });
   emitNumbered(provider, 7);
   await provider.forceFlush();
   const [path, ...others] = snapshotFiles(directory);
@@ -93,13 +106,19 @@ test('behind BatchLogRecordProcessor, export() writes each batch as a snapshot',
 test('a batch of warnings and errors arrives whole (export rings have no reserve lane to overflow)', async () => {
   const directory = freshDir();
   const exporter = new SnapshotExporter({ directory });
-  const provider = new otel.LoggerProvider({ resource, processors: [new otel.BatchLogRecordProcessor({ exporter: exporter as never, scheduledDelayMillis: 60_000, maxExportBatchSize: 512 })] });
+  const provider = new otel.LoggerProvider({
+    resource,
+    processors: [new otel.BatchLogRecordProcessor({ exporter: exporter as never, scheduledDelayMillis: 60_000, maxExportBatchSize: 512 })],
+  });
   const logger = provider.getLogger('errors');
   for (let i = 0; i < 300; i++) logger.emit({ severityNumber: 17, severityText: 'ERROR', body: `error ${i}` });
   await provider.forceFlush();
   const [path] = snapshotFiles(directory);
   const { metadata, records } = await readSnapshot(path!);
-  assert.equal(records.map((record) => record.body), Array.from({ length: 300 }, (_, i) => `error ${i}`));
+  assert.equal(
+    records.map((record) => record.body),
+    Array.from({ length: 300 }, (_, i) => `error ${i}`),
+  );
   assert.equal([metadata.counters.written, metadata.counters.captured, metadata.counters.overwritten], [300, 300, 0]);
   await provider.shutdown();
 });
@@ -229,7 +248,10 @@ test('the service name comes from the option, else TTLOG_SERVICE_NAME, else the 
     assert.ok(basename(path).startsWith(`ttlog-${metadata.service.replace(/-/g, '_')}-${process.pid}-`), basename(path));
     return metadata.service;
   };
-  assert.is(await serviceOf(await withEnv({ TTLOG_SERVICE_NAME: 'from-env' }, () => new SnapshotExporter({ directory, serviceName: 'from-option' }))), 'from-option');
+  assert.is(
+    await serviceOf(await withEnv({ TTLOG_SERVICE_NAME: 'from-env' }, () => new SnapshotExporter({ directory, serviceName: 'from-option' }))),
+    'from-option',
+  );
   assert.is(await serviceOf(await withEnv({ TTLOG_SERVICE_NAME: 'from-env' }, () => new SnapshotExporter({ directory }))), 'from-env');
   assert.is(await serviceOf(await withEnv({ TTLOG_SERVICE_NAME: undefined }, () => new SnapshotExporter({ directory }))), 'checkout');
   assert.is(await serviceOf(await withEnv({ TTLOG_SERVICE_NAME: '' }, () => new SnapshotExporter({ directory }))), 'checkout');
@@ -244,7 +266,13 @@ test('the service name comes from the option, else TTLOG_SERVICE_NAME, else the 
 test('OTEL_SERVICE_NAME names the snapshots through the SDK resource (NodeSDK)', async () => {
   const directory = freshDir();
   await withEnv(
-    { OTEL_SERVICE_NAME: 'env-service', TTLOG_SERVICE_NAME: undefined, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    {
+      OTEL_SERVICE_NAME: 'env-service',
+      TTLOG_SERVICE_NAME: undefined,
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    },
     async () => {
       const exporter = new SnapshotExporter({ directory });
       const sdk = new otel.NodeSDK({ logRecordProcessors: [new TTLogProcessor({ exporter, capacity: 16 }) as never] });
@@ -258,11 +286,17 @@ test('OTEL_SERVICE_NAME names the snapshots through the SDK resource (NodeSDK)',
     },
   );
   const files = snapshotFiles(directory);
-  assert.equal(files.map((path) => basename(path).replace(/-\d+-\d{8}T\d{9}Z-\d+-/, '-…-')), ['ttlog-env_service-…-flush.bin', 'ttlog-env_service-…-shutdown.bin']);
+  assert.equal(
+    files.map((path) => basename(path).replace(/-\d+-\d{8}T\d{9}Z-\d+-/, '-…-')),
+    ['ttlog-env_service-…-flush.bin', 'ttlog-env_service-…-shutdown.bin'],
+  );
   const { metadata, records } = await readSnapshot(files[0]!);
   assert.is(metadata.service, 'env-service');
   assert.is(metadata.resource['service.name'], 'env-service');
-  assert.equal(records.map((record) => record.body), ['through NodeSDK']);
+  assert.equal(
+    records.map((record) => record.body),
+    ['through NodeSDK'],
+  );
 });
 
 test('files are 0600 and a directory the exporter creates is 0700', async () => {
@@ -281,24 +315,30 @@ test('snapshots taken at the same moment never overwrite each other', async () =
   const exporter = new SnapshotExporter({ directory, serviceName: 'same' });
   const processors = Array.from({ length: 24 }, () => new TTLogProcessor({ exporter, capacity: 8 }));
   const providers = processors.map((processor) => new otel.LoggerProvider({ resource, processors: [processor as never] }));
-  providers.forEach((provider, p) => provider.getLogger('concurrent').emit({ body: `from processor ${p}` }));
+  for (const [p, provider] of providers.entries()) provider.getLogger('concurrent').emit({ body: `from processor ${p}` });
   const paths = await Promise.all(processors.map((processor) => processor.snapshot('same')));
   assert.is(new Set(paths).size, processors.length);
   assert.equal(snapshotFiles(directory), [...paths].sort());
   const bodies = await Promise.all(paths.map(async (path) => (await readSnapshot(path, { strict: true })).records.map((record) => record.body)));
-  assert.equal(bodies, processors.map((_, p) => [`from processor ${p}`]));
+  assert.equal(
+    bodies,
+    processors.map((_, p) => [`from processor ${p}`]),
+  );
 });
 
 test('two exporters on one directory never overwrite each other: each counts its own names, a taken one is skipped', async () => {
   const directory = freshDir();
   const processors = Array.from({ length: 8 }, () => new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'same' }), capacity: 8 }));
   const providers = processors.map((processor) => new otel.LoggerProvider({ resource, processors: [processor as never] }));
-  providers.forEach((provider, p) => provider.getLogger('concurrent').emit({ body: `from exporter ${p}` }));
+  for (const [p, provider] of providers.entries()) provider.getLogger('concurrent').emit({ body: `from exporter ${p}` });
   for (let round = 0; round < 3; round++) {
     const paths = await Promise.all(processors.map((processor) => processor.snapshot('same')));
     assert.is(new Set(paths).size, processors.length);
     const bodies = await Promise.all(paths.map(async (path) => (await readSnapshot(path, { strict: true })).records.map((record) => record.body)));
-    assert.equal(bodies, processors.map((_, p) => [`from exporter ${p}`]));
+    assert.equal(
+      bodies,
+      processors.map((_, p) => [`from exporter ${p}`]),
+    );
   }
   assert.is(snapshotFiles(directory).length, 3 * processors.length);
 });
@@ -310,7 +350,10 @@ test('shutdown() is safe to call twice; a processor refuses an exporter that is 
   const refused = await new Promise<{ code: number }>((resolve) => exporter.export([], resolve));
   assert.is(refused.code, 1);
   const lookalike = { export: exporter.export, forceFlush: exporter.forceFlush, shutdown: exporter.shutdown, directory: exporter.directory };
-  assert.throws(() => new TTLogProcessor({ exporter: lookalike as never }), (error: unknown) => error instanceof TypeError && /SnapshotExporter/.test(error.message));
+  assert.throws(
+    () => new TTLogProcessor({ exporter: lookalike as never }),
+    (error: unknown) => error instanceof TypeError && /SnapshotExporter/.test(error.message),
+  );
 });
 
 test('file names are sanitized and stay in the directory', async () => {
@@ -323,7 +366,10 @@ test('file names are sanitized and stay in the directory', async () => {
   assert.is((await readSnapshot(path)).metadata.service, '../../escape/me');
 
   const fromResource = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), capacity: 8 });
-  const provider = new otel.LoggerProvider({ resource: otel.resourceFromAttributes({ 'service.name': '/etc/.hidden svc' }), processors: [fromResource as never] });
+  const provider = new otel.LoggerProvider({
+    resource: otel.resourceFromAttributes({ 'service.name': '/etc/.hidden svc' }),
+    processors: [fromResource as never],
+  });
   provider.getLogger('x').emit({ body: 'x' });
   const second = await fromResource.snapshot('ok');
   assert.is(dirname(second), directory);
@@ -342,7 +388,10 @@ test('no temp files remain after successful snapshots', async () => {
   await provider.shutdown();
   const names = readdirSync(directory);
   assert.is(names.length, 7);
-  assert.ok(names.every((name) => !name.startsWith('.') && !name.endsWith('.tmp')), names.join(', '));
+  assert.ok(
+    names.every((name) => !name.startsWith('.') && !name.endsWith('.tmp')),
+    names.join(', '),
+  );
   snapshotFiles(directory);
 });
 

@@ -3,16 +3,17 @@
  * exporter's service go until maxFiles / maxBytes / maxAgeMs hold; other services' files, foreign
  * files and temp files are never touched; crash snapshots are kept apart from routine ones.
  */
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { otel } from '../support/otel.ts';
-import { SnapshotExporter, TTLogProcessor, type RetentionOptions } from '../../src/index.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type RetentionOptions, SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
+import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { parseSnapshotFileName, sanitizeNamePart, snapshotFileName } from '../../src/snapshot/file-name.ts';
 import { CRASH_REASONS } from '../../src/snapshot/snapshot-reason.ts';
 import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
-import { openRingBuffer } from '../../src/record/ring-layout.ts';
+import { otel } from '../support/otel.ts';
 import { makeDirectory, removeDirectory } from '../triggers/fixtures/harness.ts';
 
 const cleanup: string[] = [];
@@ -38,7 +39,11 @@ const FOREIGN = ['notes.txt', 'ttlog-shop-1-garbage.bin', '.ttlog-0123456789abcd
 
 test('maxFiles: the oldest files of the service go; other services, foreign names and temp files stay', async () => {
   const { directory, processor, provider } = setup({ maxFiles: 2 });
-  const old = [oldSnapshot(directory, 'shop', 'manual', 3 * DAY), oldSnapshot(directory, 'shop', 'manual', 2 * DAY), oldSnapshot(directory, 'shop', 'manual', DAY)];
+  const old = [
+    oldSnapshot(directory, 'shop', 'manual', 3 * DAY),
+    oldSnapshot(directory, 'shop', 'manual', 2 * DAY),
+    oldSnapshot(directory, 'shop', 'manual', DAY),
+  ];
   const otherService = oldSnapshot(directory, 'billing', 'manual', 5 * DAY);
   for (const name of FOREIGN) writeFileSync(join(directory, name), 'not mine');
   const written = await processor.snapshot('manual');
@@ -108,8 +113,16 @@ test('every crash reason is protected, as its file name carries it; routine and 
   const written = (await processor.snapshot('deploy check')).slice(directory.length + 1);
   const left = readdirSync(directory);
   assert.ok(written.endsWith(`-${sanitizeNamePart('deploy check')}.bin`), written);
-  assert.equal(left.filter((name) => routine.includes(name)), [], 'older routine files are held to maxFiles with the new one');
-  assert.equal(left.filter((name) => crashes.includes(name)), [crashes.at(-1)], 'the crash files are held to maxFiles among themselves');
+  assert.equal(
+    left.filter((name) => routine.includes(name)),
+    [],
+    'older routine files are held to maxFiles with the new one',
+  );
+  assert.equal(
+    left.filter((name) => crashes.includes(name)),
+    [crashes.at(-1)],
+    'the crash files are held to maxFiles among themselves',
+  );
   assert.is(left.length, 2);
   await provider.shutdown();
 });

@@ -1,14 +1,14 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot } from '../../src/index.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readSnapshot, type Snapshot, SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
+import { committedStamp, Header, openRingBuffer, type RingViews, SLOT_WORDS } from '../../src/record/ring-layout.ts';
+import { claimSlot, commitSlot } from '../../src/record/slot-claim.ts';
+import { incrementWide, readWide } from '../../src/record/wide-counter.ts';
 import { captureRing, type RingCapture } from '../../src/snapshot/ring-capture.ts';
 import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
-import { claimSlot, commitSlot } from '../../src/record/slot-claim.ts';
-import { Header, SLOT_WORDS, committedStamp, openRingBuffer, type RingViews } from '../../src/record/ring-layout.ts';
-import { incrementWide, readWide } from '../../src/record/wide-counter.ts';
 import { otel } from '../support/otel.ts';
 
 interface Logger {
@@ -54,8 +54,14 @@ test('after 10× capacity records the snapshot holds exactly the newest `capacit
   try {
     for (let i = 0; i < 640; i++) h.emit(i, { i });
     const snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.body), range(576, 640));
-    assert.equal(snapshot.records.map((record) => record.seq), range(576, 640));
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      range(576, 640),
+    );
+    assert.equal(
+      snapshot.records.map((record) => record.seq),
+      range(576, 640),
+    );
     assert.equal(snapshot.metadata.counters, { written: 640, captured: 64, overwritten: 576, skipped: 0, truncated: 0, dropped: 0 });
     assertAccounting(snapshot);
   } finally {
@@ -71,10 +77,16 @@ test('snapshots do not drain the ring: two in a row hold the same records, a lat
     const second = await h.snapshot();
     assert.equal(second.records, first.records);
     assert.equal(second.metadata.counters, first.metadata.counters);
-    assert.equal(first.records.map((record) => record.seq), range(18, 50));
+    assert.equal(
+      first.records.map((record) => record.seq),
+      range(18, 50),
+    );
     for (let i = 50; i < 60; i++) h.emit(`record ${i}`);
     const third = await h.snapshot();
-    assert.equal(third.records.map((record) => record.body), range(28, 60).map((i) => `record ${i}`));
+    assert.equal(
+      third.records.map((record) => record.body),
+      range(28, 60).map((i) => `record ${i}`),
+    );
     assertAccounting(third);
   } finally {
     h.cleanup();
@@ -91,7 +103,10 @@ test('records are ordered by timestamp, and by write order when timestamps tie',
     at(20, 'b');
     at(10, 'a2');
     const snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.body), ['a1', 'a2', 'b', 'c']);
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      ['a1', 'a2', 'b', 'c'],
+    );
   } finally {
     h.cleanup();
   }
@@ -108,7 +123,10 @@ test('a slot left "being written" is skipped, never returned, and its lap is dro
     for (let i = 11; i < 14; i++) h.emit(i);
 
     let snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.seq), [...range(0, 10), 11, 12, 13]);
+    assert.equal(
+      snapshot.records.map((record) => record.seq),
+      [...range(0, 10), 11, 12, 13],
+    );
     assert.equal(snapshot.metadata.counters, { written: 14, captured: 13, overwritten: 0, skipped: 1, truncated: 0, dropped: 0 });
 
     // Ticket 26 lands on the stalled slot: the producer does not wait, it drops the record.
@@ -116,14 +134,20 @@ test('a slot left "being written" is skipped, never returned, and its lap is dro
     assert.is(h.processor.stats().dropped, 1);
     snapshot = await h.snapshot();
     assertAccounting(snapshot);
-    assert.equal(snapshot.records.map((record) => record.seq), [...range(14, 26), ...range(27, 30)]);
+    assert.equal(
+      snapshot.records.map((record) => record.seq),
+      [...range(14, 26), ...range(27, 30)],
+    );
     assert.equal(snapshot.metadata.counters, { written: 30, captured: 15, overwritten: 14, skipped: 1, truncated: 0, dropped: 1 });
 
     // The stalled producer finally gives up its slot (length 0: nothing was written); the next lap reuses it.
     commitSlot(h.ring, stalled, 0);
     for (let i = 30; i < 46; i++) h.emit(i);
     snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.body), range(30, 46));
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      range(30, 46),
+    );
     assert.equal(snapshot.metadata.counters, { written: 46, captured: 16, overwritten: 30, skipped: 0, truncated: 0, dropped: 1 });
   } finally {
     h.cleanup();
@@ -165,11 +189,17 @@ test('a record overwritten by a producer in the middle of its copy is skipped, n
     assert.ok(interfered);
     const snapshot = await readSnapshot(path);
     assert.equal(snapshot.metadata.counters, { written: 32, captured: 15, overwritten: 16, skipped: 1, truncated: 0, dropped: 0 });
-    assert.equal(snapshot.records.map((record) => record.attributes.i), range(17, 32));
+    assert.equal(
+      snapshot.records.map((record) => record.attributes.i),
+      range(17, 32),
+    );
     for (const record of snapshot.records) assert.is(record.body, body(record.attributes.i as number));
     // The ring itself is intact: the next snapshot has the 15 survivors and then the intruder.
     const after = await h.snapshot();
-    assert.equal(after.records.map((record) => record.attributes.i), [...range(17, 32), 16]);
+    assert.equal(
+      after.records.map((record) => record.attributes.i),
+      [...range(17, 32), 16],
+    );
     assert.is(after.records[15]!.body, '16:'.padEnd(300, 'z'));
   } finally {
     h.cleanup();
@@ -194,7 +224,11 @@ test('every slot: a claim or a whole rewrite during its copy costs exactly that 
             if (commit) commitSlot(h.ring, victim + 8, 40);
           }),
         );
-        assert.equal(capturedTickets(capture), range(written - 8, written).filter((ticket) => ticket !== victim), `victim ${victim}, commit ${commit}`);
+        assert.equal(
+          capturedTickets(capture),
+          range(written - 8, written).filter((ticket) => ticket !== victim),
+          `victim ${victim}, commit ${commit}`,
+        );
         assert.equal(capture.counters, { written, captured: 7, overwritten: written - 8, skipped: 1, truncated: 0, dropped: 0 });
         restoreSlots(h.ring, before);
       }
@@ -239,8 +273,14 @@ test('tickets keep their order and the accounting holds across 2^32 records', as
 
     for (let i = 0; i < 40; i++) h.emit(i);
     snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.body), range(24, 40));
-    assert.equal(snapshot.records.map((record) => record.seq), range(start + 24, start + 40));
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      range(24, 40),
+    );
+    assert.equal(
+      snapshot.records.map((record) => record.seq),
+      range(start + 24, start + 40),
+    );
     assert.equal(snapshot.metadata.counters, { written: start + 40, captured: 16, overwritten: start + 24, skipped: 0, truncated: 0, dropped: 0 });
     assert.is(h.processor.stats().written, start + 40);
   } finally {

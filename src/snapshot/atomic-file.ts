@@ -7,35 +7,11 @@
  * There is an async and a sync version with the same arguments: the sync one is for paths where
  * the event loop may not turn again (crash capture). The file system is injectable so tests can simulate a full disk.
  */
-import * as nodeFs from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
-
-/** The subset of `node:fs` used here; pass a wrapper to simulate failures. */
-export interface SnapshotFileSystem {
-  mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
-  openSync(path: string, flags: string, mode?: number): number;
-  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
-  fsyncSync(fd: number): void;
-  closeSync(fd: number): void;
-  linkSync(existing: string, target: string): void;
-  renameSync(from: string, to: string): void;
-  unlinkSync(path: string): void;
-  promises: {
-    mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
-    open(path: string, flags: string, mode?: number): Promise<SnapshotFileHandle>;
-    link(existing: string, target: string): Promise<void>;
-    rename(from: string, to: string): Promise<void>;
-    unlink(path: string): Promise<void>;
-  };
-}
-
-/** The file handle `SnapshotFileSystem.promises.open` returns: the subset of `FileHandle` used here. */
-export interface SnapshotFileHandle {
-  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  sync(): Promise<void>;
-  close(): Promise<void>;
-}
+import type { SnapshotFileHandle, SnapshotFileSystem } from '../types.ts';
 
 /** `node:fs` itself. */
 export const defaultFileSystem: SnapshotFileSystem = nodeFs;
@@ -80,12 +56,7 @@ export async function writeFileAtomically(
 }
 
 /** {@link writeFileAtomically} without giving up the thread, same arguments; takes only sync blocks. */
-export function writeFileAtomicallySync(
-  fs: SnapshotFileSystem,
-  directory: string,
-  nextName: NextName,
-  blocks: Iterable<Uint8Array>,
-): string {
+export function writeFileAtomicallySync(fs: SnapshotFileSystem, directory: string, nextName: NextName, blocks: Iterable<Uint8Array>): string {
   fs.mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
   const temp = join(directory, tempName());
   try {

@@ -2,10 +2,11 @@
  * A batch of records given to `SnapshotExporter.export()` → a private ring holding exactly that
  * batch, so an exported batch is written by the same capture and encoder as a processor's ring.
  */
+
+import type { LogRecordLike } from '../otel-types.ts';
 import { createRingBuffer, openRingBuffer, type RingViews } from '../record/ring-layout.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from '../record/ring-options.ts';
 import { RingProducer } from '../record/ring-producer.ts';
-import type { LogRecordLike } from '../otel-types.ts';
 
 /** A ring sized for `records` (slots of `maxRecordBytes`), with every record written into it. */
 export function ringOfRecords(records: readonly LogRecordLike[], maxRecordBytes: number): RingViews {

@@ -6,25 +6,11 @@
  * export, so the writer and its types stay out of the package's API.
  */
 import { tmpdir } from 'node:os';
-import type { SnapshotFileSystem } from './atomic-file.ts';
-import { ringOfRecords } from './batch-ring.ts';
-import type { RetentionOptions } from './retention.ts';
-import { SnapshotWriter, asError } from './snapshot-writer.ts';
-import { checkedRecordBytes } from '../record/ring-options.ts';
 import type { ExportResultLike, LogRecordLike } from '../otel-types.ts';
-
-export interface SnapshotExporterOptions {
-  /** Directory for snapshot files. Default: `TTLOG_SNAPSHOT_DIR`, else the OS temp directory. */
-  readonly directory?: string;
-  /** Service name in file names and headers. Default: `TTLOG_SERVICE_NAME`, else the resource's `service.name`. */
-  readonly serviceName?: string;
-  /** Slot size for records given to `export()`. Default 16 KiB. */
-  readonly maxRecordBytes?: number;
-  /** File system to write through (tests use it to simulate a full disk). Default `node:fs`. */
-  readonly fileSystem?: SnapshotFileSystem;
-  /** Old snapshots to remove after each write. Default: keep everything. */
-  readonly retention?: RetentionOptions;
-}
+import { checkedRecordBytes } from '../record/ring-options.ts';
+import type { RetentionOptions, SnapshotExporterOptions } from '../types.ts';
+import { ringOfRecords } from './batch-ring.ts';
+import { asError, SnapshotWriter } from './snapshot-writer.ts';
 
 /** Snapshots the ring of the processor an exporter was given to. */
 type FlushProcessor = () => Promise<unknown>;

@@ -10,27 +10,9 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import type { RetentionOptions } from '../types.ts';
 import { parseSnapshotFileName, sanitizeNamePart } from './file-name.ts';
 import { CRASH_REASONS } from './snapshot-reason.ts';
-
-/**
- * Which snapshot files of this exporter's service to keep in its directory, applied after each
- * write. Only files ttlog named for that service are ever removed.
- */
-export interface RetentionOptions {
-  /** Most files to keep. */
-  readonly maxFiles?: number;
-  /** Most bytes the files may take together. */
-  readonly maxBytes?: number;
-  /** Files older than this many ms (by the time in their name) are removed. */
-  readonly maxAgeMs?: number;
-  /**
-   * Count crash snapshots (reasons uncaught-exception, unhandled-rejection, signal, exit,
-   * worker-error, stall) apart from the others, so routine snapshots never push one out; the
-   * limits apply to each group. Default true.
-   */
-  readonly protectCrashSnapshots?: boolean;
-}
 
 /** Crash reasons as file names carry them. */
 const CRASH_NAME_PARTS: ReadonlySet<string> = new Set(CRASH_REASONS.map(sanitizeNamePart));
@@ -46,7 +28,11 @@ interface Candidate {
 /** Checks retention options when the exporter is built, so a typo fails at startup. */
 export function checkedRetention(options: RetentionOptions | undefined): RetentionOptions | undefined {
   if (options === undefined) return undefined;
-  for (const [name, min] of [['maxFiles', 1], ['maxBytes', 1], ['maxAgeMs', 1]] as const) {
+  for (const [name, min] of [
+    ['maxFiles', 1],
+    ['maxBytes', 1],
+    ['maxAgeMs', 1],
+  ] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
       throw new RangeError(`ttlog: retention.${name} must be a positive integer, got ${String(value)}`);
@@ -74,7 +60,10 @@ export async function applyRetention(directory: string, service: string, options
   const candidates = listCandidates(await fs.promises.readdir(directory), service);
   if (options.maxBytes !== undefined) {
     for (const candidate of candidates) {
-      candidate.size = await fs.promises.stat(join(directory, candidate.name)).then((stat) => stat.size, () => 0);
+      candidate.size = await fs.promises.stat(join(directory, candidate.name)).then(
+        (stat) => stat.size,
+        () => 0,
+      );
     }
   }
   const doomed = choose(candidates, options, now);

@@ -44,6 +44,4 @@ const REASON_KINDS = {
 export type SnapshotReason = keyof typeof REASON_KINDS;
 
 /** The reasons of snapshots taken because something went wrong. */
-export const CRASH_REASONS: readonly SnapshotReason[] = (Object.keys(REASON_KINDS) as SnapshotReason[]).filter(
-  (reason) => REASON_KINDS[reason] === 'crash',
-);
+export const CRASH_REASONS: readonly SnapshotReason[] = (Object.keys(REASON_KINDS) as SnapshotReason[]).filter((reason) => REASON_KINDS[reason] === 'crash');

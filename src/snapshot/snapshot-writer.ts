@@ -8,18 +8,20 @@
  * one yields to the event loop between chunks; the sync one is for paths where the loop may not
  * turn again.
  */
-import { diag } from '@opentelemetry/api';
+
 import { hostname } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { defaultFileSystem, writeFileAtomically, writeFileAtomicallySync, type NextName, type SnapshotFileSystem } from './atomic-file.ts';
-import { snapshotFileName } from './file-name.ts';
-import { applyRetention, applyRetentionSync, checkedRetention, type RetentionOptions } from './retention.ts';
-import { captureRing } from './ring-capture.ts';
-import { SnapshotEncoder, type SnapshotDescription } from './snapshot-encoder.ts';
-import type { SnapshotReason } from './snapshot-reason.ts';
-import type { RingViews } from '../record/ring-layout.ts';
+import { diag } from '@opentelemetry/api';
 import type { ResourceLike } from '../otel-types.ts';
+import type { RingViews } from '../record/ring-layout.ts';
+import type { RetentionOptions, SnapshotFileSystem } from '../types.ts';
 import { VERSION } from '../version.ts';
+import { defaultFileSystem, type NextName, writeFileAtomically, writeFileAtomicallySync } from './atomic-file.ts';
+import { snapshotFileName } from './file-name.ts';
+import { applyRetention, applyRetentionSync, checkedRetention } from './retention.ts';
+import { captureRing } from './ring-capture.ts';
+import { type SnapshotDescription, SnapshotEncoder } from './snapshot-encoder.ts';
+import type { SnapshotReason } from './snapshot-reason.ts';
 
 /** What a snapshot is of and why; the writer adds where and who. */
 export interface SnapshotRequest {
@@ -76,7 +78,8 @@ export class SnapshotWriter {
       }
       const { directory, retention } = this.settings;
       const path = await writeFileAtomically(this.fileSystem, directory, this.names(request), this.fileBlocks(encoder, chunks, request));
-      if (retention !== undefined) await applyRetention(directory, this.serviceFor(request), retention).catch((error: unknown) => this.reportRetentionFailure(error));
+      if (retention !== undefined)
+        await applyRetention(directory, this.serviceFor(request), retention).catch((error: unknown) => this.reportRetentionFailure(error));
       return path;
     } catch (error) {
       throw this.reportFailure(error);

@@ -20,10 +20,10 @@
  * an uncaught exception, or a signal handler that calls `process.exit`, writes nothing more.
  */
 import { isMainThread } from 'node:worker_threads';
-import type { CrashCaptureSettings } from './options.ts';
-import { errorCause } from './error-cause.ts';
-import { mayListenForRejections, unhandledRejectionsMode } from './rejection-mode.ts';
 import type { SnapshotReason } from '../snapshot/snapshot-reason.ts';
+import { errorCause } from './error-cause.ts';
+import type { CrashCaptureSettings } from './options.ts';
+import { mayListenForRejections, unhandledRejectionsMode } from './rejection-mode.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
 
 /** One processor's memory of the crash it has recorded. */
@@ -62,10 +62,18 @@ export function captureCrashes(target: SnapshotTarget, settings: CrashCaptureSet
 /** Adds the listeners some registration needs and removes the ones none needs any more. */
 function updateListeners(): void {
   const all = [...registrations];
-  toggle('uncaughtExceptionMonitor', onUncaughtException, all.some((r) => r.settings.uncaughtException || r.settings.unhandledRejection));
+  toggle(
+    'uncaughtExceptionMonitor',
+    onUncaughtException,
+    all.some((r) => r.settings.uncaughtException || r.settings.unhandledRejection),
+  );
   const listenForRejections = mayListenForRejections(unhandledRejectionsMode());
   toggle('unhandledRejection', onUnhandledRejection, listenForRejections && all.some((r) => r.settings.unhandledRejection));
-  toggle('exit', onExit, all.some((r) => r.settings.exit));
+  toggle(
+    'exit',
+    onExit,
+    all.some((r) => r.settings.exit),
+  );
   // Signals reach only the main thread; in a worker, process.on(signal) would never fire.
   const wanted = new Set<NodeJS.Signals>();
   if (isMainThread) {

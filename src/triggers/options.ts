@@ -4,7 +4,7 @@
  * like the ring's own options: a misconfigured flight recorder should fail at startup, not at the
  * crash it was meant to record.
  */
-import type { CrashCaptureOptions, SeverityTriggerOptions, TTLogProcessorOptions, WatchdogOptions } from '../types.ts';
+import type { CrashCaptureOptions, SeverityTriggerOptions, SnapshotTriggerOptions, WatchdogOptions } from '../types.ts';
 
 export interface CrashCaptureSettings {
   readonly uncaughtException: boolean;
@@ -50,7 +50,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Signals that cannot be caught, or that Node or the debugger own. */
 const RESERVED_SIGNALS = new Set(['SIGKILL', 'SIGSTOP', 'SIGUSR1', 'SIGVTALRM', 'SIGPROF', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
 
-export function triggerSettings(options: TTLogProcessorOptions): TriggerSettings {
+export function triggerSettings(options: SnapshotTriggerOptions): TriggerSettings {
   return {
     crashes: crashSettings(options.captureCrashes),
     intervalMs: options.intervalMs === undefined ? undefined : milliseconds('intervalMs', options.intervalMs, 1),

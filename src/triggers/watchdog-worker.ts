@@ -11,9 +11,9 @@
  * directory, service and retention, the default file system.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SnapshotWriter } from '../snapshot/snapshot-writer.ts';
-import { openRingBuffer } from '../record/ring-layout.ts';
 import type { ResourceLike } from '../otel-types.ts';
+import { openRingBuffer } from '../record/ring-layout.ts';
+import { SnapshotWriter } from '../snapshot/snapshot-writer.ts';
 import { BEAT, type WatchdogData, type WatchdogMessage } from './watchdog.ts';
 
 const data = workerData as WatchdogData;

@@ -7,13 +7,14 @@
  *
  * The worker is unref'd (it never keeps the process alive) and terminated by `stop()`.
  */
-import { diag } from '@opentelemetry/api';
+
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WatchdogSettings } from './options.ts';
+import { diag } from '@opentelemetry/api';
 import type { ResourceLike } from '../otel-types.ts';
 import type { SnapshotWriterSettings } from '../snapshot/snapshot-writer.ts';
+import type { WatchdogSettings } from './options.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
 
 /** What the watchdog worker receives as `workerData`. */
@@ -26,9 +27,7 @@ export interface WatchdogData {
 }
 
 /** Messages from the watchdog worker. */
-export type WatchdogMessage =
-  | { readonly type: 'stall-ended'; readonly blockedMs: number }
-  | { readonly type: 'write-failed'; readonly message: string };
+export type WatchdogMessage = { readonly type: 'stall-ended'; readonly blockedMs: number } | { readonly type: 'write-failed'; readonly message: string };
 
 /** Heartbeat word: bumped by the main thread. */
 export const BEAT = 0;
