@@ -121,17 +121,21 @@ function footprint(app: string): string {
   return `${packages} packages, ${(bytesIn(join(app, 'node_modules')) / 1e6).toFixed(1)} MB`;
 }
 
-/** The names `name`'s installed dependencies reach, from `npm ls`. */
+/** The packages `names` and their dependencies, wherever they are in the app's tree (`npm ls --all`). */
 function dependencyClosure(app: string, names: readonly string[], node: string | undefined): Set<string> {
-  const tree = JSON.parse(mustRun(`npm ls ${names.join(' ')} --all --json`, app, node)) as { dependencies?: Record<string, unknown> };
+  interface Tree {
+    readonly dependencies?: Record<string, Tree>;
+  }
+  const tree = JSON.parse(mustRun('npm ls --all --json', app, node)) as Tree;
   const reached = new Set<string>();
-  const visit = (dependencies: Record<string, unknown> | undefined) => {
-    for (const [name, node] of Object.entries(dependencies ?? {})) {
-      reached.add(name);
-      visit((node as { dependencies?: Record<string, unknown> }).dependencies);
+  const visit = (dependencies: Record<string, Tree> | undefined, inside: boolean) => {
+    for (const [name, child] of Object.entries(dependencies ?? {})) {
+      const counts = inside || names.includes(name);
+      if (counts) reached.add(name);
+      visit(child.dependencies, counts);
     }
   };
-  visit(tree.dependencies);
+  visit(tree.dependencies, false);
   return reached;
 }
 

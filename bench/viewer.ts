@@ -1,5 +1,5 @@
 /**
- * ttlog-view speed (issue 4, "Speed"): decode-only and decode+print rates on a 1M-record
+ * ttlog-view speed (docs/viewer.md, "Speed"): decode-only and decode+print rates on a 1M-record
  * snapshot, and the time of `--last 100` on it, against a baseline measured in the same run:
  * `JSON.parse` of the same records as the NDJSON lines pino writes for them (what only parsing
  * the records would cost, had they been logged with pino).

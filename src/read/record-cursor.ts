@@ -265,20 +265,22 @@ export class RecordCursor {
    * would return is: `undefined`; `string(stringIndex)`; the bytes decoded as UTF-8; `decoded`.
    */
   nextValue(): ValueKind {
-    this.valueNext();
+    // Read once per attribute: the order check and the small unsigned integers (counts, most
+    // numbers) come first and in place, as they are most of a chunk's values.
+    if (this.at !== At.Pairs) this.valueNext();
     const items = this.items;
     const bytes = this.bytes;
     const pos = items.pos;
     const initial = bytes[pos];
     if (initial === undefined) throw items.malformed('chunk payload ends inside a CBOR item');
+    if (initial < 24) {
+      items.pos = pos + 1;
+      this.decoded = initial;
+      return 'unsigned';
+    }
     if (initial <= UINT_LAST) {
       this.decoded = items.unsigned();
       return 'unsigned';
-    }
-    if (initial === UNDEFINED) {
-      items.pos = pos + 1;
-      this.decoded = undefined;
-      return 'absent';
     }
     if (initial === STRING_REF_HEAD && items.isStringRefTag(pos + 1)) {
       items.pos = pos + 3;
@@ -290,11 +292,15 @@ export class RecordCursor {
       items.pos = pos;
     } else if (initial >= TEXT_FIRST && initial <= TEXT_LAST) {
       items.pos = pos + 1;
-      const length = items.argument(initial & 0x1f) as number;
+      const length = initial < TEXT_FIRST + 24 ? initial - TEXT_FIRST : (items.argument(initial & 0x1f) as number);
       const start = items.take(length);
       this.textStart = start;
       this.textEnd = start + length;
       return 'text';
+    } else if (initial === UNDEFINED) {
+      items.pos = pos + 1;
+      this.decoded = undefined;
+      return 'absent';
     }
     this.decoded = items.value() as AnyValue | undefined;
     return 'value';
@@ -345,7 +351,14 @@ export class RecordCursor {
    */
   keyIndex(): number {
     this.pairNext();
-    const index = this.items.unsigned();
+    const items = this.items;
+    const initial = this.bytes[items.pos];
+    // Most keys: an index under 24, one byte.
+    if (initial !== undefined && initial < 24) {
+      items.pos++;
+      return initial;
+    }
+    const index = items.unsigned();
     if (index < 0) this.pairsLeft++;
     return index;
   }
