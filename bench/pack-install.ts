@@ -76,7 +76,8 @@ function exportCommit(ref: string): string {
 
 /** Runs `command` in a shell in `cwd`, with `line`'s Node first on the PATH. */
 function sh(command: string, cwd: string, node?: string): { status: number; stdout: string; stderr: string } {
-  const full = node === undefined ? command : `npm exec --yes --package=${node} -c ${JSON.stringify(command)}`;
+  // npm exec -c passes its own options on in the environment; an npx inside would take them as its own.
+  const full = node === undefined ? command : `npm exec --yes --package=${node} -c ${JSON.stringify(`unset npm_config_call npm_config_package; ${command}`)}`;
   const result = spawnSync('bash', ['-c', full], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
   return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
@@ -199,12 +200,12 @@ function installInto(line: AppLine, packs: { ttlog: string; viewer: string }): v
   check(sdkCopies.length === 1, `one copy of @opentelemetry/sdk-logs (${sdkCopies.length})`);
 
   const version = sh('npx ttlog-view --version', app, line.node);
-  check(version.status === 0 && version.stdout.trim() === `ttlog-view ${packageVersion('packages/ttlog-view')}`, `npx ttlog-view --version: ${version.stdout.trim()}`);
+  check(version.status === 0 && version.stdout.trim() === `ttlog-view ${packageVersion('packages/ttlog-view')}`, `npx ttlog-view --version: ${version.stdout.trim()}${version.stderr.trim()}`);
   writeFileSync(join(app, 'write-snapshot.js'), WRITE_SNAPSHOT);
   const file = mustRun('node write-snapshot.js', app, line.node).trim();
   const text = sh(`npx ttlog-view --utc ${file}`, app, line.node);
   const lines = text.stdout.trim().split('\n');
-  check(text.status === 0 && lines.length === 100 && lines[99]!.includes('ERROR') && lines[0]!.includes('user.id=u0'), `npx ttlog-view reads the app's snapshot (${lines.length} lines)`);
+  check(text.status === 0 && lines.length === 100 && lines[99]!.includes('ERROR') && lines[0]!.includes('user.id=u0'), `npx ttlog-view reads the app's snapshot (${lines.length} lines)${text.stderr.trim()}`);
   const json = sh(`npx ttlog-view --json ${file}`, app, line.node);
   check(json.status === 0 && json.stdout.trim().split('\n').every((entry) => JSON.parse(entry).body === 'request handled'), 'npx ttlog-view --json');
   const otlp = sh(`npx ttlog-view --otlp ${file}`, app, line.node);
