@@ -20,6 +20,7 @@ import { createCborEncoder, Tag } from '../../../src/format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../../../src/format/file-tags.ts';
 import { seededRandom } from '../../../spec/support/seeded-random.ts';
 import { splitSnapshot } from '../../../spec/support/snapshot-chunks.ts';
+import { RAW_CONTROL } from './support/hostile.ts';
 import { at, writeServiceSnapshot } from './support/snapshots.ts';
 
 const source = { label: 'svc/42' } as SnapshotSource;
@@ -150,6 +151,8 @@ const CASES: Array<[string, HandRecord]> = [
   ['a step back in time', { delta: -2_000_000_000 }],
   ['a step of more than 2^53 ns', { delta: 2n ** 60n }],
   ['the same nanosecond', { delta: 0 }],
+  ['terminal-active characters in place', { severity: 0, severityText: '\u001b]0;t\u0007', body: 'a\u001b[2Jb', attributes: [3, '\u001b]0;t\u0007', 4, 'a\u007fb', 5, '\u009b2J', 6, 'x\u202ey'] }],
+  ['a terminal-active key in place', { attributes: ['k\u001bx', 'v'] }],
 ];
 
 test('hand-made records: each written straight from the chunk as the formatter writes the decoded record', () => {
@@ -159,7 +162,9 @@ test('hand-made records: each written straight from the chunk as the formatter w
   }
   // All of them in one chunk, so that caches carry from record to record, and items after the records.
   const all = handChunk(STRINGS, CASES.map(([, record]) => record), ['trailing', [1]]);
-  assert.is.not(assertSameText(all.raw, all.count, 'all cases in one chunk'), 'fails');
+  const text = assertSameText(all.raw, all.count, 'all cases in one chunk');
+  assert.is.not(text, 'fails');
+  assert.not.match(text, RAW_CONTROL, 'terminal-active characters are escaped on both ways');
 });
 
 test('a malformed record fails the whole chunk, leaving the output as it was', () => {

@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { skipTest } from '../../../spec/support/skip.ts';
+import { HOSTILE, RETITLE, RETITLE_SHOWN } from './support/hostile.ts';
 import { CART, CHECKOUT, ROOT, writeServiceSnapshot } from './support/snapshots.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -16,6 +17,9 @@ if (hasTmux) {
   mkdirSync(shop);
   await writeServiceSnapshot(shop, CHECKOUT);
   await writeServiceSnapshot(shop, CART);
+  const hostile = join(directory, 'hostile');
+  mkdirSync(hostile);
+  renameSync(await writeServiceSnapshot(hostile, HOSTILE, `reason${RETITLE}`), join(hostile, `ttlog-${RETITLE}.bin`));
   // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
   // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
   // gets here is a real one, so its environment goes without those variables.
@@ -92,6 +96,36 @@ if (hasTmux) {
       // Wait for stty's answer, not just the exit line: the shell prints them one after the other.
       const text = await waitForScreen((t) => t.includes('viewer exited') && /^-?icanon$/m.test(t), 'the shell and stty again');
       assert.match(text, /^icanon$/m, 'canonical mode (not raw) again');
+    } finally {
+      tmux('kill-server');
+    }
+  });
+
+  test('hostile log content leaves the terminal alone: the pane keeps its title through the text output and -i', async () => {
+    const viewer = `TZ=UTC '${process.execPath}' --import tsx packages/ttlog-view/src/bin.ts --utc`;
+    // Each step waits for a key, so that the title can be read before anything is shown.
+    const command = `cd '${ROOT}' && read _ && ${viewer} '${hostile}'; echo "text exited $?"; read _; ${viewer} -i '${hostile}'; echo "viewer exited $?"; sleep 60`;
+    openSession('hostile', '-x', '200', '-y', '40', command);
+    const title = () => tmux('display-message', '-p', '-t', session, '#{pane_title}').trim();
+    try {
+      const before = title();
+      assert.is.not(before, 'pwned');
+      tmux('send-keys', '-t', session, 'Enter');
+      let text = await waitForScreen((t) => t.includes('text exited 0'), 'the text output');
+      assert.is(title(), before, 'the text output left the title alone');
+      assert.ok(text.includes(`[scope${RETITLE_SHOWN}] body${RETITLE_SHOWN} key${RETITLE_SHOWN}="value${RETITLE_SHOWN}"`), text);
+
+      tmux('send-keys', '-t', session, 'Enter');
+      await waitForScreen((t) => t.includes('5 of 5 records'), 'the timeline');
+      tmux('send-keys', '-t', session, 'Enter');
+      text = await waitForScreen((t) => t.includes(`  key${RETITLE_SHOWN} = "value${RETITLE_SHOWN}"`), 'the hostile record expanded');
+      assert.ok(text.includes(`severity   notice${RETITLE_SHOWN} (0, "notice${RETITLE_SHOWN}")`), text);
+      tmux('send-keys', '-t', session, 'f');
+      text = await waitForScreen((t) => t.includes(`reason${RETITLE_SHOWN}  5 records`), 'the file list');
+      assert.ok(text.includes(`ttlog-${RETITLE_SHOWN}.bin`), text);
+      tmux('send-keys', '-t', session, 'q');
+      await waitForScreen((t) => t.includes('viewer exited 0'), 'the shell again');
+      assert.is(title(), before, 'the interactive viewer left the title alone');
     } finally {
       tmux('kill-server');
     }

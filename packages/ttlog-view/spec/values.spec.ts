@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { attributeValueText, attributesText, isoText, secondText, valueText } from '../src/values.ts';
-import { isoNanos, jsonValue } from '../src/format-json.ts';
+import type { AnyValue } from 'ttlog';
+import { attributeValueText, attributesText, isoText, secondText, terminalSafeJson, terminalText, valueText } from '../src/values.ts';
+import { isoNanos, jsonAttributes, jsonValue } from '../src/format-json.ts';
+import { RAW_CONTROL } from './support/hostile.ts';
 import { severityLabel, severityRange } from '../src/severity.ts';
 
 test('values print compactly on one line', () => {
@@ -19,17 +21,47 @@ test('values print compactly on one line', () => {
   assert.is(attributesText({}), '');
 });
 
-test('an attribute string is bare exactly when it has no white space, quote or =', () => {
-  // Every UTF-16 code unit, inside and alone: the bare form is the one the rule allows, nothing more.
+test('an attribute string is bare exactly when it has no white space, quote, = or terminal-active character', () => {
+  // Every UTF-16 code unit, inside and alone: the bare form is the one the rule allows, nothing more,
+  // and the quoted form is JSON that parses back to the string, with no terminal-active character in it.
   const plain = /^[^\s"=]+$/;
   for (let code = 0; code <= 0xffff; code++) {
     for (const text of [String.fromCharCode(code), `a${String.fromCharCode(code)}b`]) {
-      const expected = plain.test(text) ? text : JSON.stringify(text);
-      if (attributeValueText(text) !== expected) assert.unreachable(`U+${code.toString(16)} in ${JSON.stringify(text)}`);
+      const shown = attributeValueText(text);
+      const bare = plain.test(text) && !RAW_CONTROL.test(text);
+      if (bare ? shown !== text : JSON.parse(shown) !== text || RAW_CONTROL.test(shown) || !shown.startsWith('"')) {
+        assert.unreachable(`U+${code.toString(16)} in ${JSON.stringify(text)}: ${shown}`);
+      }
     }
   }
   assert.is(attributeValueText('\u00e9t\u00e9\u00a0x'), JSON.stringify('\u00e9t\u00e9\u00a0x'));
   assert.is(attributeValueText('caf\u00e9'), 'caf\u00e9');
+});
+
+test('terminal-active characters show as JSON escapes, everywhere a value is shown', () => {
+  assert.is(valueText('title\u001b]0;x\u0007 tab\there'), 'title\\u001b]0;x\\u0007 tab\\there');
+  assert.is(valueText('c1\u009b2J del\u007f rlo\u202eabc\u202c sep\u2028 lri\u2066x\u2069 alm\u061c lrm\u200e'), 'c1\\u009b2J del\\u007f rlo\\u202eabc\\u202c sep\\u2028 lri\\u2066x\\u2069 alm\\u061c lrm\\u200e');
+  assert.is(valueText('\b\f\v\u0000'), '\\b\\f\\u000b\\u0000');
+  assert.is(attributeValueText('\u001b[31m'), '"\\u001b[31m"');
+  assert.is(attributeValueText('x\u009by'), '"x\\u009by"');
+  assert.is(valueText({ 'k\u001b': ['\u009b', 'ok'] }), '{"k\\u001b":["\\u009b","ok"]}');
+  assert.is(attributesText({ 'k\u001bey': 'v' }), 'k\\u001bey=v');
+  // Text without them comes back as it is.
+  const plainText = 'naïve text, "quoted" = 1 \u00a0 \u200b';
+  assert.is(terminalText(plainText), plainText);
+  // JSON text keeps its line breaks between items and every value: only the characters JSON.stringify leaves are escaped.
+  const value = { a: '\u009b\u2028\u202e', b: '\u001b', c: 'é' };
+  const json = terminalSafeJson(JSON.stringify(value, null, 2));
+  assert.not.match(json, RAW_CONTROL);
+  assert.equal(JSON.parse(json), value);
+});
+
+test('attribute keys are data: __proto__ and the names every object has stay keys', () => {
+  const attributes = JSON.parse('{"__proto__":"p","constructor":1,"big":"x"}') as Record<string, AnyValue>;
+  attributes.big = 2n;
+  assert.equal(Object.entries(jsonAttributes(attributes)), [['__proto__', 'p'], ['constructor', 1], ['big', '2']]);
+  assert.is(JSON.stringify(jsonValue(attributes)), '{"__proto__":"p","constructor":1,"big":"2"}');
+  assert.is(attributesText(attributes), '__proto__=p constructor=1 big=2');
 });
 
 test('JSON values stay lossless', () => {

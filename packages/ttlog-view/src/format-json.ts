@@ -1,17 +1,20 @@
 /**
  * `--json`: one JSON object per record (NDJSON). Lossless within JSON: nanosecond times and
- * 64-bit integers (bigint) as decimal strings, bytes as base64, non-finite numbers as strings.
+ * 64-bit integers (bigint) as decimal strings, bytes as base64, non-finite numbers as strings,
+ * every attribute key kept (`__proto__` too). The characters a terminal would act on are `\u`
+ * escapes, as JSON allows (values.ts).
  */
 import type { AnyValue } from 'ttlog';
 import type { SnapshotScope } from 'ttlog';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { floorSeconds, NANOS_PER_SECOND, secondText } from './values.ts';
+import { floorSeconds, NANOS_PER_SECOND, secondText, setOwnKey, terminalSafeJson } from './values.ts';
 
 /**
  * One record as a JSON line (no line break): the same text `JSON.stringify` gives for the object
  * with the fields below in this order (undefined ones left out), built by hand around the parts
  * that need it. One `JSON.stringify` of a 20-field object per record made `--json` four times
- * slower than text in bench/viewer.ts; the scope and source parts repeat and are cached.
+ * slower than text in bench/viewer.ts; the scope and source parts repeat and are cached. The
+ * terminal-active characters JSON.stringify leaves as they are then become `\u` escapes.
  */
 export function formatJsonRecord({ record, source }: ViewRecord): string {
   const time = record.timestamp;
@@ -21,11 +24,12 @@ export function formatJsonRecord({ record, source }: ViewRecord): string {
   const observed = record.observedTimestamp;
   const observedText = observed === time ? timeText : unixNanoText(observed, nanoDigits(observed));
   let line = '{"time":"' + iso + '","timeUnixNano":"' + timeText + '","observedTimeUnixNano":"' + observedText + '","severityNumber":' + numberText(record.severityNumber);
-  if (record.severityText !== undefined) line += ',"severityText":' + JSON.stringify(record.severityText);
-  if (record.body !== undefined) line += ',"body":' + JSON.stringify(jsonValue(record.body));
+  // Only the parts with text from the file are checked for terminal-active characters, not the whole line.
+  if (record.severityText !== undefined) line += ',"severityText":' + terminalSafeJson(JSON.stringify(record.severityText));
+  if (record.body !== undefined) line += ',"body":' + terminalSafeJson(JSON.stringify(jsonValue(record.body)));
   // Most attribute maps are plain already; copying them anyway halved the --json rate (bench/viewer.ts).
-  line += ',"attributes":' + JSON.stringify(isPlainJson(record.attributes) ? record.attributes : jsonAttributes(record.attributes));
-  if (record.eventName !== undefined) line += ',"eventName":' + JSON.stringify(record.eventName);
+  line += ',"attributes":' + terminalSafeJson(JSON.stringify(isPlainJson(record.attributes) ? record.attributes : jsonAttributes(record.attributes)));
+  if (record.eventName !== undefined) line += ',"eventName":' + terminalSafeJson(JSON.stringify(record.eventName));
   line += ',"scope":' + scopeJson(record.scope);
   if (record.traceId !== undefined) line += ',"traceId":' + JSON.stringify(record.traceId);
   if (record.spanId !== undefined) line += ',"spanId":' + JSON.stringify(record.spanId);
@@ -48,12 +52,14 @@ let cachedScopeJson = '';
 function scopeJson(scope: SnapshotScope): string {
   if (scope !== cachedScope) {
     cachedScope = scope;
-    cachedScopeJson = JSON.stringify({
-      name: scope.name,
-      version: scope.version,
-      schemaUrl: scope.schemaUrl,
-      attributes: scope.attributes === undefined ? undefined : jsonAttributes(scope.attributes),
-    });
+    cachedScopeJson = terminalSafeJson(
+      JSON.stringify({
+        name: scope.name,
+        version: scope.version,
+        schemaUrl: scope.schemaUrl,
+        attributes: scope.attributes === undefined ? undefined : jsonAttributes(scope.attributes),
+      }),
+    );
   }
   return cachedScopeJson;
 }
@@ -63,7 +69,7 @@ const sourceJsonCache = new WeakMap<SnapshotSource, string>();
 function sourceJson(source: SnapshotSource): string {
   let text = sourceJsonCache.get(source);
   if (text === undefined) {
-    text = JSON.stringify({ file: source.path, service: source.metadata.service, hostname: source.metadata.hostname, pid: source.metadata.pid });
+    text = terminalSafeJson(JSON.stringify({ file: source.path, service: source.metadata.service, hostname: source.metadata.hostname, pid: source.metadata.pid }));
     sourceJsonCache.set(source, text);
   }
   return text;
@@ -137,8 +143,9 @@ export function jsonValue(value: AnyValue): unknown {
   return jsonAttributes(value);
 }
 
+/** Attributes made JSON-safe value by value (jsonValue), own keys only, `__proto__` kept as a key. */
 export function jsonAttributes(attributes: Record<string, AnyValue>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key in attributes) out[key] = jsonValue(attributes[key]);
+  for (const key of Object.keys(attributes)) setOwnKey(out, key, jsonValue(attributes[key]));
   return out;
 }

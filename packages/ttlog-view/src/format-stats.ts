@@ -9,7 +9,7 @@ import { isoNanos, jsonAttributes } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { SEVERITY_NAMES, severityRange } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { attributeValueText, isoText } from './values.ts';
+import { attributeValueText, isoText, terminalText } from './values.ts';
 
 /** Counts over a set of records. */
 export class RecordTally {
@@ -76,7 +76,7 @@ export class StatsCollector {
     };
   }
 
-  /** The summary as text lines. */
+  /** The summary as text lines, each with its terminal-active characters escaped (values.ts). */
   toText(options: { readonly utc: boolean }): string[] {
     const times = new TextFormatter({ utc: options.utc, color: false });
     const lines: string[] = [];
@@ -94,7 +94,9 @@ export class StatsCollector {
     const overall = this.overall;
     lines.push(`overall: ${this.sources.length} file${this.sources.length === 1 ? '' : 's'}, ${overall.records} records${rangeText(overall, times)}`);
     lines.push(...tallyLines(overall, true));
-    return lines;
+    // Names, paths, the reason, the cause and damage messages all come from files: escaped here
+    // at the end, once for all of them, after a multi-line cause was split into its lines.
+    return lines.map(terminalText);
   }
 }
 

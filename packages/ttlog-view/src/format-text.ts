@@ -1,6 +1,7 @@
 /**
  * The default output: one line per record —
- * `time LEVEL service/pid[#thread] [scope] body key=value …`.
+ * `time LEVEL service/pid[#thread] [scope] body key=value …`, every part of it from the file
+ * with its terminal-active characters escaped (values.ts; the source label is escaped in sources.ts).
  *
  * Per pino's habit, what repeats is prepared once: colored level labels are built up front and
  * the date part of the time is reused while records stay within one second, which is what keeps
@@ -12,7 +13,7 @@ import type { AnyValue } from 'ttlog';
 import type { SnapshotScope } from 'ttlog';
 import { LineBytes, utf8 } from './line-bytes.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, valueText } from './values.ts';
+import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, terminalText, valueText } from './values.ts';
 
 export interface TextFormatOptions {
   readonly utc: boolean;
@@ -128,7 +129,7 @@ export class TextFormatter {
   scope(scope: SnapshotScope): Uint8Array {
     if (scope !== this.lastScope) {
       this.lastScope = scope;
-      this.scopeText = scope.name === '' ? EMPTY : utf8(` [${scope.name}]`);
+      this.scopeText = scope.name === '' ? EMPTY : utf8(` [${terminalText(scope.name)}]`);
     }
     return this.scopeText;
   }
@@ -137,7 +138,7 @@ export class TextFormatter {
   key(key: string): Uint8Array {
     let text = this.keyTexts.get(key);
     if (text === undefined) {
-      text = utf8(` ${key}=`);
+      text = utf8(` ${terminalText(key)}=`);
       this.keyTexts.set(key, text);
     }
     return text;
@@ -166,7 +167,7 @@ export class TextFormatter {
   }
 
   private levelText(severityNumber: number, severityText: string | undefined): string {
-    const label = severityLabel(severityNumber, severityText).padEnd(5);
+    const label = terminalText(severityLabel(severityNumber, severityText)).padEnd(5);
     const range = severityRange(severityNumber);
     return (this.options.color && range !== undefined ? styleText(LEVEL_STYLES[range], label) : label) + ' ';
   }

@@ -1,13 +1,15 @@
 /**
  * `--html FILE`: one self-contained page (no network: inline CSS, script and data, and a content
  * security policy that forbids fetching anything) with a chart of records per second by severity
- * and a filterable table of the records.
+ * and a filterable table of the records. Every text from the files shows its terminal-active
+ * characters escaped as the text output does (values.ts): the page shows what the terminal
+ * would, and stays safe to print with `cat`.
  */
 import { writeFile } from 'node:fs/promises';
 import { TextFormatter } from './format-text.ts';
 import { SEVERITY_NAMES, severityLabel, severityRange } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { attributesText, valueText } from './values.ts';
+import { attributesText, terminalText, valueText } from './values.ts';
 
 /** Rows the table holds (the newest); the chart counts every record. Keeps a 1M-record page usable. */
 export const MAX_TABLE_ROWS = 20_000;
@@ -38,9 +40,9 @@ export async function writeHtmlReport(path: string, sources: readonly SnapshotSo
     rows[total++ % MAX_TABLE_ROWS] = [
       times.time(record.timestamp),
       level,
-      severityLabel(record.severityNumber, record.severityText),
+      terminalText(severityLabel(record.severityNumber, record.severityText)),
       record.producer === 0 ? source.label : `${source.label}#${record.producer}`,
-      record.scope.name,
+      terminalText(record.scope.name),
       record.body === undefined ? '' : valueText(record.body),
       attributesText(record.attributes),
       record.traceId ?? '',
@@ -103,7 +105,7 @@ export function chartSvg(perSecond: Map<number, number[]>, times: TextFormatter)
 
 function page(data: { sources: readonly SnapshotSource[]; total: number; rows: Row[]; chart: string }): string {
   const files = data.sources
-    .map((source) => `<li>${escapeHtml(source.label)} — ${escapeHtml(source.metadata.reason)}, ${source.metadata.records} records, ${escapeHtml(source.path)}</li>`)
+    .map((source) => `<li>${escapeHtml(source.label)} — ${escapeHtml(terminalText(source.metadata.reason))}, ${source.metadata.records} records, ${escapeHtml(terminalText(source.path))}</li>`)
     .join('\n');
   const legend = LEVEL_NAMES.map((name, level) => `<span><i style="background:${LEVEL_COLORS[level]}"></i>${name}</span>`).join(' ');
   const options = SEVERITY_NAMES.map((name, level) => `<option value="${level}">${name}+</option>`).join('');

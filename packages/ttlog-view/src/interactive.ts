@@ -9,7 +9,7 @@ import { isoNanos } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { ERROR_SEVERITY, severityLabel } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { attributeValueText } from './values.ts';
+import { attributeValueText, terminalText } from './values.ts';
 
 export interface InteractiveOptions {
   readonly utc: boolean;
@@ -113,15 +113,16 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
 
   const position = visible.length === 0 ? '' : `  at ${current + 1}`;
   if (quitting) return h(Text, null, '');
-  const header = `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`;
+  // The record lines come from the formatter escaped; the rest is escaped here (values.ts).
+  const header = terminalText(`ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`);
   const footer = editing
-    ? `filter: ${filter}▏  (Enter keep · Esc clear)`
+    ? terminalText(`filter: ${filter}▏  (Enter keep · Esc clear)`)
     : '↑↓ PgUp PgDn g G move · / filter · n N next/prev error · Enter expand · f files · q quit';
 
   let body: ReactElement[];
   if (showFiles) {
     body = sources.map((source) =>
-      h(Text, { key: source.path, wrap: 'truncate' }, `${source.label}  ${source.metadata.reason}  ${source.metadata.records} records  ${source.reader.damage.length > 0 ? 'DAMAGED  ' : ''}${source.path}`),
+      h(Text, { key: source.path, wrap: 'truncate' }, terminalText(`${source.label}  ${source.metadata.reason}  ${source.metadata.records} records  ${source.reader.damage.length > 0 ? 'DAMAGED  ' : ''}${source.path}`)),
     );
   } else {
     const top = Math.max(0, Math.min(current - Math.floor(listHeight / 2), visible.length - listHeight));
@@ -145,7 +146,7 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
   );
 }
 
-/** A record's fields, one per line, for the expanded view. */
+/** A record's fields, one per line, for the expanded view; terminal-active characters escaped. */
 export function detailLines({ record, source }: ViewRecord): string[] {
   const lines = [
     `time       ${isoNanos(record.timestamp)}   observed ${isoNanos(record.observedTimestamp)}`,
@@ -158,5 +159,5 @@ export function detailLines({ record, source }: ViewRecord): string[] {
   if (record.body !== undefined) lines.push(`body       ${attributeValueText(record.body)}`);
   for (const [key, value] of Object.entries(record.attributes)) lines.push(`  ${key} = ${attributeValueText(value)}`);
   if (record.truncated) lines.push('(record was trimmed to fit its ring slot)');
-  return lines;
+  return lines.map(terminalText);
 }

@@ -15,6 +15,7 @@ import { LineOutput } from './output.ts';
 import { writeSourceText } from './chunk-text.ts';
 import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
+import { terminalSafeJson, terminalText } from './values.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 1;
@@ -53,7 +54,8 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   let problems = 0;
   const report = (message: string) => {
     problems++;
-    io.stderr.write(`ttlog-view: warning: ${message}\n`);
+    // Paths, reader messages and error texts can hold what a file or its name holds.
+    io.stderr.write(`ttlog-view: warning: ${terminalText(message)}\n`);
   };
   const sources = await openSources(await expandPaths(options.paths, report), report);
   // Relative times (--since 5m) count back from the newest snapshot: at 3 a.m. the question is
@@ -85,7 +87,7 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
     await Promise.all(sources.map((source) => source.reader.close().catch(() => undefined)));
   }
   if (failure !== undefined) {
-    io.stderr.write(`ttlog-view: ${failure.message}\n`);
+    io.stderr.write(`ttlog-view: ${terminalText(failure.message)}\n`);
     return EXIT_BAD_INPUT;
   }
   return problems > 0 ? EXIT_BAD_INPUT : EXIT_OK;
@@ -105,7 +107,7 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
       for await (const batch of timeline.records) for (const item of batch) stats.add(item);
       progress.stop();
       const output = new LineOutput(io.stdout);
-      if (options.statsJson) output.line(JSON.stringify(stats.toJSON(), null, 2));
+      if (options.statsJson) output.line(terminalSafeJson(JSON.stringify(stats.toJSON(), null, 2)));
       else for (const line of stats.toText(options)) output.line(line);
       await output.end();
       return output.failure;
@@ -134,12 +136,12 @@ async function writeOutput(options: ViewOptions, sources: SnapshotSource[], time
         for (const item of records) {
           batch.push(item);
           if (batch.length < OTLP_BATCH_RECORDS) continue;
-          await output.line(encoder.requestLine(batch));
+          await output.line(terminalSafeJson(encoder.requestLine(batch)));
           batch = [];
           if (output.closed) break reading;
         }
       }
-      if (batch.length > 0 && !output.closed) output.line(encoder.requestLine(batch));
+      if (batch.length > 0 && !output.closed) output.line(terminalSafeJson(encoder.requestLine(batch)));
       await output.end();
       return output.failure;
     }

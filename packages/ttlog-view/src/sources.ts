@@ -7,13 +7,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSnapshot, type SnapshotReader } from 'ttlog';
 import type { SnapshotMetadata, SnapshotRecord } from 'ttlog';
+import { terminalText } from './values.ts';
 
 /** One open snapshot file. */
 export interface SnapshotSource {
   /** Position among the inputs, for a stable order between records with equal timestamps. */
   readonly index: number;
   readonly path: string;
-  /** `service/pid`, shown on every line so merged timelines say where a record came from. */
+  /** `service/pid`, shown on every line so merged timelines say where a record came from; escaped for a terminal (values.ts). */
   readonly label: string;
   readonly metadata: SnapshotMetadata;
   readonly reader: SnapshotReader;
@@ -65,7 +66,7 @@ export async function openSources(files: readonly string[], report: ReportProble
     try {
       const reader = await openSnapshot(path);
       const metadata = reader.metadata;
-      sources.push({ index: sources.length, path, label: `${metadata.service || 'unknown'}/${metadata.pid}`, metadata, reader });
+      sources.push({ index: sources.length, path, label: terminalText(`${metadata.service || 'unknown'}/${metadata.pid}`), metadata, reader });
     } catch (error) {
       report(`${path}: ${describeError(error)}; skipped`);
     }

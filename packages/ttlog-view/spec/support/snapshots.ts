@@ -28,6 +28,8 @@ export interface ServiceSpec {
   readonly resource?: Record<string, unknown>;
   readonly records: readonly EmitSpec[];
   readonly capacity?: number;
+  /** SDK log record processors that see each record before the TTLogProcessor does. */
+  readonly processorsBefore?: readonly object[];
 }
 
 /** The 2026-03-14T15:09:26Z second in nanoseconds, plus `offsetMs` milliseconds and `extraNs`. */
@@ -48,7 +50,7 @@ export async function writeServiceSnapshot(directory: string, spec: ServiceSpec,
   const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), ...(spec.capacity === undefined ? {} : { capacity: spec.capacity }) });
   const provider = new otel.LoggerProvider({
     resource: otel.resourceFromAttributes({ 'service.name': spec.service, ...spec.resource }),
-    processors: [processor as never],
+    processors: [...(spec.processorsBefore ?? []), processor] as never,
   });
   const loggers = new Map<string, EmitsLogs>();
   for (const record of spec.records) {
