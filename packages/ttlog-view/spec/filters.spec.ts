@@ -3,14 +3,17 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration, parseLevel, parseTime } from '../src/filters.ts';
+import { readSnapshot } from 'ttlog';
+import { parseDuration, parseLevel, parseTime, recordPredicate } from '../src/filters.ts';
+import type { SnapshotSource } from '../src/sources.ts';
+import { HOSTILE, KEYS_AS_DATA } from './support/hostile.ts';
 import { CART, CHECKOUT, TRACE_STOCK, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
 mkdirSync(shop);
-await writeServiceSnapshot(shop, CHECKOUT);
-await writeServiceSnapshot(shop, CART);
+const shopFiles = [await writeServiceSnapshot(shop, CHECKOUT), await writeServiceSnapshot(shop, CART)];
+const hostile = await writeServiceSnapshot(directory, HOSTILE);
 
 /** The bodies `ttlog-view --json ARGS shop` prints, in order (non-string bodies as JSON). */
 async function bodies(...args: string[]): Promise<string[]> {
@@ -74,6 +77,22 @@ test('--where matches attributes by value or presence; several must all match', 
   assert.equal(await bodies('--where', 'customer'), ['order received']);
   assert.equal(await bodies('--where', 'items=["book","pen"]'), ['order received']);
   assert.equal(await bodies('--where', 'order.id=A-18'), []);
+});
+
+test('--where takes attribute keys as data: a name every object has matches only a record that has it', async () => {
+  // Inherited from Object.prototype, these once matched every record (a function shows as {}).
+  assert.equal(await bodies('--where', 'constructor={}'), []);
+  const records = [...(await readSnapshot(shopFiles[0]!)).records, ...(await readSnapshot(hostile)).records];
+  const matching = (key: string, value?: string) => {
+    const predicate = recordPredicate({ where: [[key, value]], services: [], scopes: [], window: 0n }, 0n)!;
+    return records.filter((record) => predicate({ record, source: {} as SnapshotSource })).map((record) => record.body);
+  };
+  for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    assert.equal(matching(key, '{}'), [], `${key}={}`);
+    assert.equal(matching(key), key === 'constructor' || key === '__proto__' ? [KEYS_AS_DATA] : [], key);
+  }
+  assert.equal(matching('constructor', 'c'), [KEYS_AS_DATA]);
+  assert.equal(matching('__proto__', 'own'), [KEYS_AS_DATA]);
 });
 
 test('--trace-id keeps one trace', async () => {

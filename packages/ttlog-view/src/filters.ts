@@ -92,7 +92,8 @@ export function recordPredicate(options: FilterOptions, newest: bigint): ((item:
   if (until !== undefined) checks.push(({ record }) => record.timestamp <= until);
   if (grep !== undefined) checks.push(({ record }) => record.body !== undefined && grep.test(valueText(record.body)));
   for (const [key, value] of options.where) {
-    checks.push(({ record }) => key in record.attributes && (value === undefined || attributeEquals(record.attributes[key], value)));
+    // Own keys only: `in` would find constructor, toString and __proto__ on every record's object.
+    checks.push(({ record }) => Object.hasOwn(record.attributes, key) && (value === undefined || attributeEquals(record.attributes[key], value)));
   }
   if (traceId !== undefined) checks.push(({ record }) => record.traceId === traceId);
   if (options.services.length > 0) {
