@@ -29,8 +29,9 @@ function runScript(script) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const outcomes = [];
 for (const leg of LEGS) {
+  const started = Date.now();
   const { code, output } = await runScript(leg);
-  const ending = code === 0 ? '' : ` (exit code ${code})`;
+  const ending = ` (${Math.round((Date.now() - started) / 1000)} s${code === 0 ? '' : `, exit code ${code}`})`;
   if (!leg.startsWith('test:')) {
     if (code !== 0) totals.failed += 1;
     outcomes.push(`${leg}: ${code === 0 ? 'ok' : 'FAILED'}${ending}`);
