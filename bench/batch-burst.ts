@@ -3,9 +3,10 @@
  * (2048 by default) fills and it drops the rest. The throughput loops yield often enough that it
  * does not; this shows the other case, with its drops counted.
  */
-import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } from '@opentelemetry/sdk-logs';
+
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf } from './record.ts';
+import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { attributesOf, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
 export interface BurstResult {
   readonly emitted: number;

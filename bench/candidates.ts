@@ -13,13 +13,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Logger } from '@opentelemetry/api-logs';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type TTLogProcessorOptions } from '../src/index.ts';
-import { ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, callSiteAttributes, checkCallSiteAttributes } from './record.ts';
+import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { readSnapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
+import { callSiteAttributes, checkCallSiteAttributes, ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
 export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g';
 
@@ -193,11 +193,13 @@ export function batchCandidate(json: boolean): Candidate {
     last = exported[exported.length - 1] ?? last;
     memory.reset();
   };
-  const takeDelivered = json ? deltaOf(() => serializing.records) : () => {
-    const count = delivered;
-    delivered = 0;
-    return count;
-  };
+  const takeDelivered = json
+    ? deltaOf(() => serializing.records)
+    : () => {
+        const count = delivered;
+        delivered = 0;
+        return count;
+      };
   return {
     id: json ? 'c-json' : 'c',
     label: json ? 'OTel emit, BatchLogRecordProcessor + OTLP JSON serialization' : 'OTel emit, BatchLogRecordProcessor + InMemoryLogRecordExporter',
@@ -221,7 +223,9 @@ export function batchCandidate(json: boolean): Candidate {
       if (last === undefined || last.body !== MESSAGE || checkCallSiteAttributes(last.attributes) !== (lastLogged & ID_POOL_MASK)) {
         throw new Error(`the batch exporter${json ? ' (OTLP JSON)' : ''} did not receive the records logged`);
       }
-      const bytes = json ? `; ${serializing.bytes.toLocaleString('en-US')} bytes of OTLP JSON (${(serializing.bytes / serializing.records).toFixed(0)} per record)` : '';
+      const bytes = json
+        ? `; ${serializing.bytes.toLocaleString('en-US')} bytes of OTLP JSON (${(serializing.bytes / serializing.records).toFixed(0)} per record)`
+        : '';
       return `the last record exported is the last logged (request.id ${String(last.attributes['request.id'])})${bytes}`;
     },
     close: () => provider.shutdown(),
@@ -239,6 +243,7 @@ function lastOfOtlpJson(body: Uint8Array | undefined): { body?: unknown; attribu
   const records = request.resourceLogs.at(-1)?.scopeLogs.at(-1)?.logRecords;
   const record = records?.at(-1);
   if (record === undefined) return undefined;
-  const plain = (value: OtlpValue): unknown => value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
+  const plain = (value: OtlpValue): unknown =>
+    value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
   return { body: plain(record.body), attributes: Object.fromEntries(record.attributes.map(({ key, value }) => [key, plain(value)])) };
 }

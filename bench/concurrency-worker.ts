@@ -4,9 +4,9 @@
  * `run` message it waits at the shared start line, logs its records and reports its start and end.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { TTLogProcessor, type RingHandle } from '../src/index.ts';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { type RingHandle, TTLogProcessor } from '../src/index.ts';
 import { otelEmitter } from './candidates.ts';
 import { SCOPE_VERSION } from './record.ts';
 
@@ -32,7 +32,8 @@ export interface DoneMessage {
 
 const setup = workerData as WorkerSetup;
 let calls = 0;
-const processor = setup.handle === undefined ? { onEmit: () => void calls++, forceFlush: async () => {}, shutdown: async () => {} } : TTLogProcessor.attach(setup.handle);
+const processor =
+  setup.handle === undefined ? { onEmit: () => void calls++, forceFlush: async () => {}, shutdown: async () => {} } : TTLogProcessor.attach(setup.handle);
 const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'ttlog-bench' }), processors: [processor as never] });
 const one = otelEmitter(provider.getLogger(`ttlog-bench-worker-${setup.worker}`, SCOPE_VERSION));
 const startLine = new Int32Array(setup.startLine);

@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SnapshotExporter, TTLogProcessor, readSnapshot } from '../src/index.ts';
+import { readSnapshot, SnapshotExporter, TTLogProcessor } from '../src/index.ts';
 import type { DoneMessage, RunMessage, WorkerSetup } from './concurrency-worker.ts';
 import { median } from './measure.ts';
-import { MESSAGE, checkCallSiteAttributes } from './record.ts';
+import { checkCallSiteAttributes, MESSAGE } from './record.ts';
 
 export interface ConcurrencyPlan {
   readonly threads: readonly number[];
@@ -55,12 +55,16 @@ async function startPool(size: number, handle: WorkerSetup['handle'], warmupReco
   const workers: Worker[] = [];
   for (let worker = 0; worker < size; worker++) {
     const setup: WorkerSetup = { worker, handle, startLine, warmupRecords };
-    workers.push(new Worker(new URL('./ts-worker.mjs', import.meta.url), { argv: [new URL('./concurrency-worker.ts', import.meta.url).href], workerData: setup }));
+    workers.push(
+      new Worker(new URL('./ts-worker.mjs', import.meta.url), { argv: [new URL('./concurrency-worker.ts', import.meta.url).href], workerData: setup }),
+    );
   }
-  await Promise.all(workers.map(async (worker) => {
-    const [message] = (await once(worker, 'message')) as [unknown];
-    if (message !== 'ready') throw new Error(`worker said ${String(message)}`);
-  }));
+  await Promise.all(
+    workers.map(async (worker) => {
+      const [message] = (await once(worker, 'message')) as [unknown];
+      if (message !== 'ready') throw new Error(`worker said ${String(message)}`);
+    }),
+  );
   return { workers, startLine: new Int32Array(startLine), generation: 0 };
 }
 
@@ -84,11 +88,13 @@ async function runOnce(pool: Pool, threads: number, recordsPerThread: number, fr
 }
 
 async function closePool(pool: Pool): Promise<void> {
-  await Promise.all(pool.workers.map((worker) => {
-    const exited = once(worker, 'exit');
-    worker.postMessage('close');
-    return exited;
-  }));
+  await Promise.all(
+    pool.workers.map((worker) => {
+      const exited = once(worker, 'exit');
+      worker.postMessage('close');
+      return exited;
+    }),
+  );
 }
 
 export async function measureConcurrency(plan: ConcurrencyPlan, cores: number): Promise<ConcurrencyResult> {
@@ -124,7 +130,14 @@ export async function measureConcurrency(plan: ConcurrencyPlan, cores: number): 
       for (const threads of plan.threads) {
         const entry = samples.get(`${kind}:${threads}`)!;
         const recordsPerSecond = median(entry.rates);
-        rows.push({ processor: kind, threads, samples: entry.rates, recordsPerSecond, efficiency: recordsPerSecond / (threads * single), cpuNsPerRecord: median(entry.cpu) });
+        rows.push({
+          processor: kind,
+          threads,
+          samples: entry.rates,
+          recordsPerSecond,
+          efficiency: recordsPerSecond / (threads * single),
+          cpuNsPerRecord: median(entry.cpu),
+        });
       }
     }
     return { plan, cores, rows, check };
@@ -145,7 +158,8 @@ async function verifySharedRing(owner: TTLogProcessor, workers: number, plan: Co
   if (damage.length > 0) problems.push(`${damage.length} damaged parts`);
   const { written, captured, overwritten, skipped } = metadata.counters;
   if (written !== captured + overwritten + skipped) problems.push('accounting identity does not hold');
-  if (records.length !== Math.min(stats.capacity, logged)) problems.push(`${records.length} records in the snapshot, expected ${Math.min(stats.capacity, logged)}`);
+  if (records.length !== Math.min(stats.capacity, logged))
+    problems.push(`${records.length} records in the snapshot, expected ${Math.min(stats.capacity, logged)}`);
   const producers = new Set<string>();
   for (const record of records) {
     producers.add(record.scope.name);

@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { VERSION } from '../src/index.ts';
 
 export interface Environment {
@@ -23,7 +23,17 @@ export interface Environment {
 }
 
 const require = createRequire(import.meta.url);
-const PEERS = ['@opentelemetry/sdk-logs', '@opentelemetry/api', '@opentelemetry/otlp-transformer', 'pino', 'winston', 'bunyan', '@aws-lambda-powertools/logger', 'hdr-histogram-js', 'tsx'] as const;
+const PEERS = [
+  '@opentelemetry/sdk-logs',
+  '@opentelemetry/api',
+  '@opentelemetry/otlp-transformer',
+  'pino',
+  'winston',
+  'bunyan',
+  '@aws-lambda-powertools/logger',
+  'hdr-histogram-js',
+  'tsx',
+] as const;
 
 export function describeEnvironment(): Environment {
   const versions: Record<string, string> = { ttlog: VERSION };
@@ -38,7 +48,10 @@ export function describeEnvironment(): Environment {
     versions,
     command: command(),
     commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
-    uncommittedSources: git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).map((line) => line.slice(3)),
+    uncommittedSources: git(['status', '--porcelain', '--', 'src'])
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3)),
     loadAverage: loadavg()[0] ?? 0,
   };
 }

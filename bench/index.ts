@@ -13,15 +13,15 @@ import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBatchBurst } from './batch-burst.ts';
-import { batchCandidate, noopCandidate, ttlogCandidate, type Candidate } from './candidates.ts';
-import { measureConcurrency, type ConcurrencyPlan } from './concurrency.ts';
+import { batchCandidate, type Candidate, noopCandidate, ttlogCandidate } from './candidates.ts';
+import { type ConcurrencyPlan, measureConcurrency } from './concurrency.ts';
 import { describeEnvironment } from './environment.ts';
-import { measureLatency, type LatencyPlan } from './latency.ts';
+import { type LatencyPlan, measureLatency } from './latency.ts';
 import { measureThroughput, type SamplingPlan } from './measure.ts';
-import { measureMemory, type MemoryCellPlan, type MemoryPlan } from './memory.ts';
+import { type MemoryCellPlan, type MemoryPlan, measureMemory } from './memory.ts';
 import { bunyanCandidate, pinoCandidate, powertoolsCandidate, winstonCandidate } from './peers.ts';
-import { profileWorkload, type ProfileSizes } from './profile.ts';
-import { formatConsole, renderMarkdown, type BenchResults } from './report.ts';
+import { type ProfileSizes, profileWorkload } from './profile.ts';
+import { type BenchResults, formatConsole, renderMarkdown } from './report.ts';
 import { measureSnapshots, type SnapshotPlan } from './snapshot.ts';
 import { evaluateTargets } from './targets.ts';
 
@@ -53,7 +53,13 @@ const PLANS: Record<'full' | 'quick', Plan> = {
     concurrency: { threads: [1, 2, 4], recordsPerThread: 200_000, rounds: 3, warmupRecords: 100_000 },
     snapshot: { sizes: [1_000_000, 100_000, 10_000], compareSizes: [1_000_000, 100_000, 10_000], maxRecordBytes: 256, repeats: 4, sampleEvery: 997 },
     memory: {
-      main: { capacity: 8192, attributes: 6, longMessage: false, warmupRecords: 1_000_000, checkpoints: [2_000_000, 4_000_000, 6_000_000, 8_000_000, 10_000_000] },
+      main: {
+        capacity: 8192,
+        attributes: 6,
+        longMessage: false,
+        warmupRecords: 1_000_000,
+        checkpoints: [2_000_000, 4_000_000, 6_000_000, 8_000_000, 10_000_000],
+      },
       matrix: matrix(1_000_000),
     },
     burstRecords: 10_000,
@@ -82,7 +88,8 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const environment = describeEnvironment();
   const step = (what: string): void => console.error(`[${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0).padStart(3)} s] ${what}`);
-  if ((globalThis as { gc?: unknown }).gc === undefined) console.error('note: started without --expose-gc; samples run without a GC in between and the heap is not measured');
+  if ((globalThis as { gc?: unknown }).gc === undefined)
+    console.error('note: started without --expose-gc; samples run without a GC in between and the heap is not measured');
 
   // The snapshot first, while its code is cold in this process: its first write is reported apart.
   step(`snapshot: ${plan.snapshot.sizes.join(', ')} records …`);

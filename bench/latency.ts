@@ -9,8 +9,9 @@
  * event loop between chunks, so the logging loop keeps running while one is in flight; each call
  * is filed under "during a snapshot" only if a snapshot was in flight when it started.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 import { rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import type { Candidate, CandidateId } from './candidates.ts';
@@ -94,12 +95,22 @@ const collectGarbage = (globalThis as { gc?: () => void }).gc;
  * `ttlog` is a TTLogProcessor candidate with a 65,536-record ring (measured alone with the others,
  * then again with the snapshot timer running).
  */
-export async function measureLatency(candidates: readonly Candidate[], ttlog: Candidate & { readonly processor: import('../src/index.ts').TTLogProcessor }, plan: LatencyPlan): Promise<LatencyResult> {
+export async function measureLatency(
+  candidates: readonly Candidate[],
+  ttlog: Candidate & { readonly processor: import('../src/index.ts').TTLogProcessor },
+  plan: LatencyPlan,
+): Promise<LatencyResult> {
   const all = [...candidates, ttlog];
   const histograms = new Map<Candidate, hdr.Histogram>(all.map((candidate) => [candidate, histogram()]));
   const next = new Map<Candidate, number>(all.map((candidate) => [candidate, 0]));
   const overhead = histogram();
-  await timeCalls(() => undefined, 0, plan.callsPerRound, plan.yieldEvery, () => overhead);
+  await timeCalls(
+    () => undefined,
+    0,
+    plan.callsPerRound,
+    plan.yieldEvery,
+    () => overhead,
+  );
 
   // Warm-up: one round's worth each, not recorded.
   for (const candidate of all) {
@@ -163,7 +174,13 @@ export async function measureLatency(candidates: readonly Candidate[], ttlog: Ca
   return {
     plan,
     timerOverhead: summarize('a', 'timer pair alone', overhead),
-    candidates: all.map((candidate) => summarize(candidate.id, candidate === ttlog ? `${candidate.label} (ring of ${ringCapacity.toLocaleString('en-US')})` : candidate.label, histograms.get(candidate)!)),
+    candidates: all.map((candidate) =>
+      summarize(
+        candidate.id,
+        candidate === ttlog ? `${candidate.label} (ring of ${ringCapacity.toLocaleString('en-US')})` : candidate.label,
+        histograms.get(candidate)!,
+      ),
+    ),
     duringSnapshot: {
       ...summarize('b-snap', `OTel emit, TTLogProcessor (ring of ${ringCapacity.toLocaleString('en-US')}) while a snapshot is being written`, during),
       snapshots,

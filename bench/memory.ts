@@ -15,13 +15,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SnapshotExporter, TTLogProcessor } from '../src/index.ts';
-import { SLOT_WORDS, openRingBuffer } from '../src/record/ring-layout.ts';
-import { LONG_MESSAGE, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, type AttributeCount } from './record.ts';
+import { openRingBuffer, SLOT_WORDS } from '../src/record/ring-layout.ts';
+import { type AttributeCount, attributesOf, LONG_MESSAGE, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
 export interface MemoryCellPlan {
   readonly capacity: number;
@@ -134,7 +134,8 @@ async function measureCell(plan: MemoryCellPlan): Promise<MemoryCell> {
     counting = false;
     const last = checkpoints[checkpoints.length - 1]!;
     const stats = processor.stats();
-    if (stats.written !== logged || stats.dropped !== 0 || stats.truncated !== 0) throw new Error(`memory cell: ring counted ${JSON.stringify(stats)} for ${logged} records logged`);
+    if (stats.written !== logged || stats.dropped !== 0 || stats.truncated !== 0)
+      throw new Error(`memory cell: ring counted ${JSON.stringify(stats)} for ${logged} records logged`);
     const ringBytes = processor.handle.buffer.byteLength;
     return {
       capacity: stats.capacity,
@@ -164,4 +165,3 @@ function meanSlotFill(processor: TTLogProcessor): number {
   for (let slot = 0; slot < ring.slotCount; slot++) bytes += ring.words[ring.slotTable + slot * SLOT_WORDS + 1]!;
   return bytes / ring.slotCount;
 }
-

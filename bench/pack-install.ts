@@ -41,7 +41,13 @@ const LINES: readonly AppLine[] = [
   {
     name: 'Node 20, OpenTelemetry 0.2xx',
     node: undefined,
-    otel: ['@opentelemetry/api@1.9.0', '@opentelemetry/api-logs@0.223.0', '@opentelemetry/sdk-logs@0.223.0', '@opentelemetry/resources@2.12.0', '@opentelemetry/core@2.12.0'],
+    otel: [
+      '@opentelemetry/api@1.9.0',
+      '@opentelemetry/api-logs@0.223.0',
+      '@opentelemetry/sdk-logs@0.223.0',
+      '@opentelemetry/resources@2.12.0',
+      '@opentelemetry/core@2.12.0',
+    ],
   },
   {
     name: 'Node 24, OpenTelemetry 3.x',
@@ -78,7 +84,12 @@ function exportCommit(ref: string): string {
 function sh(command: string, cwd: string, node?: string): { status: number; stdout: string; stderr: string } {
   // npm exec -c passes its own options on in the environment; an npx inside would take them as its own.
   const full = node === undefined ? command : `npm exec --yes --package=${node} -c ${JSON.stringify(`unset npm_config_call npm_config_package; ${command}`)}`;
-  const result = spawnSync('bash', ['-c', full], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+  const result = spawnSync('bash', ['-c', full], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
   return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -163,7 +174,8 @@ function packBoth(): { ttlog: string; viewer: string } {
   mustRun('npm run build', root);
   const packs = join(work, 'packs');
   mkdirSync(packs);
-  const packed = (args: string) => (JSON.parse(mustRun(`npm pack ${args} --json --pack-destination ${packs}`, root)) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
+  const packed = (args: string) =>
+    (JSON.parse(mustRun(`npm pack ${args} --json --pack-destination ${packs}`, root)) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
   const ttlog = packed('');
   const viewer = packed('-w ttlog-view');
   for (const pack of [ttlog, viewer]) {
@@ -189,7 +201,10 @@ function installInto(line: AppLine, packs: { ttlog: string; viewer: string }): v
   const allowed = dependencyClosure(app, TTLOG_DEPENDENCIES, line.node);
   const added = [...installed(app).keys()].filter((name) => !before.has(name) && name !== 'ttlog');
   const foreign = added.filter((name) => !allowed.has(name));
-  check(foreign.length === 0, `ttlog adds only ${TTLOG_DEPENDENCIES.join(' and ')} and their dependencies (${added.join(', ')})${foreign.length > 0 ? `; also ${foreign.join(', ')}` : ''}`);
+  check(
+    foreign.length === 0,
+    `ttlog adds only ${TTLOG_DEPENDENCIES.join(' and ')} and their dependencies (${added.join(', ')})${foreign.length > 0 ? `; also ${foreign.join(', ')}` : ''}`,
+  );
   check(sh('npm ls', app, line.node).status === 0, 'npm ls exits 0 with ttlog');
 
   mustRun(`npm install ${packs.ttlog} ${packs.viewer}`, app, line.node);
@@ -200,14 +215,27 @@ function installInto(line: AppLine, packs: { ttlog: string; viewer: string }): v
   check(sdkCopies.length === 1, `one copy of @opentelemetry/sdk-logs (${sdkCopies.length})`);
 
   const version = sh('npx ttlog-view --version', app, line.node);
-  check(version.status === 0 && version.stdout.trim() === `ttlog-view ${packageVersion('packages/ttlog-view')}`, `npx ttlog-view --version: ${version.stdout.trim()}${version.stderr.trim()}`);
+  check(
+    version.status === 0 && version.stdout.trim() === `ttlog-view ${packageVersion('packages/ttlog-view')}`,
+    `npx ttlog-view --version: ${version.stdout.trim()}${version.stderr.trim()}`,
+  );
   writeFileSync(join(app, 'write-snapshot.js'), WRITE_SNAPSHOT);
   const file = mustRun('node write-snapshot.js', app, line.node).trim();
   const text = sh(`npx ttlog-view --utc ${file}`, app, line.node);
   const lines = text.stdout.trim().split('\n');
-  check(text.status === 0 && lines.length === 100 && lines[99]!.includes('ERROR') && lines[0]!.includes('user.id=u0'), `npx ttlog-view reads the app's snapshot (${lines.length} lines)${text.stderr.trim()}`);
+  check(
+    text.status === 0 && lines.length === 100 && lines[99]!.includes('ERROR') && lines[0]!.includes('user.id=u0'),
+    `npx ttlog-view reads the app's snapshot (${lines.length} lines)${text.stderr.trim()}`,
+  );
   const json = sh(`npx ttlog-view --json ${file}`, app, line.node);
-  check(json.status === 0 && json.stdout.trim().split('\n').every((entry) => JSON.parse(entry).body === 'request handled'), 'npx ttlog-view --json');
+  check(
+    json.status === 0 &&
+      json.stdout
+        .trim()
+        .split('\n')
+        .every((entry) => JSON.parse(entry).body === 'request handled'),
+    'npx ttlog-view --json',
+  );
   const otlp = sh(`npx ttlog-view --otlp ${file}`, app, line.node);
   check(otlp.status === 0 && JSON.parse(otlp.stdout).resourceLogs[0].scopeLogs[0].logRecords.length === 100, 'npx ttlog-view --otlp');
 }

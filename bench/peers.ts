@@ -19,8 +19,8 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import bunyan from 'bunyan';
 import pino from 'pino';
 import winston from 'winston';
-import { deltaOf, loopOf, nothing, settled, type Candidate } from './candidates.ts';
-import { ID_POOL_MASK, MESSAGE, callSiteAttributes, checkCallSiteAttributes } from './record.ts';
+import { type Candidate, deltaOf, loopOf, nothing, settled } from './candidates.ts';
+import { callSiteAttributes, checkCallSiteAttributes, ID_POOL_MASK, MESSAGE } from './record.ts';
 
 /** Records the bounded peers keep, as ttlog's default ring does. */
 const KEPT_RECORDS = 8192;
@@ -133,7 +133,8 @@ export function winstonCandidate(): Candidate {
     settle: async () => {
       // winston is a chain of streams: the logger's buffer, the transport's, the file stream's.
       const transport = logger.transports[0] as unknown as Writable;
-      while (logger.readableLength > 0 || logger.writableLength > 0 || transport.writableLength > 0 || stream.writableLength > 0 || stream.pending) await nextTurn();
+      while (logger.readableLength > 0 || logger.writableLength > 0 || transport.writableLength > 0 || stream.writableLength > 0 || stream.pending)
+        await nextTurn();
     },
     takeDelivered: deltaOf(() => (stream.writableLength === 0 ? writes : 0)),
     verify: async () => {
@@ -187,7 +188,7 @@ export function bunyanCandidate(): Candidate {
       const { msg, ...rest } = last ?? {};
       const fields = Object.fromEntries(Object.entries(rest).filter(([key]) => Object.hasOwn(callSiteAttributes(0), key)));
       if (records.length !== Math.min(KEPT_RECORDS, writes) || msg !== MESSAGE || checkCallSiteAttributes(fields) !== (lastLogged & ID_POOL_MASK)) {
-        throw new Error('bunyan\'s ring buffer does not hold the records logged');
+        throw new Error("bunyan's ring buffer does not hold the records logged");
       }
       return `its ring holds the newest ${records.length.toLocaleString('en-US')} of ${writes.toLocaleString('en-US')} records, the last as logged`;
     },
@@ -213,7 +214,14 @@ export function powertoolsCandidate(): Candidate {
     previous = latest;
     latest = String(line);
   };
-  (logger as unknown as { console: Record<string, (line: unknown) => void> }).console = { debug: sink, info: sink, warn: sink, error: sink, log: sink, trace: sink };
+  (logger as unknown as { console: Record<string, (line: unknown) => void> }).console = {
+    debug: sink,
+    info: sink,
+    warn: sink,
+    error: sink,
+    log: sink,
+    trace: sink,
+  };
   let logged = 0;
   let lastLogged = -1;
   const one = (index: number): void => {

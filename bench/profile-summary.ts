@@ -35,7 +35,11 @@ export function summarizeProfile(profile: CpuProfile, title: string, limit = 30)
 
 function areaOf(file: string, functionName: string): string {
   if (file.startsWith('src/')) return 'ttlog (src/)';
-  if (file.startsWith('node_modules/')) return file.split('/').slice(1, file.startsWith('node_modules/@') ? 3 : 2).join('/');
+  if (file.startsWith('node_modules/'))
+    return file
+      .split('/')
+      .slice(1, file.startsWith('node_modules/@') ? 3 : 2)
+      .join('/');
   if (file.startsWith('bench/')) return 'benchmark loop (bench/)';
   if (file.startsWith('node:')) return 'Node.js internals';
   return functionName === '' ? '(no script)' : functionName;

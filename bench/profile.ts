@@ -7,17 +7,18 @@
  * node:inspector after the warm-up, so set-up and JIT warm-up are not in the summary. `npm run
  * bench` runs both (smaller) at its end and puts the summaries in docs/benchmarks.md.
  */
-import { Session } from 'node:inspector/promises';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SnapshotExporter, TTLogProcessor } from '../src/index.ts';
 import { loopOf, otelEmitter } from './candidates.ts';
-import { summarizeProfile, type CpuProfile } from './profile-summary.ts';
-import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf } from './record.ts';
+import { type CpuProfile, summarizeProfile } from './profile-summary.ts';
+import { attributesOf, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
 const SAMPLING_INTERVAL_MICROS = 100;
 
@@ -44,14 +45,19 @@ export async function profileWorkload(target: 'emit' | 'snapshot', sizes: Profil
   session.connect();
   try {
     if (target === 'emit') emit(0, 200_000);
-    else for (let i = 0; i < sizes.snapshotRecords; i++) logger.emit({ severityNumber: SEVERITY_NUMBER, severityText: SEVERITY_TEXT, body: MESSAGE, attributes: attributesOf(i) });
+    else
+      for (let i = 0; i < sizes.snapshotRecords; i++)
+        logger.emit({ severityNumber: SEVERITY_NUMBER, severityText: SEVERITY_TEXT, body: MESSAGE, attributes: attributesOf(i) });
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_MICROS });
     await session.post('Profiler.start');
     if (target === 'emit') emit(200_000, sizes.emitRecords);
     else for (let repeat = 0; repeat < sizes.snapshots; repeat++) rmSync(await processor.snapshot('profile'));
     const { profile } = await session.post('Profiler.stop');
-    const what = target === 'emit' ? `${sizes.emitRecords.toLocaleString('en-US')} emits` : `${sizes.snapshots} snapshots of ${sizes.snapshotRecords.toLocaleString('en-US')} records`;
+    const what =
+      target === 'emit'
+        ? `${sizes.emitRecords.toLocaleString('en-US')} emits`
+        : `${sizes.snapshots} snapshots of ${sizes.snapshotRecords.toLocaleString('en-US')} records`;
     return summarizeProfile(profile as unknown as CpuProfile, `${target}: ${what} (samples every ${SAMPLING_INTERVAL_MICROS} µs)`, 15);
   } finally {
     session.disconnect();

@@ -38,7 +38,20 @@ export interface BenchResults {
 const MIB = 1024 * 1024;
 const count = (value: number): string => value.toLocaleString('en-US');
 
-const THROUGHPUT_HEADER = ['', 'candidate', 'ns/record (median)', 'min–max', 'records/s', 'CPU ns/record', 'CPU vs (a)', 'CPU vs (b) ttlog', 'wall vs (a)', 'wall vs (b)', 'delivered / emitted', 'dropped'];
+const THROUGHPUT_HEADER = [
+  '',
+  'candidate',
+  'ns/record (median)',
+  'min–max',
+  'records/s',
+  'CPU ns/record',
+  'CPU vs (a)',
+  'CPU vs (b) ttlog',
+  'wall vs (a)',
+  'wall vs (b)',
+  'delivered / emitted',
+  'dropped',
+];
 
 function throughputRows(results: readonly ThroughputResult[]): string[][] {
   return results.map((result) => [
@@ -66,7 +79,23 @@ function latencyRows(latency: LatencyResult): string[][] {
     ...[summary.p50, summary.p90, summary.p99, summary.p999, summary.max, summary.mean].map((ns) => ns.toFixed(0)),
     count(summary.count),
   ];
-  return [...latency.candidates.map(row), row(latency.duringSnapshot), ['', latency.timerOverhead.label, ...[latency.timerOverhead.p50, latency.timerOverhead.p90, latency.timerOverhead.p99, latency.timerOverhead.p999, latency.timerOverhead.max, latency.timerOverhead.mean].map((ns) => ns.toFixed(0)), count(latency.timerOverhead.count)]];
+  return [
+    ...latency.candidates.map(row),
+    row(latency.duringSnapshot),
+    [
+      '',
+      latency.timerOverhead.label,
+      ...[
+        latency.timerOverhead.p50,
+        latency.timerOverhead.p90,
+        latency.timerOverhead.p99,
+        latency.timerOverhead.p999,
+        latency.timerOverhead.max,
+        latency.timerOverhead.mean,
+      ].map((ns) => ns.toFixed(0)),
+      count(latency.timerOverhead.count),
+    ],
+  ];
 }
 
 const CONCURRENCY_HEADER = ['processor', 'threads', 'records/s (median)', 'min–max', 'scaling efficiency', '× one thread', 'CPU ns/record'];
@@ -83,7 +112,16 @@ function concurrencyRows(concurrency: ConcurrencyResult): string[][] {
   ]);
 }
 
-const SNAPSHOT_HEADER = ['records', 'write (median after the first)', 'first write', 'CPU time (median)', 'of which write(2) + fsync', 'file bytes', 'bytes/record', 'read back'];
+const SNAPSHOT_HEADER = [
+  'records',
+  'write (median after the first)',
+  'first write',
+  'CPU time (median)',
+  'of which write(2) + fsync',
+  'file bytes',
+  'bytes/record',
+  'read back',
+];
 
 function snapshotRows(snapshots: readonly SnapshotResult[]): string[][] {
   return snapshots.map((snapshot) => [
@@ -108,17 +146,60 @@ function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
     const per = (bytes: number): string => (bytes / snapshot.records).toFixed(1);
     const vs = (bytes: number): string => `${(bytes / snapshot.fileBytes).toFixed(2)}×`;
     rows.push(
-      [count(snapshot.records), 'ttlog snapshot (CBOR + LZ4, fsync)', count(snapshot.fileBytes), per(snapshot.fileBytes), '1.00×', `${snapshot.medianWriteMs.toFixed(0)} ms`, `${snapshot.readMs.toFixed(0)} ms`],
+      [
+        count(snapshot.records),
+        'ttlog snapshot (CBOR + LZ4, fsync)',
+        count(snapshot.fileBytes),
+        per(snapshot.fileBytes),
+        '1.00×',
+        `${snapshot.medianWriteMs.toFixed(0)} ms`,
+        `${snapshot.readMs.toFixed(0)} ms`,
+      ],
       ['', 'NDJSON (pino lines), uncompressed', count(alt.ndjsonBytes), per(alt.ndjsonBytes), vs(alt.ndjsonBytes), '–', '–'],
-      ['', 'NDJSON + gzip -6, fsync', count(alt.gzipBytes), per(alt.gzipBytes), vs(alt.gzipBytes), `${alt.gzipWriteMs.toFixed(0)} ms`, `${alt.gzipReadMs.toFixed(0)} ms`],
-      ['', 'OTLP protobuf, batches of 512', count(alt.protobufBytes), per(alt.protobufBytes), vs(alt.protobufBytes), `${alt.protobufMs.toFixed(0)} ms (serialize only)`, '–'],
-      ['', 'OTLP protobuf + gzip per batch', count(alt.protobufGzipBytes), per(alt.protobufGzipBytes), vs(alt.protobufGzipBytes), `${alt.protobufGzipMs.toFixed(0)} ms (serialize + gzip)`, '–'],
+      [
+        '',
+        'NDJSON + gzip -6, fsync',
+        count(alt.gzipBytes),
+        per(alt.gzipBytes),
+        vs(alt.gzipBytes),
+        `${alt.gzipWriteMs.toFixed(0)} ms`,
+        `${alt.gzipReadMs.toFixed(0)} ms`,
+      ],
+      [
+        '',
+        'OTLP protobuf, batches of 512',
+        count(alt.protobufBytes),
+        per(alt.protobufBytes),
+        vs(alt.protobufBytes),
+        `${alt.protobufMs.toFixed(0)} ms (serialize only)`,
+        '–',
+      ],
+      [
+        '',
+        'OTLP protobuf + gzip per batch',
+        count(alt.protobufGzipBytes),
+        per(alt.protobufGzipBytes),
+        vs(alt.protobufGzipBytes),
+        `${alt.protobufGzipMs.toFixed(0)} ms (serialize + gzip)`,
+        '–',
+      ],
     );
   }
   return rows;
 }
 
-const MEMORY_HEADER = ['ring capacity', 'attributes', 'message bytes', 'records (after warm-up)', 'ring bytes/record', 'slot fill (bytes)', 'heap growth', 'RSS', 'GC time', 'GC per 1M records'];
+const MEMORY_HEADER = [
+  'ring capacity',
+  'attributes',
+  'message bytes',
+  'records (after warm-up)',
+  'ring bytes/record',
+  'slot fill (bytes)',
+  'heap growth',
+  'RSS',
+  'GC time',
+  'GC per 1M records',
+];
 
 function memoryRows(cells: readonly MemoryCell[]): string[][] {
   return cells.map((cell) => [
@@ -143,7 +224,9 @@ export function formatConsole(results: BenchResults): string {
     textTable(CONCURRENCY_HEADER, concurrencyRows(results.concurrency)),
     textTable(SNAPSHOT_HEADER, snapshotRows(results.snapshots)),
     textTable(ALTERNATIVES_HEADER, alternativeRows(results.snapshots)),
-    results.memory.measured ? textTable(MEMORY_HEADER, memoryRows([results.memory.main!, ...results.memory.matrix])) : 'memory: not measured (start node with --expose-gc)',
+    results.memory.measured
+      ? textTable(MEMORY_HEADER, memoryRows([results.memory.main!, ...results.memory.matrix]))
+      : 'memory: not measured (start node with --expose-gc)',
     results.targets.map((outcome) => `${mark(outcome.met)}  ${outcome.target}: ${outcome.measured} — ${outcome.margin}`).join('\n'),
   ];
   return sections.join('\n\n');
@@ -161,7 +244,8 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     `<!-- Generated by bench/report.ts from ${resultFile}; edit the generator, not this file. -->`,
     '',
-    `Measured with \`${env.command}\` on ${env.date.slice(0, 10)}` + (results.mode === 'quick' ? ' — a **quick** run (fewer records; run `npm run bench` for the full figures).' : '.'),
+    `Measured with \`${env.command}\` on ${env.date.slice(0, 10)}` +
+      (results.mode === 'quick' ? ' — a **quick** run (fewer records; run `npm run bench` for the full figures).' : '.'),
     '',
     '| | |',
     '|---|---|',
@@ -170,7 +254,9 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     `| Memory | ${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB |`,
     `| OS | ${env.os} |`,
     `| Node | ${env.node} |`,
-    `| Packages | ${Object.entries(env.versions).map(([name, version]) => `${name} ${version}`).join(', ')} |`,
+    `| Packages | ${Object.entries(env.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')} |`,
     `| Code | commit ${env.commit}${env.uncommittedSources.length === 0 ? '' : ` plus uncommitted changes to ${env.uncommittedSources.join(', ')}`} |`,
     `| Load average | ${env.loadAverage.toFixed(2)} at the start, ${results.loadAverageAtEnd.toFixed(2)} at the end (1 min). The machine is shared: other work competes for its ${env.cores} cores, so wall times are noisy; the CPU-time columns are steadier, and ratios are taken within a round |`,
     `| Run time | ${results.durationSeconds.toFixed(0)} s |`,
@@ -206,9 +292,9 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     `- (b) is \`TTLogProcessor\` with its defaults (8192 slots of 1024 bytes). After the samples a snapshot of its ring is read back: ${byId.get('b')?.check ?? ''}.`,
     batch === undefined
       ? ''
-      : "- (c) uses the SDK's default batch settings (queue 2048, batch 512); \"delivered\" counts records the exporter received. " +
-        `${batch.dropped === 0 ? 'It dropped none here: the loop yields often enough for it to export.' : `It dropped ${count(batch.dropped)} of ${count(batch.emitted)} (queue full).`} ` +
-        `Given a burst of ${count(results.batchBurst.emitted)} records with no event-loop turn, it exported ${count(results.batchBurst.exported)} and dropped ${count(results.batchBurst.dropped)}.`,
+      : '- (c) uses the SDK\'s default batch settings (queue 2048, batch 512); "delivered" counts records the exporter received. ' +
+          `${batch.dropped === 0 ? 'It dropped none here: the loop yields often enough for it to export.' : `It dropped ${count(batch.dropped)} of ${count(batch.emitted)} (queue full).`} ` +
+          `Given a burst of ${count(results.batchBurst.emitted)} records with no event-loop turn, it exported ${count(results.batchBurst.exported)} and dropped ${count(results.batchBurst.dropped)}.`,
     `- (c-json) is the same with an exporter that serializes every batch with \`JsonLogsSerializer\` (the OTLP/HTTP JSON body), no network: ${byId.get('c-json')?.check ?? ''}.`,
     "- (d) is `pino.destination('/dev/null')`, pino's default destination: asynchronous (sonic-boom, `minLength` 0), its writes run on libuv's thread pool, " +
       "so they can use another core. (d-sync) is `pino.destination({ dest: '/dev/null', sync: true })`, one `write(2)` per line. " +
@@ -238,9 +324,9 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
       `log ${count(plan.concurrency.recordsPerThread)} records each from a shared start line (after ${count(plan.concurrency.warmupRecords)} warm-up records each); ` +
       `${plan.concurrency.rounds} rounds, the order rotating. Aggregate records/s is all records over the time from the first thread's start to the last one's end; ` +
       'scaling efficiency is that over (threads × the one-thread rate). The no-op rows run the same threads with a processor that only counts: the scaling ' +
-      'OpenTelemetry, the memory system and the machine allow, to read the ring\'s own cost against. ' +
+      "OpenTelemetry, the memory system and the machine allow, to read the ring's own cost against. " +
       `**This machine has ${concurrency.cores} cores**, shared with other work: 4 threads cannot all run at once, so the 4-thread rows show oversubscription, not scaling. ` +
-      'CPU ns/record is the whole process\'s CPU time over the records: flat across thread counts means the threads do not slow each other down, only wait for a core.',
+      "CPU ns/record is the whole process's CPU time over the records: flat across thread counts means the threads do not slow each other down, only wait for a core.",
     '',
     markdownTable(CONCURRENCY_HEADER, concurrencyRows(concurrency)),
     '',
@@ -272,14 +358,22 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     const main = memory.main;
     out.push(
       `\`TTLogProcessor\` (ring of ${count(main.capacity)}) logging ${millions(main.records)} records after a warm-up of ${millions(plan.memory.main.warmupRecords)}, a unique request id in every record; ` +
-        '`process.memoryUsage()` after two full GCs at each checkpoint; GC time from `perf_hooks` \'gc\' entries while logging (forced collections excluded). ' +
+        "`process.memoryUsage()` after two full GCs at each checkpoint; GC time from `perf_hooks` 'gc' entries while logging (forced collections excluded). " +
         'The ring is a SharedArrayBuffer, counted in `arrayBuffers` and RSS, not in the heap.',
       '',
-      markdownTable(['records after warm-up', 'heapUsed', 'rss', 'arrayBuffers'], main.checkpoints.map((point) => [millions(point.records), `${(point.heapUsed / MIB).toFixed(2)} MiB`, `${(point.rss / MIB).toFixed(1)} MiB`, `${(point.arrayBuffers / MIB).toFixed(2)} MiB`])),
+      markdownTable(
+        ['records after warm-up', 'heapUsed', 'rss', 'arrayBuffers'],
+        main.checkpoints.map((point) => [
+          millions(point.records),
+          `${(point.heapUsed / MIB).toFixed(2)} MiB`,
+          `${(point.rss / MIB).toFixed(1)} MiB`,
+          `${(point.arrayBuffers / MIB).toFixed(2)} MiB`,
+        ]),
+      ),
       '',
       `The matrix: ring capacity × attributes per record × message size, ${millions(plan.memory.matrix[0]?.checkpoints.at(-1) ?? 0)} records each after a warm-up of ${millions(plan.memory.matrix[0]?.warmupRecords ?? 0)} (the first row is the main cell above). ` +
         '"Ring bytes/record" is the SharedArrayBuffer over its capacity — what keeping one record costs; "slot fill" is the mean encoded size of the records in the ring, of the slot size. ' +
-        'RSS is the whole process\'s and carries every earlier cell\'s leftovers.',
+        "RSS is the whole process's and carries every earlier cell's leftovers.",
       '',
       markdownTable(MEMORY_HEADER, memoryRows([main, ...memory.matrix])),
     );
@@ -292,8 +386,8 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     results.profiles.length === 0
       ? 'Not profiled in a quick run. '
-      : 'The ttlog paths of this benchmark under V8\'s sampling profiler (the one `node --cpu-prof` uses), started after a warm-up: self time by area, then by function. ' +
-        'V8 inlines small callees into their callers, so an inlined function\'s time shows under its caller. ',
+      : "The ttlog paths of this benchmark under V8's sampling profiler (the one `node --cpu-prof` uses), started after a warm-up: self time by area, then by function. " +
+          "V8 inlines small callees into their callers, so an inlined function's time shows under its caller. ",
     '`npm run bench:profile -- emit` (or `-- snapshot`) prints the same summary on its own; `npm run bench:profile -- <file>.cpuprofile` summarises a profile taken with `node --cpu-prof`.',
     '',
     ...results.profiles.flatMap((summary) => ['```text', summary, '```', '']),
@@ -323,6 +417,7 @@ function markdownTable(header: readonly string[], rows: readonly string[][]): st
 
 function textTable(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }

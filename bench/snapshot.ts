@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type SnapshotFileSystem } from '../src/index.ts';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { readSnapshot, type Snapshot, SnapshotExporter, type SnapshotFileSystem, TTLogProcessor } from '../src/index.ts';
 import { median } from './measure.ts';
-import { measureAlternatives, type AlternativesResult } from './snapshot-alternatives.ts';
-import { MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT, attributesOf, requestIdOf } from './record.ts';
+import { attributesOf, MESSAGE, requestIdOf, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
+import { type AlternativesResult, measureAlternatives } from './snapshot-alternatives.ts';
 
 export interface SnapshotPlan {
   /** Sizes measured, in this order (the first finds the snapshot code cold). */
@@ -76,7 +76,13 @@ interface SizePlan {
 export async function measureSnapshots(plan: SnapshotPlan): Promise<SnapshotResult[]> {
   const results: SnapshotResult[] = [];
   for (const records of plan.sizes) {
-    const result = await measureSnapshot({ records, capacity: capacityFor(records), maxRecordBytes: plan.maxRecordBytes, repeats: plan.repeats, sampleEvery: plan.sampleEvery });
+    const result = await measureSnapshot({
+      records,
+      capacity: capacityFor(records),
+      maxRecordBytes: plan.maxRecordBytes,
+      repeats: plan.repeats,
+      sampleEvery: plan.sampleEvery,
+    });
     results.push(plan.compareSizes.includes(records) ? { ...result, alternatives: measureAlternatives(records) } : result);
   }
   results.sort((x, y) => x.records - y.records);
@@ -159,7 +165,8 @@ function verify(snapshot: Snapshot, plan: SizePlan, loggedFrom: bigint, loggedTo
     throw new Error(`snapshot read-back failed: ${why}`);
   };
   if (damage.length > 0) fail(`${damage.length} damaged parts: ${damage[0]!.message}`);
-  if (records.length !== plan.records || metadata.records !== plan.records) fail(`${records.length} records (header says ${metadata.records}), expected ${plan.records}`);
+  if (records.length !== plan.records || metadata.records !== plan.records)
+    fail(`${records.length} records (header says ${metadata.records}), expected ${plan.records}`);
   const { written, captured, overwritten, skipped, truncated, dropped } = metadata.counters;
   if (written !== plan.records || captured !== plan.records || overwritten + skipped + truncated + dropped !== 0) {
     fail(`counters ${JSON.stringify(metadata.counters)}`);
@@ -183,7 +190,10 @@ function verify(snapshot: Snapshot, plan: SizePlan, loggedFrom: bigint, loggedTo
       record.timestamp >= loggedFrom &&
       record.timestamp <= loggedTo &&
       isDeepStrictEqual(record.attributes, attributesOf(index));
-    if (!matches) fail(`record ${index} differs from what was logged: ${JSON.stringify(record, (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value))}`);
+    if (!matches)
+      fail(
+        `record ${index} differs from what was logged: ${JSON.stringify(record, (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value))}`,
+      );
   }
   return sampled;
 }

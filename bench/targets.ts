@@ -49,18 +49,25 @@ export function evaluateTargets({ throughput, latency, concurrency, snapshots, m
       measured: `${ttlog.cpuRatioToA.toFixed(2)} × (a) in CPU time (${ttlog.ratioToA.toFixed(2)} × in wall time)`,
     },
     {
-      ...atLeast(`TTLogProcessor ≥ 2.5 × faster than pino to /dev/null (CPU time) — its faster destination here, (${pino.id})`, pino.cpuRatioToB, 2.5, (value) => `${value.toFixed(2)} ×`, 'ttlog needs'),
+      ...atLeast(
+        `TTLogProcessor ≥ 2.5 × faster than pino to /dev/null (CPU time) — its faster destination here, (${pino.id})`,
+        pino.cpuRatioToB,
+        2.5,
+        (value) => `${value.toFixed(2)} ×`,
+        'ttlog needs',
+      ),
       measured: `${pino.cpuRatioToB.toFixed(2)} × in CPU time (${pinos.map((result) => `(${result.id}) ${result.cpuRatioToB.toFixed(2)} ×`).join(', ')}; wall time ${pinos.map((result) => `(${result.id}) ${result.ratioToB.toFixed(2)} ×`).join(', ')})`,
     },
-    atMost(
-      `emit p99 ≤ 5 µs while a snapshot is being written (same process, snapshot timer)`,
-      during.p99 / 1000,
-      5,
-      (value) => `${value.toFixed(2)} µs`,
-    ),
+    atMost(`emit p99 ≤ 5 µs while a snapshot is being written (same process, snapshot timer)`, during.p99 / 1000, 5, (value) => `${value.toFixed(2)} µs`),
     one !== undefined && two !== undefined
       ? {
-          ...atLeast('2 producer threads ≥ 1.7 × one (aggregate records/s, one ring)', two.recordsPerSecond / one.recordsPerSecond, 1.7, (value) => `${value.toFixed(2)} ×`, 'two threads need'),
+          ...atLeast(
+            '2 producer threads ≥ 1.7 × one (aggregate records/s, one ring)',
+            two.recordsPerSecond / one.recordsPerSecond,
+            1.7,
+            (value) => `${value.toFixed(2)} ×`,
+            'two threads need',
+          ),
           measured: `${(two.recordsPerSecond / one.recordsPerSecond).toFixed(2)} × (no-op processor on the same threads: ${noopTwo === undefined ? '–' : `${(noopTwo.efficiency * 2).toFixed(2)} ×`}; ${concurrency.cores} cores)`,
         }
       : { target: '2 producers ≥ 1.7 × one', measured: 'not measured', met: undefined, margin: '' },
@@ -107,7 +114,9 @@ function atMost(target: string, value: number, limit: number, show: (value: numb
 
 function atLeast(target: string, value: number, goal: number, show: (value: number) => string, who: string): TargetOutcome {
   const met = value >= goal;
-  const margin = met ? `met (goal ${goal} ×)` : `missed: ${value.toFixed(2)} × against ${goal} ×; ${who} ${((1 - value / goal) * 100).toFixed(0)}% less time per record`;
+  const margin = met
+    ? `met (goal ${goal} ×)`
+    : `missed: ${value.toFixed(2)} × against ${goal} ×; ${who} ${((1 - value / goal) * 100).toFixed(0)}% less time per record`;
   return { target, measured: show(value), met, margin };
 }
 

@@ -14,11 +14,11 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statS
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import pino from 'pino';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SnapshotExporter, TTLogProcessor, openSnapshot } from '../src/index.ts';
 import { runView } from '../packages/ttlog-view/src/run.ts';
+import { openSnapshot, SnapshotExporter, TTLogProcessor } from '../src/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const count = Number(process.argv[2] ?? 1_000_000);
@@ -75,7 +75,9 @@ async function viewToNull(args: readonly string[], file: string): Promise<void> 
 }
 
 /** The built CLI when there is one (`npm run bench:viewer` builds it), else the sources through tsx. */
-const cli = existsSync(join(root, 'packages/ttlog-view/dist/bin.js')) ? [join(root, 'packages/ttlog-view/dist/bin.js')] : ['--import', 'tsx', join(root, 'packages/ttlog-view/src/bin.ts')];
+const cli = existsSync(join(root, 'packages/ttlog-view/dist/bin.js'))
+  ? [join(root, 'packages/ttlog-view/dist/bin.js')]
+  : ['--import', 'tsx', join(root, 'packages/ttlog-view/src/bin.ts')];
 
 function viewProcess(args: readonly string[], file: string): Promise<void> {
   const result = spawnSync(process.execPath, [...cli, ...args, file], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -150,9 +152,17 @@ function median(values: number[]): number {
 }
 
 const baselineWall = median(samples.get(measures[0]!)!.map((sample) => sample.wall));
-console.log(`snapshot: ${count} records, ${(statSync(file).size / 1e6).toFixed(1)} MB; pino's NDJSON of the same records: ${(ndjson.length / 1e6).toFixed(1)} MB`);
-console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-console.log(`${rounds} rounds; median and best of wall time; cpu is the median CPU time of the process (all threads); vs baseline: median wall time over the baseline's`);
+console.log(
+  `snapshot: ${count} records, ${(statSync(file).size / 1e6).toFixed(1)} MB; pino's NDJSON of the same records: ${(ndjson.length / 1e6).toFixed(1)} MB`,
+);
+console.log(
+  `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `${rounds} rounds; median and best of wall time; cpu is the median CPU time of the process (all threads); vs baseline: median wall time over the baseline's`,
+);
 console.log('');
 for (const measure of measures) {
   const runs = samples.get(measure)!;

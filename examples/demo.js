@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { context, TraceFlags, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -43,7 +43,7 @@ for (let i = 0; i < 300; i++) {
       'http.request.method': i % 5 === 0 ? 'POST' : 'GET',
       'http.route': routes[i % routes.length],
       'http.response.status_code': status,
-      'duration_ms': Math.round(Math.random() * 4000) / 100,
+      duration_ms: Math.round(Math.random() * 4000) / 100,
       'user.id': `u-${(i * 7919) % 1000}`,
       ...(status >= 500 ? { error: { type: 'ECONNRESET', retryable: true, upstreams: ['inventory', 'pricing'] } } : {}),
     },
@@ -58,18 +58,31 @@ const { metadata, records, damage } = await readSnapshot(path);
 
 const { written, captured, overwritten, skipped, truncated, dropped } = metadata.counters;
 console.log(`snapshot ${path}`);
-console.log(`  service ${metadata.service}, reason ${metadata.reason}, format ${metadata.formatVersion.major}.${metadata.formatVersion.minor}, ${metadata.records} records in ${metadata.chunks} chunk(s)`);
-console.log(`  written ${written} = captured ${captured} + overwritten ${overwritten} + skipped ${skipped}` +
-  `  (${written === captured + overwritten + skipped ? 'holds' : 'DOES NOT HOLD'}); truncated ${truncated}, dropped ${dropped}`);
+console.log(
+  `  service ${metadata.service}, reason ${metadata.reason}, format ${metadata.formatVersion.major}.${metadata.formatVersion.minor}, ${metadata.records} records in ${metadata.chunks} chunk(s)`,
+);
+console.log(
+  `  written ${written} = captured ${captured} + overwritten ${overwritten} + skipped ${skipped}` +
+    `  (${written === captured + overwritten + skipped ? 'holds' : 'DOES NOT HOLD'}); truncated ${truncated}, dropped ${dropped}`,
+);
 const fromWorker = records.filter((record) => record.producer !== 0).length;
-console.log(`  from the main thread ${records.length - fromWorker}, from the worker ${fromWorker}; damage: ${damage.length === 0 ? 'none' : JSON.stringify(damage)}`);
+console.log(
+  `  from the main thread ${records.length - fromWorker}, from the worker ${fromWorker}; damage: ${damage.length === 0 ? 'none' : JSON.stringify(damage)}`,
+);
 console.log('\nnewest 10 records:');
 for (const record of records.slice(-10)) {
-  console.log(`${formatTime(record.timestamp)} ${(record.severityText ?? '').padEnd(5)} ${producerName(record.producer).padEnd(8)} ${record.scope.name.padEnd(14)} ${JSON.stringify(record.body)} ${formatValue(record.attributes)}`);
+  console.log(
+    `${formatTime(record.timestamp)} ${(record.severityText ?? '').padEnd(5)} ${producerName(record.producer).padEnd(8)} ${record.scope.name.padEnd(14)} ${JSON.stringify(record.body)} ${formatValue(record.attributes)}`,
+  );
 }
 
 await provider.shutdown(); // writes one more snapshot, with reason "shutdown"
-console.log(`\nfiles in ${directory}:\n  ${readdirSync(directory).filter((name) => name.endsWith('.bin')).sort().join('\n  ')}`);
+console.log(
+  `\nfiles in ${directory}:\n  ${readdirSync(directory)
+    .filter((name) => name.endsWith('.bin'))
+    .sort()
+    .join('\n  ')}`,
+);
 
 function producerName(producer) {
   return producer === 0 ? 'main' : `worker ${producer}`;
@@ -83,5 +96,6 @@ function formatTime(nanos) {
 
 function formatValue(value) {
   return JSON.stringify(value, (_key, item) =>
-    typeof item === 'bigint' ? `${item}n` : item instanceof Uint8Array ? `0x${Buffer.from(item).toString('hex')}` : item);
+    typeof item === 'bigint' ? `${item}n` : item instanceof Uint8Array ? `0x${Buffer.from(item).toString('hex')}` : item,
+  );
 }

@@ -1,9 +1,9 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type SnapshotRecord, type TTLogProcessorOptions } from '../src/index.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readSnapshot, type Snapshot, SnapshotExporter, type SnapshotRecord, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
 import { otel } from './support/otel.ts';
 import { splitSnapshot } from './support/snapshot-chunks.ts';
 
@@ -31,7 +31,12 @@ interface ReadableRecord {
   readonly eventName?: string | undefined;
   readonly spanContext?: { traceId: string; spanId: string; traceFlags: number } | undefined;
   readonly droppedAttributesCount: number;
-  readonly instrumentationScope: { name: string; version?: string | undefined; schemaUrl?: string | undefined; attributes?: Record<string, unknown> | undefined };
+  readonly instrumentationScope: {
+    name: string;
+    version?: string | undefined;
+    schemaUrl?: string | undefined;
+    attributes?: Record<string, unknown> | undefined;
+  };
 }
 
 /** A processor writing to its own temp directory, in a provider beside an in-memory exporter that shows what the SDK passed. */
@@ -317,7 +322,10 @@ test('only own attributes are recorded, even when a "__proto__" attribute gave t
 });
 
 test('resource attributes with no place in AnyValue (functions, symbols) are kept as absent values', async () => {
-  const h = harness({}, { resource: otel.resourceFromAttributes({ 'service.name': 'odd', callback: (() => 1) as never, marker: Symbol('m') as never, depth: 3 }) });
+  const h = harness(
+    {},
+    { resource: otel.resourceFromAttributes({ 'service.name': 'odd', callback: (() => 1) as never, marker: Symbol('m') as never, depth: 3 }) },
+  );
   try {
     emit(h.provider.getLogger('odd'), { body: 'hello' });
     const snapshot = await readSnapshot(await h.processor.snapshot());
@@ -327,13 +335,16 @@ test('resource attributes with no place in AnyValue (functions, symbols) are kep
     for (const key of ['callback', 'marker']) {
       assert.ok(!(key in snapshot.metadata.resource) || snapshot.metadata.resource[key] === undefined, key);
     }
-    assert.equal(snapshot.records.map((record) => record.body), ['hello']);
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      ['hello'],
+    );
   } finally {
     h.cleanup();
   }
 });
 
-test('droppedAttributesCount from the provider\'s logRecordLimits is recorded', async () => {
+test("droppedAttributesCount from the provider's logRecordLimits is recorded", async () => {
   const h = harness({}, { logRecordLimits: { attributeCountLimit: 2 } });
   try {
     emit(h.provider.getLogger('limits'), { body: 'limited', attributes: { a: 1, b: 2, c: 3, d: 4, e: 5 } });
@@ -385,7 +396,10 @@ test('provider.forceFlush() writes a snapshot with reason "flush"', async () => 
     assert.match(files[0]!, /^ttlog-spec-\d+-\d{8}T\d{9}Z-\d+-flush\.bin$/);
     const snapshot = await readSnapshot(join(h.directory, files[0]!));
     assert.is(snapshot.metadata.reason, 'flush');
-    assert.equal(snapshot.records.map((record) => record.body), ['before flush']);
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      ['before flush'],
+    );
   } finally {
     h.cleanup();
   }
@@ -402,7 +416,10 @@ test('shutdown writes one "shutdown" snapshot, is idempotent, and later records 
     assert.match(path, /-shutdown\.bin$/);
     const snapshot = await readSnapshot(path);
     assert.is(snapshot.metadata.reason, 'shutdown');
-    assert.equal(snapshot.records.map((record) => record.body), ['last words']);
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      ['last words'],
+    );
 
     await h.processor.shutdown();
     await h.processor.forceFlush();
@@ -428,7 +445,10 @@ test('a processor shut down on its own ignores records its provider still hands 
     assert.is(h.processor.stats().written, 1);
     assert.is(h.files().length, 1);
     const snapshot = await readSnapshot(join(h.directory, h.files()[0]!));
-    assert.equal(snapshot.records.map((record) => record.body), ['kept']);
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      ['kept'],
+    );
   } finally {
     h.cleanup();
   }
@@ -458,7 +478,12 @@ test('concurrent snapshot() calls share one write', async () => {
   const h = harness();
   try {
     emit(h.provider.getLogger('concurrent'), { body: 'x' });
-    const paths = await Promise.all([h.processor.snapshot('a'), h.processor.snapshot('b'), h.processor.forceFlush().then(() => 'flush'), h.processor.snapshot('c')]);
+    const paths = await Promise.all([
+      h.processor.snapshot('a'),
+      h.processor.snapshot('b'),
+      h.processor.forceFlush().then(() => 'flush'),
+      h.processor.snapshot('c'),
+    ]);
     assert.is(paths[0], paths[1]);
     assert.is(paths[0], paths[3]);
     assert.equal(h.files(), [basename(paths[0]!)]);
@@ -576,11 +601,7 @@ test('onEmit never throws: hostile bodies are trimmed or dropped, and counted', 
 
 test('capacity rounds up and capacityBytes rounds down to a power of two of slots', async () => {
   const slots = (options: TTLogProcessorOptions) => new TTLogProcessor({ exporter: new SnapshotExporter(), ...options }).stats();
-  assert.equal(
-    { capacity: slots({}).capacity, maxRecordBytes: slots({}).maxRecordBytes },
-    { capacity: 8192, maxRecordBytes: 1024 },
-    'defaults',
-  );
+  assert.equal({ capacity: slots({}).capacity, maxRecordBytes: slots({}).maxRecordBytes }, { capacity: 8192, maxRecordBytes: 1024 }, 'defaults');
   assert.is(slots({ capacity: 2 }).capacity, 2);
   assert.is(slots({ capacity: 100 }).capacity, 128);
   assert.is(slots({ capacity: 128 }).capacity, 128);
@@ -602,7 +623,10 @@ test('capacity rounds up and capacityBytes rounds down to a power of two of slot
     for (let i = 0; i < 100; i++) emit(logger, { body: i });
     const snapshot = await readSnapshot(await h.processor.snapshot());
     assert.is(snapshot.records.length, 64);
-    assert.equal(snapshot.records.map((record) => record.body), Array.from({ length: 64 }, (_, i) => 36 + i));
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      Array.from({ length: 64 }, (_, i) => 36 + i),
+    );
     assert.equal(h.processor.stats(), { capacity: 64, reserveCapacity: 64, maxRecordBytes: 256, written: 100, overwritten: 36, truncated: 0, dropped: 0 });
   } finally {
     h.cleanup();
@@ -665,10 +689,16 @@ test('severity lane: after a flood of 10x capacity DEBUG records, the earlier wa
     emitAt(logger, 1000, 5, 'DEBUG', 640);
     const snapshot = await readSnapshot(await h.processor.snapshot());
     const severe = snapshot.records.filter((record) => record.severityNumber >= 13);
-    assert.equal(severe.map((record) => record.body), [...Array.from({ length: 10 }, (_, i) => `ERROR ${i}`), ...Array.from({ length: 5 }, (_, i) => `WARN ${i}`)]);
+    assert.equal(
+      severe.map((record) => record.body),
+      [...Array.from({ length: 10 }, (_, i) => `ERROR ${i}`), ...Array.from({ length: 5 }, (_, i) => `WARN ${i}`)],
+    );
     assert.ok(severe.every((record) => record.lane === 1));
     const debug = snapshot.records.filter((record) => record.severityNumber < 13);
-    assert.equal(debug.map((record) => record.body), Array.from({ length: 64 }, (_, i) => `DEBUG ${576 + i}`));
+    assert.equal(
+      debug.map((record) => record.body),
+      Array.from({ length: 64 }, (_, i) => `DEBUG ${576 + i}`),
+    );
     assert.ok(debug.every((record) => record.lane === undefined));
     assert.equal(snapshot.records.slice(0, 15), severe, 'the lanes are merged by time');
 
@@ -689,10 +719,22 @@ test('severity lane: a custom threshold and capacity keep accounting exact per l
     emitAt(logger, 0, 17, 'ERROR', 6);
     emitAt(logger, 100, 13, 'WARN', 20);
     const snapshot = await readSnapshot(await custom.processor.snapshot());
-    assert.equal(snapshot.records.filter((record) => record.lane === 1).map((record) => record.body), ['ERROR 2', 'ERROR 3', 'ERROR 4', 'ERROR 5']);
-    assert.equal(snapshot.records.filter((record) => record.lane === undefined).map((record) => record.body), Array.from({ length: 16 }, (_, i) => `WARN ${4 + i}`));
+    assert.equal(
+      snapshot.records.filter((record) => record.lane === 1).map((record) => record.body),
+      ['ERROR 2', 'ERROR 3', 'ERROR 4', 'ERROR 5'],
+    );
+    assert.equal(
+      snapshot.records.filter((record) => record.lane === undefined).map((record) => record.body),
+      Array.from({ length: 16 }, (_, i) => `WARN ${4 + i}`),
+    );
     for (const lane of snapshot.metadata.lanes) assert.is(lane.written, lane.captured + lane.overwritten + lane.skipped);
-    assert.equal(snapshot.metadata.lanes.map((lane) => [lane.minSeverity, lane.written, lane.overwritten]), [[0, 20, 4], [17, 6, 2]]);
+    assert.equal(
+      snapshot.metadata.lanes.map((lane) => [lane.minSeverity, lane.written, lane.overwritten]),
+      [
+        [0, 20, 4],
+        [17, 6, 2],
+      ],
+    );
     assert.equal(custom.processor.stats(), { capacity: 16, reserveCapacity: 4, maxRecordBytes: 256, written: 26, overwritten: 6, truncated: 0, dropped: 0 });
   } finally {
     custom.cleanup();
@@ -705,7 +747,10 @@ test('severity lane: a custom threshold and capacity keep accounting exact per l
     emitAt(logger, 0, 17, 'ERROR', 2);
     emitAt(logger, 100, 5, 'DEBUG', 20);
     const snapshot = await readSnapshot(await off.processor.snapshot());
-    assert.not.ok(snapshot.records.some((record) => record.severityNumber === 17), 'without a reserve the flood pushes the errors out');
+    assert.not.ok(
+      snapshot.records.some((record) => record.severityNumber === 17),
+      'without a reserve the flood pushes the errors out',
+    );
     assert.is(snapshot.metadata.lanes.length, 1);
     assert.equal(snapshot.metadata.lanes[0], { ...snapshot.metadata.counters, minSeverity: 0 });
   } finally {
@@ -713,7 +758,6 @@ test('severity lane: a custom threshold and capacity keep accounting exact per l
   }
   assert.throws(() => new TTLogProcessor({ severityLane: { minSeverity: 0 } }), RangeError);
 });
-
 
 test('-0 keeps its sign in bodies, nested values, attributes and the resource; 0 stays 0', async () => {
   const h = harness({}, { resource: otel.resourceFromAttributes({ ...RESOURCE, 'zero.negative': -0, 'zero.positive': 0 }) });
@@ -729,7 +773,10 @@ test('-0 keeps its sign in bodies, nested values, attributes and the resource; 0
     assert.ok(Object.is(first.body, -0), 'a -0 body');
     assert.ok(Object.is(first.attributes.zero, -0), 'a -0 attribute');
     assert.ok(Object.is(first.attributes.positive, 0), 'a 0 attribute');
-    assert.equal((first.attributes.list as number[]).map((value) => Object.is(value, -0)), [false, true, false]);
+    assert.equal(
+      (first.attributes.list as number[]).map((value) => Object.is(value, -0)),
+      [false, true, false],
+    );
     const nested = (records.get(2)!.body as { nested: [number, { deeper: number }] }).nested;
     assert.ok(Object.is(nested[0], -0) && Object.is(nested[1].deeper, -0), 'a -0 in an array and in a map');
     assert.ok(Object.is(records.get(3)!.body, 0), 'a 0 body');
@@ -743,7 +790,17 @@ test('-0 keeps its sign in bodies, nested values, attributes and the resource; 0
 
 test('a resource bigint beyond the bignum limit is written as a short text; one within it exactly', async () => {
   const huge = 2n ** 2_000_000n + 1n;
-  const h = harness({}, { resource: otel.resourceFromAttributes({ ...RESOURCE, 'big.huge': huge as never, 'big.negative': -huge as never, 'big.kept': (2n ** 8192n - 1n) as never }) });
+  const h = harness(
+    {},
+    {
+      resource: otel.resourceFromAttributes({
+        ...RESOURCE,
+        'big.huge': huge as never,
+        'big.negative': -huge as never,
+        'big.kept': (2n ** 8192n - 1n) as never,
+      }),
+    },
+  );
   try {
     emit(h.provider.getLogger('big'), { body: 'one' });
     const { resource } = (await readSnapshot(await h.processor.snapshot())).metadata;

@@ -1,10 +1,10 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type SnapshotRecord } from '../src/index.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readSnapshot, SnapshotExporter, type SnapshotRecord, TTLogProcessor } from '../src/index.ts';
 import { Control, type LogSession } from './support/log-worker.ts';
 import { otel } from './support/otel.ts';
 import { checksum, checksummedRecord } from './support/record-checksum.ts';

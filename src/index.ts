@@ -4,30 +4,31 @@
  * Register {@link TTLogProcessor} in a `LoggerProvider`; it keeps the most recent records in a
  * shared-memory ring and writes them to snapshot files, which {@link readSnapshot} reads back.
  */
-export { TTLogProcessor, type AttachOptions, type TTLogProcessorOptions } from './processor.ts';
+
+export type { AnyValue, LogRecordLike } from './otel-types.ts';
+export { type AttachOptions, TTLogProcessor, type TTLogProcessorOptions } from './processor.ts';
+export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
+export { type ChunkOptions, iterateSnapshot, openSnapshot, type ReadOptions, readSnapshot, type SnapshotReader } from './read/reader.ts';
+export type { RecordCursor, ValueKind } from './read/record-cursor.ts';
 export { SnapshotExporter } from './snapshot/exporter.ts';
 export type { SnapshotReason } from './snapshot/snapshot-reason.ts';
-export { openSnapshot, readSnapshot, iterateSnapshot, type ChunkOptions, type ReadOptions, type SnapshotReader } from './read/reader.ts';
-export type { RecordCursor, ValueKind } from './read/record-cursor.ts';
-export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
-export { VERSION } from './version.ts';
 export type {
   CrashCaptureOptions,
   RetentionOptions,
-  SeverityTriggerOptions,
-  WatchdogOptions,
   RingHandle,
   RingStats,
+  SeverityTriggerOptions,
   Snapshot,
   SnapshotCounters,
-  SnapshotLaneCounters,
   SnapshotDamage,
   SnapshotExporterOptions,
   SnapshotFileHandle,
   SnapshotFileSystem,
+  SnapshotLaneCounters,
   SnapshotMetadata,
   SnapshotRecord,
   SnapshotScope,
   SnapshotTriggerOptions,
+  WatchdogOptions,
 } from './types.ts';
-export type { AnyValue, LogRecordLike } from './otel-types.ts';
+export { VERSION } from './version.ts';

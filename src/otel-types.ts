@@ -6,16 +6,7 @@
  */
 
 /** An OpenTelemetry AnyValue, plus bigint, which ttlog keeps losslessly. */
-export type AnyValue =
-  | string
-  | number
-  | boolean
-  | bigint
-  | Uint8Array
-  | AnyValue[]
-  | { [key: string]: AnyValue }
-  | null
-  | undefined;
+export type AnyValue = string | number | boolean | bigint | Uint8Array | AnyValue[] | { [key: string]: AnyValue } | null | undefined;
 
 export type HrTime = readonly [seconds: number, nanoseconds: number];
 

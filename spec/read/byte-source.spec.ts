@@ -2,11 +2,12 @@
  * Reads through the read-ahead window return the file's bytes, wherever they start and end:
  * inside a window, across two, longer than one, after a jump forward or back, past the end.
  */
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { openByteSource, readingAhead } from '../../src/read/byte-source.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 
@@ -35,7 +36,14 @@ test('reads in order, as the block scanner makes them, return the file bytes acr
 
 test('reads that jump forward and back still return the file bytes', async () => {
   const source = readingAhead(await openByteSource(path));
-  const reads: Array<[number, number]> = [[0, 100], [2 * MB, 50], [MB - 10, 20], [3 * MB, 400_000], [10, 10], [3 * MB + 400_000, MB]];
+  const reads: Array<[number, number]> = [
+    [0, 100],
+    [2 * MB, 50],
+    [MB - 10, 20],
+    [3 * MB, 400_000],
+    [10, 10],
+    [3 * MB + 400_000, MB],
+  ];
   for (const [offset, length] of reads) {
     const bytes = await source.read(offset, length);
     assert.ok(bytes.equals(content.subarray(offset, offset + length)), `${offset}, ${length}`);

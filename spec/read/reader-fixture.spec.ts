@@ -30,9 +30,41 @@ function jobsAt(ms: number): { timestamp: bigint; observedTimestamp: bigint; sco
 }
 
 const EXPECTED: SnapshotRecord[] = [
-  { seq: 0, timestamp: 1767225600000000000n, observedTimestamp: 1767225600000000500n, severityNumber: 9, severityText: 'INFO', body: 'server started', attributes: { 'http.port': 8080, tls: false }, scope: HTTP_SCOPE, ...PLAIN },
-  { seq: 1, timestamp: 1767225600001123456n, observedTimestamp: 1767225600003000000n, severityNumber: 9, severityText: 'INFO', body: 'GET /orders', attributes: { 'http.method': 'GET', 'http.status_code': 200, 'duration.ms': 12.75 }, scope: HTTP_SCOPE, ...SAMPLED, ...PLAIN },
-  { seq: 2, timestamp: 1767225600002000000n, observedTimestamp: 1767225600001000000n, severityNumber: 13, severityText: 'WARN', body: 'slow request', attributes: { 'http.method': 'GET', 'http.status_code': 200, 'duration.ms': 2500.5 }, scope: HTTP_SCOPE, ...UNSAMPLED, ...PLAIN },
+  {
+    seq: 0,
+    timestamp: 1767225600000000000n,
+    observedTimestamp: 1767225600000000500n,
+    severityNumber: 9,
+    severityText: 'INFO',
+    body: 'server started',
+    attributes: { 'http.port': 8080, tls: false },
+    scope: HTTP_SCOPE,
+    ...PLAIN,
+  },
+  {
+    seq: 1,
+    timestamp: 1767225600001123456n,
+    observedTimestamp: 1767225600003000000n,
+    severityNumber: 9,
+    severityText: 'INFO',
+    body: 'GET /orders',
+    attributes: { 'http.method': 'GET', 'http.status_code': 200, 'duration.ms': 12.75 },
+    scope: HTTP_SCOPE,
+    ...SAMPLED,
+    ...PLAIN,
+  },
+  {
+    seq: 2,
+    timestamp: 1767225600002000000n,
+    observedTimestamp: 1767225600001000000n,
+    severityNumber: 13,
+    severityText: 'WARN',
+    body: 'slow request',
+    attributes: { 'http.method': 'GET', 'http.status_code': 200, 'duration.ms': 2500.5 },
+    scope: HTTP_SCOPE,
+    ...UNSAMPLED,
+    ...PLAIN,
+  },
   {
     seq: 3,
     timestamp: 1767225600003000000n,
@@ -49,7 +81,14 @@ const EXPECTED: SnapshotRecord[] = [
   { seq: 6, ...jobsAt(12), severityNumber: 0, body: true, attributes: {}, ...PLAIN },
   { seq: 7, ...jobsAt(13), severityNumber: 0, body: null, attributes: {}, ...PLAIN },
   { seq: 8, ...jobsAt(14), severityNumber: 1, severityText: 'TRACE', attributes: {}, ...PLAIN },
-  { seq: 9, ...jobsAt(15), severityNumber: 9, body: new Uint8Array([0, 1, 2, 253, 254, 255]), attributes: { 'payload.bytes': new Uint8Array([222, 173, 190, 239]) }, ...PLAIN },
+  {
+    seq: 9,
+    ...jobsAt(15),
+    severityNumber: 9,
+    body: new Uint8Array([0, 1, 2, 253, 254, 255]),
+    attributes: { 'payload.bytes': new Uint8Array([222, 173, 190, 239]) },
+    ...PLAIN,
+  },
   { seq: 10, ...jobsAt(16), severityNumber: 9, body: [1, 'two', false, null, [3.5, 'four'], { five: 5 }], attributes: {}, ...PLAIN },
   {
     seq: 11,
@@ -59,7 +98,14 @@ const EXPECTED: SnapshotRecord[] = [
     attributes: { 'max.safe': 9007199254740991, 'min.int32': -2147483648, user: { id: 1, roles: ['admin', 'ops'] } },
     ...PLAIN,
   },
-  { seq: 12, ...jobsAt(18), severityNumber: 9, body: 'special floats', attributes: { inf: Infinity, 'neg.inf': -Infinity, tiny: 5e-324, pi: 3.141592653589793 }, ...PLAIN },
+  {
+    seq: 12,
+    ...jobsAt(18),
+    severityNumber: 9,
+    body: 'special floats',
+    attributes: { inf: Infinity, 'neg.inf': -Infinity, tiny: 5e-324, pi: 3.141592653589793 },
+    ...PLAIN,
+  },
   {
     seq: 13,
     ...jobsAt(19),
@@ -115,7 +161,12 @@ test('the v1 fixture header reads back as written', async () => {
   assert.equal(metadata.formatVersion, { major: 1, minor: 0 });
   assert.is(metadata.service, 'fixture-service');
   assert.is(metadata.reason, 'fixture');
-  assert.equal(metadata.resource, { 'service.name': 'fixture-service', 'service.version': '1.2.3', 'deployment.environment.name': 'test', 'host.cpu.count': 2 });
+  assert.equal(metadata.resource, {
+    'service.name': 'fixture-service',
+    'service.version': '1.2.3',
+    'deployment.environment.name': 'test',
+    'host.cpu.count': 2,
+  });
   assert.equal(metadata.producer, { name: 'ttlog', version: '0.1.0' });
   assert.equal(metadata.counters, { written: 20, captured: 20, overwritten: 0, skipped: 0, truncated: 1, dropped: 0 });
   assert.is(metadata.records, 20);

@@ -12,20 +12,20 @@ import { decode, encode, Tag } from 'cbor-x';
 import { compress } from 'lz4-wasm-nodejs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createCborDecoder, createCborEncoder } from '../../src/format/cbor.ts';
 import {
   iterateSnapshot,
   openSnapshot,
   readSnapshot,
+  type Snapshot,
   SnapshotExporter,
   SnapshotFormatError,
-  TTLogProcessor,
-  type Snapshot,
   type SnapshotRecord,
+  TTLogProcessor,
 } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { splitSnapshot } from '../support/snapshot-chunks.ts';
-import { createCborDecoder, createCborEncoder } from '../../src/format/cbor.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 
@@ -133,7 +133,6 @@ function resealHeader(bytes: Buffer): void {
   bytes.writeUInt32LE(crc32(bytes.subarray(8, 16 + headerLength)), 16 + headerLength);
 }
 
-
 /** A block framed as docs/format.md §3 describes, with a correct CRC. */
 function block(magic: string, a: number, b: number, payload: Uint8Array): Buffer {
   const out = Buffer.alloc(20 + payload.length);
@@ -148,7 +147,10 @@ function block(magic: string, a: number, b: number, payload: Uint8Array): Buffer
 
 test('the test file has three chunks and reads back whole', () => {
   const { intact, layout } = file;
-  assert.equal(layout.chunks.map((chunk) => chunk.records), [5, 4, 4]);
+  assert.equal(
+    layout.chunks.map((chunk) => chunk.records),
+    [5, 4, 4],
+  );
   assert.is(intact.metadata.chunks, 3);
   assert.is(intact.metadata.records, 13);
   assert.is(intact.records.length, 13);
@@ -157,7 +159,10 @@ test('the test file has three chunks and reads back whole', () => {
   assert.is(intact.metadata.reason, 'test');
   assert.equal(intact.metadata.resource, { 'service.name': 'reader-spec', 'service.instance.id': 'i-1' });
   assert.equal(intact.metadata.counters, { written: 13, captured: 13, overwritten: 0, skipped: 0, truncated: 0, dropped: 0 });
-  assert.equal(intact.records.map((record) => record.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.equal(
+    intact.records.map((record) => record.seq),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  );
   assert.equal(intact.records[2]!.body, { big: 2n ** 64n + 1n });
   assert.equal(intact.records[1]!.body, { nested: { list: [1, 'two', null, false], bytes: new Uint8Array([1, 2, 3]) } });
   assert.is(intact.records[0]!.traceId, '0af7651916cd43dd8448eb211c80319c');
@@ -177,7 +182,10 @@ test('a file cut at any byte gives TRUNCATED or the whole chunks before the cut'
     assert.not.instance(result, SnapshotFormatError, `cut at ${length}`);
     const snapshot = result as Snapshot;
     const whole = layout.chunks.filter((chunk) => chunk.end <= length);
-    const expected = intact.records.slice(0, whole.reduce((sum, chunk) => sum + chunk.records, 0));
+    const expected = intact.records.slice(
+      0,
+      whole.reduce((sum, chunk) => sum + chunk.records, 0),
+    );
     assert.equal(snapshot.records, expected, `cut at ${length}`);
     assert.equal(snapshot.metadata, intact.metadata, `cut at ${length}`);
     assert.is(snapshot.damage.length, 1, `cut at ${length}`);
@@ -193,7 +201,12 @@ test('a file cut at any byte gives TRUNCATED or the whole chunks before the cut'
 
 test('cut files read the same from a path as from bytes', async () => {
   const { bytes, layout } = file;
-  const cuts = new Set([layout.headerEnd, layout.endBlock, bytes.length - 1, ...layout.chunks.flatMap((chunk) => [chunk.offset + 19, chunk.offset + 20, chunk.end - 1, chunk.end])]);
+  const cuts = new Set([
+    layout.headerEnd,
+    layout.endBlock,
+    bytes.length - 1,
+    ...layout.chunks.flatMap((chunk) => [chunk.offset + 19, chunk.offset + 20, chunk.end - 1, chunk.end]),
+  ]);
   for (let length = 1; length < bytes.length; length += 211) cuts.add(length);
   const path = join(directory, 'cut.bin');
   for (const length of cuts) {
@@ -218,10 +231,16 @@ test('random byte flips give a typed error or unchanged records of whole chunks,
     if (result instanceof SnapshotFormatError) {
       typedErrors++;
       assert.ok(['NOT_A_SNAPSHOT', 'TRUNCATED', 'HEADER_CORRUPT'].includes(result.code), `${context}: ${result.code}`);
-      assert.ok([...positions].some((position) => position < layout.headerEnd), `${context}: header error for a flip outside the header`);
+      assert.ok(
+        [...positions].some((position) => position < layout.headerEnd),
+        `${context}: header error for a flip outside the header`,
+      );
       continue;
     }
-    assert.ok([...positions].every((position) => position >= layout.headerEnd), `${context}: a damaged header was accepted`);
+    assert.ok(
+      [...positions].every((position) => position >= layout.headerEnd),
+      `${context}: a damaged header was accepted`,
+    );
     assert.equal(result.metadata, intact.metadata, context);
     assertWholeChunks(result.records, context);
     // Every byte after the header is under a checksum, so a flip there is always reported.
@@ -260,7 +279,11 @@ test('a damaged length field costs only its own chunk', async () => {
     damaged.writeUInt32LE(length, first.offset + 4);
     const { records, damage } = await readSnapshot(damaged);
     assert.equal(records, intact.records.slice(first.records), `length ${length}`);
-    assert.equal(damage.map((entry) => [entry.code, entry.offset, entry.records]), [['CHUNK_CORRUPT', first.offset, first.records]], `length ${length}`);
+    assert.equal(
+      damage.map((entry) => [entry.code, entry.offset, entry.records]),
+      [['CHUNK_CORRUPT', first.offset, first.records]],
+      `length ${length}`,
+    );
   }
 });
 
@@ -270,11 +293,17 @@ test('a whole chunk cut out cleanly, or repeated, is reported through the end bl
   const withoutSecond = Buffer.concat([bytes.subarray(0, second.offset), bytes.subarray(second.end)]);
   const cut = await readSnapshot(withoutSecond);
   assert.equal(cut.records.length, intact.records.length - second.records);
-  assert.equal(cut.damage.map((entry) => [entry.code, entry.records]), [['CHUNKS_MISSING', second.records]]);
+  assert.equal(
+    cut.damage.map((entry) => [entry.code, entry.records]),
+    [['CHUNKS_MISSING', second.records]],
+  );
 
   const repeated = Buffer.concat([bytes.subarray(0, first.end), bytes.subarray(first.offset, first.end), bytes.subarray(first.end)]);
   const twice = await readSnapshot(repeated);
-  assert.equal(twice.damage.map((entry) => entry.code), ['CHUNKS_MISSING']);
+  assert.equal(
+    twice.damage.map((entry) => entry.code),
+    ['CHUNKS_MISSING'],
+  );
 });
 
 test('a chunk that passes its checksum but does not decode is reported and skipped', async () => {
@@ -308,11 +337,11 @@ test('a chunk whose size fields disagree, or whose payload has fields of the wro
   huge.writeUInt32LE(0xffffffff, 0);
   const cases: Array<[string, number, Uint8Array, RegExp]> = [
     ['a payload shorter than its size prefix', 3, Buffer.from([3, 0, 0]), /size fields disagree/],
-    ['a header raw length that is not the payload\'s', fine.raw + 1, fine.payload, /size fields disagree/],
+    ["a header raw length that is not the payload's", fine.raw + 1, fine.payload, /size fields disagree/],
     ['a raw length past the chunk limit', 0xffffffff, huge, /size fields disagree/],
-    ['a text base time', ...Object.values(wellFormed(['0', 0, [], [], []])) as [number, Uint8Array], /wrong types/],
-    ['a string table with a number in it', ...Object.values(wellFormed([0, 0, ['a', 1], [], []])) as [number, Uint8Array], /wrong types/],
-    ['records that are not an array', ...Object.values(wellFormed([0, 0, [], [], 'records'])) as [number, Uint8Array], /wrong types/],
+    ['a text base time', ...(Object.values(wellFormed(['0', 0, [], [], []])) as [number, Uint8Array]), /wrong types/],
+    ['a string table with a number in it', ...(Object.values(wellFormed([0, 0, ['a', 1], [], []])) as [number, Uint8Array]), /wrong types/],
+    ['records that are not an array', ...(Object.values(wellFormed([0, 0, [], [], 'records'])) as [number, Uint8Array]), /wrong types/],
   ];
   for (const [name, rawLength, payload, message] of cases) {
     const spliced = Buffer.concat([bytes.subarray(0, first.end), block('TTLC', rawLength, 0, payload), bytes.subarray(first.end)]);
@@ -327,7 +356,10 @@ test('a chunk whose size fields disagree, or whose payload has fields of the wro
   // matches): the cases above fail on their one change.
   const control = await readSnapshot(Buffer.concat([bytes.subarray(0, first.end), block('TTLC', fine.raw, 0, fine.payload), bytes.subarray(first.end)]));
   assert.equal(control.records, intact.records);
-  assert.equal(control.damage.map((damage) => damage.code), ['CHUNKS_MISSING']);
+  assert.equal(
+    control.damage.map((damage) => damage.code),
+    ['CHUNKS_MISSING'],
+  );
 });
 
 test('a valid block of a later minor version is skipped; a damaged one is damage', async () => {
@@ -342,13 +374,19 @@ test('a valid block of a later minor version is skipped; a damaged one is damage
   later[25]! ^= 1;
   const damaged = await readSnapshot(Buffer.concat([bytes.subarray(0, first.end), later, bytes.subarray(first.end)]));
   assert.equal(damaged.records, intact.records);
-  assert.equal(damaged.damage.map((entry) => [entry.code, entry.offset, entry.records]), [['CHUNK_CORRUPT', first.end, undefined]]);
+  assert.equal(
+    damaged.damage.map((entry) => [entry.code, entry.offset, entry.records]),
+    [['CHUNK_CORRUPT', first.end, undefined]],
+  );
 });
 
 test('bytes after the end block are reported as trailing garbage', async () => {
   const { records, damage } = await readSnapshot(Buffer.concat([file.bytes, Buffer.from('garbage')]));
   assert.equal(records, file.intact.records);
-  assert.equal(damage.map((entry) => [entry.code, entry.offset]), [['TRAILING_GARBAGE', file.bytes.length]]);
+  assert.equal(
+    damage.map((entry) => [entry.code, entry.offset]),
+    [['TRAILING_GARBAGE', file.bytes.length]],
+  );
 });
 
 test('foreign files are NOT_A_SNAPSHOT', async () => {
@@ -493,7 +531,10 @@ test('chunks() yields each intact chunk as one array, in file order, the records
     const reader = await openSnapshot(source);
     const chunks: SnapshotRecord[][] = [];
     for await (const chunk of reader.chunks()) chunks.push(chunk);
-    assert.equal(chunks.map((chunk) => chunk.length), layout.chunks.map((chunk) => chunk.records));
+    assert.equal(
+      chunks.map((chunk) => chunk.length),
+      layout.chunks.map((chunk) => chunk.records),
+    );
     assert.equal(chunks.flat(), intact.records);
     assert.equal(reader.damage, []);
   }
@@ -503,8 +544,14 @@ test('chunks() yields each intact chunk as one array, in file order, the records
   const reader = await openSnapshot(damaged);
   const sizes: number[] = [];
   for await (const chunk of reader.chunks()) sizes.push(chunk.length);
-  assert.equal(sizes, layout.chunks.filter((_, index) => index !== 1).map((chunk) => chunk.records));
-  assert.equal(reader.damage.map((entry) => [entry.code, entry.records]), [['CHUNK_CORRUPT', layout.chunks[1]!.records]]);
+  assert.equal(
+    sizes,
+    layout.chunks.filter((_, index) => index !== 1).map((chunk) => chunk.records),
+  );
+  assert.equal(
+    reader.damage.map((entry) => [entry.code, entry.records]),
+    [['CHUNK_CORRUPT', layout.chunks[1]!.records]],
+  );
 });
 
 test('chunks({ maxRecords }) yields the same records in arrays of at most that many, a chunk at a time', async () => {
@@ -528,7 +575,12 @@ test('chunks({ maxRecords }) yields the same records in arrays of at most that m
     }
   }
   const reader = await openSnapshot(bytes);
-  for (const maxRecords of [0, -1, Number.NaN]) assert.throws(() => reader.chunks({ maxRecords }), (error: unknown) => error instanceof RangeError, `maxRecords ${maxRecords}`);
+  for (const maxRecords of [0, -1, Number.NaN])
+    assert.throws(
+      () => reader.chunks({ maxRecords }),
+      (error: unknown) => error instanceof RangeError,
+      `maxRecords ${maxRecords}`,
+    );
   assert.equal((await readInSlices(bytes, 1.5)).records, intact.records);
 });
 
@@ -551,7 +603,13 @@ test('a chunk read in slices that fails to decode near its end yields none of it
   const last = layout.chunks[layout.chunks.length - 1]!;
   const before = intact.records.slice(0, intact.records.length - last.records);
   // The last chunk's payload as CBOR items, re-encoded with its last record replaced.
-  const [seconds, nanos, strings, scopes, records] = createCborDecoder().decode(splitSnapshot(file.bytes).chunks.at(-1)!.raw) as [number, number, string[], unknown[], unknown[][]];
+  const [seconds, nanos, strings, scopes, records] = createCborDecoder().decode(splitSnapshot(file.bytes).chunks.at(-1)!.raw) as [
+    number,
+    number,
+    string[],
+    unknown[],
+    unknown[][],
+  ];
   const payload = (lastRecord: unknown) => createCborEncoder().encode([seconds, nanos, strings, scopes, [...records.slice(0, -1), lastRecord]]);
   let nested: unknown = 1;
   for (let depth = 0; depth < 70; depth++) nested = [nested];
@@ -629,7 +687,10 @@ test('last(n) still checks every block: damage before the tail is reported, dama
   early[chunks[0]!.offset + 40]! ^= 0xff;
   const earlyReader = await openSnapshot(early);
   assert.equal(await earlyReader.last(lastChunk.records), intact.records.slice(-lastChunk.records));
-  assert.equal(earlyReader.damage.map((entry) => [entry.code, entry.offset]), [['CHUNK_CORRUPT', chunks[0]!.offset]]);
+  assert.equal(
+    earlyReader.damage.map((entry) => [entry.code, entry.offset]),
+    [['CHUNK_CORRUPT', chunks[0]!.offset]],
+  );
   const strict = await openSnapshot(early, { strict: true });
   const thrown = await strict.last(1).catch((caught: unknown) => caught);
   assert.instance(thrown, SnapshotFormatError);
@@ -641,13 +702,19 @@ test('last(n) still checks every block: damage before the tail is reported, dama
   const survivors = (await readSnapshot(late)).records;
   const lateReader = await openSnapshot(late);
   assert.equal(await lateReader.last(3), survivors.slice(-3));
-  assert.equal(lateReader.damage.map((entry) => entry.code), ['CHUNK_CORRUPT']);
+  assert.equal(
+    lateReader.damage.map((entry) => entry.code),
+    ['CHUNK_CORRUPT'],
+  );
 
   // A whole chunk cut out leaves every block intact; the end block's totals tell.
   const cut = Buffer.concat([bytes.subarray(0, chunks[0]!.offset), bytes.subarray(chunks[0]!.end)]);
   const cutReader = await openSnapshot(cut);
   assert.equal(await cutReader.last(1), intact.records.slice(-1));
-  assert.equal(cutReader.damage.map((entry) => [entry.code, entry.records]), [['CHUNKS_MISSING', chunks[0]!.records]]);
+  assert.equal(
+    cutReader.damage.map((entry) => [entry.code, entry.records]),
+    [['CHUNKS_MISSING', chunks[0]!.records]],
+  );
 });
 
 test('last(n) passes over a tail chunk that passes its checksum but does not decode', async () => {
@@ -656,10 +723,17 @@ test('last(n) passes over a tail chunk that passes its checksum but does not dec
   const endBlock = layout.endBlock;
   // Appended as a last chunk of 2 records, with the end block's totals updated to count it.
   const end = Buffer.from(bytes.subarray(endBlock));
-  const spliced = Buffer.concat([bytes.subarray(0, endBlock), block('TTLC', raw.length, 2, Buffer.from(compress(raw))), block('TTLE', end.readUInt32LE(8) + 1, end.readUInt32LE(12) + 2, new Uint8Array(0))]);
+  const spliced = Buffer.concat([
+    bytes.subarray(0, endBlock),
+    block('TTLC', raw.length, 2, Buffer.from(compress(raw))),
+    block('TTLE', end.readUInt32LE(8) + 1, end.readUInt32LE(12) + 2, new Uint8Array(0)),
+  ]);
   const reader = await openSnapshot(spliced);
   assert.equal(await reader.last(4), intact.records.slice(-4));
-  assert.equal(reader.damage.map((entry) => [entry.code, entry.offset, entry.records]), [['CHUNK_UNREADABLE', endBlock, 2]]);
+  assert.equal(
+    reader.damage.map((entry) => [entry.code, entry.offset, entry.records]),
+    [['CHUNK_UNREADABLE', endBlock, 2]],
+  );
 });
 
 test('openSnapshot reports damage once its records have been read', async () => {
@@ -670,7 +744,10 @@ test('openSnapshot reports damage once its records have been read', async () => 
   let count = 0;
   for await (const _ of reader.records()) count++;
   assert.is(count, file.intact.records.length - file.layout.chunks[0]!.records);
-  assert.equal(reader.damage.map((entry) => entry.code), ['CHUNK_CORRUPT']);
+  assert.equal(
+    reader.damage.map((entry) => entry.code),
+    ['CHUNK_CORRUPT'],
+  );
 });
 
 test('stopping early, or closing without reading, releases the file', async () => {

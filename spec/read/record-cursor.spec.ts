@@ -10,9 +10,18 @@ import { join } from 'node:path';
 import { compress } from 'lz4-wasm-nodejs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AnyValue, openSnapshot, readSnapshot, type RecordCursor, SnapshotExporter, SnapshotFormatError, type SnapshotRecord, TTLogProcessor } from '../../src/index.ts';
 import { createCborEncoder } from '../../src/format/cbor.ts';
 import { CHUNK_MAGIC, encodeBlock } from '../../src/format/file-format.ts';
+import {
+  type AnyValue,
+  openSnapshot,
+  type RecordCursor,
+  readSnapshot,
+  SnapshotExporter,
+  SnapshotFormatError,
+  type SnapshotRecord,
+  TTLogProcessor,
+} from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { splitSnapshot } from '../support/snapshot-chunks.ts';
@@ -25,10 +34,25 @@ async function writeSnapshot(): Promise<Buffer> {
   const provider = new otel.LoggerProvider({ resource: otel.resourceFromAttributes({ 'service.name': 'cursor-spec' }), processors: [processor as never] });
   const http = provider.getLogger('http', '1.0.0', { attributes: { 'scope.attr': true } });
   const jobs = provider.getLogger('jobs');
-  const traced = otel.trace.setSpanContext(otel.context.active(), { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: otel.TraceFlags.SAMPLED });
+  const traced = otel.trace.setSpanContext(otel.context.active(), {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    traceFlags: otel.TraceFlags.SAMPLED,
+  });
   for (let i = 0; i < 4; i++) {
-    http.emit({ severityNumber: 9, severityText: 'INFO', body: 'request handled', attributes: { 'http.route': '/api/orders', status: 200, 'user.id': `u${i}`, ms: 1.5 }, context: traced });
-    jobs.emit({ severityNumber: 17, body: { nested: [1, 'two', null], big: 2n ** 64n } as never, attributes: { 10: 'ten', 2: 'two', tags: ['x', 'y'], missing: undefined }, eventName: 'job.failed' });
+    http.emit({
+      severityNumber: 9,
+      severityText: 'INFO',
+      body: 'request handled',
+      attributes: { 'http.route': '/api/orders', status: 200, 'user.id': `u${i}`, ms: 1.5 },
+      context: traced,
+    });
+    jobs.emit({
+      severityNumber: 17,
+      body: { nested: [1, 'two', null], big: 2n ** 64n } as never,
+      attributes: { 10: 'ten', 2: 'two', tags: ['x', 'y'], missing: undefined },
+      eventName: 'job.failed',
+    });
     http.emit({ body: `large ${i} ${'abcdefgh'.repeat(36 * 1024)}`, attributes: { i, empty: '', bytes: new Uint8Array([1, 2]) } });
   }
   jobs.emit({ severityNumber: 13, attributes: { ok: true } });
@@ -55,7 +79,14 @@ function valueOf(cursor: RecordCursor): AnyValue | undefined {
 /** The record read field by field, with its body and attributes streamed, built as the reader builds it. */
 function streamed(cursor: RecordCursor): SnapshotRecord {
   cursor.next();
-  const head = { seq: cursor.seq, timestamp: cursor.timestamp, observedTimestamp: cursor.observedTimestamp, severityNumber: cursor.severityNumber, severityText: cursor.severityText, scope: cursor.scope };
+  const head = {
+    seq: cursor.seq,
+    timestamp: cursor.timestamp,
+    observedTimestamp: cursor.observedTimestamp,
+    severityNumber: cursor.severityNumber,
+    severityText: cursor.severityText,
+    scope: cursor.scope,
+  };
   const body = valueOf(cursor);
   const pairs = cursor.attributePairs();
   assert.ok(pairs >= 0, 'the writer writes attribute lists of pairs');
@@ -66,7 +97,19 @@ function streamed(cursor: RecordCursor): SnapshotRecord {
     attributes[key] = valueOf(cursor) as AnyValue;
   }
   cursor.end();
-  const record: Record<string, unknown> = { ...head, body, attributes, eventName: cursor.eventName, traceId: cursor.traceId, spanId: cursor.spanId, traceFlags: cursor.traceFlags, droppedAttributesCount: cursor.droppedAttributesCount, producer: cursor.producer, truncated: cursor.truncated, lane: cursor.lane };
+  const record: Record<string, unknown> = {
+    ...head,
+    body,
+    attributes,
+    eventName: cursor.eventName,
+    traceId: cursor.traceId,
+    spanId: cursor.spanId,
+    traceFlags: cursor.traceFlags,
+    droppedAttributesCount: cursor.droppedAttributesCount,
+    producer: cursor.producer,
+    truncated: cursor.truncated,
+    lane: cursor.lane,
+  };
   for (const key of Object.keys(record)) if (record[key] === undefined || (key === 'lane' && record[key] === 0)) delete record[key];
   return record as unknown as SnapshotRecord;
 }

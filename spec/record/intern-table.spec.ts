@@ -1,12 +1,12 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type TTLogProcessorOptions } from '../../src/index.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { Tag } from '../../src/format/cbor.ts';
-import { MAP_TAG, STRING_REF_TAG } from '../../src/format/file-tags.ts';
 import { END_MAGIC, encodeBlock } from '../../src/format/file-format.ts';
+import { MAP_TAG, STRING_REF_TAG } from '../../src/format/file-tags.ts';
+import { readSnapshot, type Snapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../../src/index.ts';
 import { InternKind, KEY_POSITIONS, readInternEntry, valuePrint } from '../../src/record/intern-table.ts';
 import { Header, openRingBuffer, type RingViews } from '../../src/record/ring-layout.ts';
 import { otel } from '../support/otel.ts';
@@ -56,7 +56,10 @@ test('keys, severity texts and event names are interned on first sight, values o
   try {
     h.emit({ severityText: 'INFO', eventName: 'cart.updated', body: 'body text', attributes: { 'http.method': 'GET', status: 'ok' } });
     assert.equal(internedTexts(h.ring).sort(), ['INFO', 'cart.updated', 'http.method', 'status']);
-    assert.ok([...internEntries(h.ring).values()].some((text) => text.startsWith('<scope')), 'the scope is interned');
+    assert.ok(
+      [...internEntries(h.ring).values()].some((text) => text.startsWith('<scope')),
+      'the scope is interned',
+    );
     h.emit({ severityText: 'INFO', eventName: 'cart.updated', body: 'body text', attributes: { 'http.method': 'GET', status: 'ok' } });
     assert.equal(internedTexts(h.ring).sort(), ['GET', 'INFO', 'body text', 'cart.updated', 'http.method', 'ok', 'status']);
     h.emit({ severityText: 'INFO', body: 'body text', attributes: { 'http.method': 'GET', status: 'ok' } });
@@ -86,7 +89,10 @@ test('values longer than maxInternedValueLength are never interned', async () =>
     assert.ok(texts.includes('tiny'));
     assert.not.ok(texts.includes('nine chars'));
     const snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.attributes.long), ['nine chars', 'nine chars', 'nine chars']);
+    assert.equal(
+      snapshot.records.map((record) => record.attributes.long),
+      ['nine chars', 'nine chars', 'nine chars'],
+    );
   } finally {
     h.cleanup();
   }
@@ -184,7 +190,10 @@ test('one oversized key is carried inline and does not use up the table for the 
     assert.ok(texts.includes('normal.key'), 'later keys are still interned');
     assert.not.ok(texts.includes(huge));
     const snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.attributes), [{ [huge]: 1 }, { 'normal.key': 2 }]);
+    assert.equal(
+      snapshot.records.map((record) => record.attributes),
+      [{ [huge]: 1 }, { 'normal.key': 2 }],
+    );
   } finally {
     h.cleanup();
   }
@@ -249,7 +258,10 @@ test('a value pushed out of the recent-value cache by a colliding one keeps its 
     assert.is(counts.get(first), 1);
     assert.is(counts.get(second), 1);
     const snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.attributes.v), order);
+    assert.equal(
+      snapshot.records.map((record) => record.attributes.v),
+      order,
+    );
   } finally {
     h.cleanup();
   }
@@ -268,7 +280,10 @@ test('values with equal prints are told apart by their text; alternating they ar
     assert.not.ok(counts.has(x), 'x was never seen twice in a row in its slot');
     assert.is(counts.get(y), 1, 'y is admitted on its second sighting in a row, once');
     const snapshot = await h.snapshot();
-    assert.equal(snapshot.records.map((record) => record.body), order);
+    assert.equal(
+      snapshot.records.map((record) => record.body),
+      order,
+    );
   } finally {
     h.cleanup();
   }
@@ -345,8 +360,10 @@ test('each snapshot chunk carries exactly the strings its records use, and reads
   const h = harness({ capacity: 16384 });
   try {
     // Two phases with disjoint vocabularies; the first fills exactly one chunk.
-    for (let i = 0; i < 4096; i++) h.emit({ severityText: 'ALPHA', body: `alpha ${i % 3}`, attributes: { 'alpha.key': `alpha value ${i % 4}`, shared: 'both' } });
-    for (let i = 0; i < 3000; i++) h.emit({ eventName: 'beta.event', body: `beta ${i % 3}`, attributes: { 'beta.key': `beta value ${i % 4}`, shared: 'both' } });
+    for (let i = 0; i < 4096; i++)
+      h.emit({ severityText: 'ALPHA', body: `alpha ${i % 3}`, attributes: { 'alpha.key': `alpha value ${i % 4}`, shared: 'both' } });
+    for (let i = 0; i < 3000; i++)
+      h.emit({ eventName: 'beta.event', body: `beta ${i % 3}`, attributes: { 'beta.key': `beta value ${i % 4}`, shared: 'both' } });
     const path = await h.processor.snapshot();
     const file = readFileSync(path);
     const raw = splitSnapshot(file);
@@ -356,7 +373,11 @@ test('each snapshot chunk carries exactly the strings its records use, and reads
     for (const chunk of raw.chunks) {
       const used = new Set<number>();
       for (const record of chunk.records) recordReferences(record, used);
-      assert.equal([...used].sort((a, b) => a - b), chunk.strings.map((_, i) => i), 'every string is used, every reference resolves');
+      assert.equal(
+        [...used].sort((a, b) => a - b),
+        chunk.strings.map((_, i) => i),
+        'every string is used, every reference resolves',
+      );
     }
     assert.ok(alpha!.strings.includes('alpha.key') && alpha!.strings.includes('shared'));
     assert.not.ok(alpha!.strings.some((text) => text.startsWith('beta')));

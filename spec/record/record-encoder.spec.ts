@@ -1,9 +1,9 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SnapshotExporter, TTLogProcessor, readSnapshot, type Snapshot, type TTLogProcessorOptions } from '../../src/index.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readSnapshot, type Snapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
 
 const ELLIPSIS = '…';

@@ -7,7 +7,7 @@ const LOW = 4;
 /** A shared counter (at words LOW, LOW + 1) set to `value`, as the producers would have left it. */
 function counterAt(value: number): Int32Array {
   const words = new Int32Array(new SharedArrayBuffer(32));
-  words[LOW] = value % 2 ** 32 | 0;
+  words[LOW] = (value % 2 ** 32) | 0;
   words[LOW + 1] = Math.floor(value / 2 ** 31);
   return words;
 }

@@ -7,19 +7,19 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SnapshotExporter, TTLogProcessor, type SnapshotMetadata } from '../../src/index.ts';
+import { SnapshotExporter, type SnapshotMetadata, TTLogProcessor } from '../../src/index.ts';
 import {
-  RECORDS,
   bodies,
+  type ChildOptions,
+  type ChildResult,
   expectedBodies,
   makeDirectory,
+  RECORDS,
   readSnapshots,
   removeDirectory,
   runChild,
-  waitForFile,
-  type ChildOptions,
-  type ChildResult,
   type SnapshotFile,
+  waitForFile,
 } from './fixtures/harness.ts';
 
 interface Outcome {
@@ -162,13 +162,19 @@ test('the end of the event loop: an exit snapshot with code 0', async () => {
   assert.is(onlySnapshot(outcome, 'exit').cause?.exitCode, 0);
 });
 
-test("an application that survives uncaught exceptions through its own handler gets a snapshot for each", async () => {
+test('an application that survives uncaught exceptions through its own handler gets a snapshot for each', async () => {
   const outcome = await outcomes.throwSurvived;
   assertSameEnding(outcome);
   assert.is(outcome.withTtlog.code, 0);
   // The second exception's handler exits at once: the exit event adds no third file.
-  assert.equal(outcome.files.map((file) => file.snapshot.metadata.reason), ['uncaught-exception', 'uncaught-exception']);
-  assert.equal(outcome.files.map((file) => file.snapshot.metadata.cause?.message), ['survived 1', 'survived 2']);
+  assert.equal(
+    outcome.files.map((file) => file.snapshot.metadata.reason),
+    ['uncaught-exception', 'uncaught-exception'],
+  );
+  assert.equal(
+    outcome.files.map((file) => file.snapshot.metadata.cause?.message),
+    ['survived 1', 'survived 2'],
+  );
   assert.equal(bodies(outcome.files[1]!.snapshot), [...expectedBodies(RECORDS), 'handled 0']);
 });
 
@@ -178,9 +184,18 @@ test('crash capture adds one listener per event however many processors use it, 
   const before = count();
   const directory = makePlainDirectory();
   const processors = [1, 2].map(() => new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), captureCrashes: true }));
-  assert.equal(count(), before.map((n) => n + 1));
-  const onlyExit = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), captureCrashes: { signals: false, onDemandSignal: false, uncaughtException: false, unhandledRejection: false } });
-  assert.equal(count(), before.map((n) => n + 1));
+  assert.equal(
+    count(),
+    before.map((n) => n + 1),
+  );
+  const onlyExit = new TTLogProcessor({
+    exporter: new SnapshotExporter({ directory }),
+    captureCrashes: { signals: false, onDemandSignal: false, uncaughtException: false, unhandledRejection: false },
+  });
+  assert.equal(
+    count(),
+    before.map((n) => n + 1),
+  );
   for (const processor of processors) await processor.shutdown();
   assert.equal(count(), [before[0]!, before[1]! + 1, before[2]!, before[3]!, before[4]!], 'only the exit listener is still needed');
   await onlyExit.shutdown();
@@ -199,7 +214,10 @@ test('the on-demand signal (SIGUSR2) writes a snapshot and the process keeps run
   });
   assert.is(result.signal, 'SIGTERM');
   const files = await readSnapshots(directory);
-  assert.equal(files.map((file) => file.snapshot.metadata.reason), ['on-demand', 'signal']);
+  assert.equal(
+    files.map((file) => file.snapshot.metadata.reason),
+    ['on-demand', 'signal'],
+  );
   const onDemand = files[0]!.snapshot;
   assert.equal(bodies(onDemand), expectedBodies(RECORDS));
   assert.is(onDemand.metadata.cause?.signal, 'SIGUSR2');

@@ -17,10 +17,18 @@ test('a thrown value that is not an error: its type and text', () => {
 });
 
 test('values that throw when read never make describing a crash throw', () => {
-  const hostile = { toString: () => { throw new Error('no'); } };
+  const hostile = {
+    toString: () => {
+      throw new Error('no');
+    },
+  };
   assert.equal(errorCause(hostile, 'o'), { origin: 'o', type: 'object', message: '[object Object]' });
   const error = new Error('x');
-  Object.defineProperty(error, 'message', { get: () => { throw new Error('no'); } });
+  Object.defineProperty(error, 'message', {
+    get: () => {
+      throw new Error('no');
+    },
+  });
   assert.equal(errorCause(error, 'o'), { origin: 'o', type: 'unknown', message: '(the thrown value could not be read)' });
 });
 

@@ -5,9 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { otel } from '../support/otel.ts';
 import { SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
-import { RECORDS, bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild, waitForFiles } from './fixtures/harness.ts';
+import { otel } from '../support/otel.ts';
+import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild, waitForFiles } from './fixtures/harness.ts';
 
 const cleanup: string[] = [];
 
@@ -17,7 +17,10 @@ test('a periodic snapshot holds the records, and an idle interval writes none', 
   const result = await runChild('periodic', directory);
   assert.is(result.code, 0, result.stderr);
   const files = await readSnapshots(directory);
-  assert.equal(files.map((file) => file.snapshot.metadata.reason), ['periodic']);
+  assert.equal(
+    files.map((file) => file.snapshot.metadata.reason),
+    ['periodic'],
+  );
   assert.equal(bodies(files[0]!.snapshot), expectedBodies(RECORDS));
 });
 
@@ -33,7 +36,10 @@ test('new records after a periodic snapshot lead to another one, with them in it
   await waitForFiles(directory, '-periodic.bin', 2);
   await provider.shutdown();
   const files = (await readSnapshots(directory)).filter((file) => file.snapshot.metadata.reason === 'periodic');
-  assert.equal(files.map((file) => bodies(file.snapshot)), [['first'], ['first', 'second']]);
+  assert.equal(
+    files.map((file) => bodies(file.snapshot)),
+    [['first'], ['first', 'second']],
+  );
 });
 
 test.after(() => {

@@ -24,10 +24,7 @@ test('an unknown mode (Node would refuse to start) or a dangling flag counts as 
 });
 
 test('only warn and none may be listened to without changing what the process does', () => {
-  assert.equal(
-    (['throw', 'strict', 'warn', 'none', 'warn-with-error-code'] as const).filter(mayListenForRejections),
-    ['warn', 'none'],
-  );
+  assert.equal((['throw', 'strict', 'warn', 'none', 'warn-with-error-code'] as const).filter(mayListenForRejections), ['warn', 'none']);
 });
 
 test.run();

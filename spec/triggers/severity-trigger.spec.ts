@@ -7,9 +7,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { otel } from '../support/otel.ts';
 import { SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
-import { RECORDS, bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild, waitForFile } from './fixtures/harness.ts';
+import { otel } from '../support/otel.ts';
+import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild, waitForFile } from './fixtures/harness.ts';
 
 const cleanup: string[] = [];
 
@@ -19,7 +19,11 @@ test('an error record: one snapshot after the window, holding what came before a
   const result = await runChild('error-record', directory);
   assert.is(result.code, 0, result.stderr);
   const files = await readSnapshots(directory);
-  assert.equal(files.map((file) => file.snapshot.metadata.reason), ['error'], 'the storm and the later error are rate-limited');
+  assert.equal(
+    files.map((file) => file.snapshot.metadata.reason),
+    ['error'],
+    'the storm and the later error are rate-limited',
+  );
   const { snapshot } = files[0]!;
   assert.equal(bodies(snapshot), [
     ...expectedBodies(RECORDS),
@@ -59,7 +63,10 @@ test('shutdown cancels a scheduled severity snapshot', async () => {
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   provider.getLogger('severity').emit({ severityNumber: 17, body: 'an error' });
   await provider.shutdown();
-  assert.equal((await readSnapshots(directory)).map((file) => file.snapshot.metadata.reason), ['shutdown']);
+  assert.equal(
+    (await readSnapshots(directory)).map((file) => file.snapshot.metadata.reason),
+    ['shutdown'],
+  );
 });
 
 test.after(() => {

@@ -8,13 +8,14 @@
  * scratch directory under node_modules/.cache), where the watchdog's worker module is a .js file
  * found next to the compiled watchdog.js: the path that ships.
  */
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { RECORDS, bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild } from './fixtures/harness.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild } from './fixtures/harness.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const cleanup: string[] = [];
@@ -26,7 +27,11 @@ async function checkStall(directory: string, env: Record<string, string> = {}) {
   assert.equal({ code: withTtlog.code, signal: withTtlog.signal }, { code: plain.code, signal: plain.signal });
   assert.is(withTtlog.code, 0, withTtlog.stderr);
   const files = await readSnapshots(directory);
-  assert.equal(files.map((file) => file.snapshot.metadata.reason), ['stall'], `one snapshot per stall: ${withTtlog.stderr}`);
+  assert.equal(
+    files.map((file) => file.snapshot.metadata.reason),
+    ['stall'],
+    `one snapshot per stall: ${withTtlog.stderr}`,
+  );
   const { snapshot } = files[0]!;
   assert.equal(bodies(snapshot), expectedBodies(RECORDS), 'written while blocked: the record logged after the loop is not in it');
   assert.is(snapshot.metadata.cause?.thresholdMs, 1000);

@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RECORDS, WORKER_RECORDS, bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild } from './fixtures/harness.ts';
+import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild, WORKER_RECORDS } from './fixtures/harness.ts';
 
 const directories: string[] = [];
 

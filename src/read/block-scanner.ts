@@ -3,9 +3,10 @@
  * and the scanner looks for the next block magic whose checksum holds, so one damaged chunk —
  * even one with a damaged length field — costs only its own records.
  */
+
+import { BLOCK_HEADER_BYTES, blockChecksum, CHUNK_MAGIC, END_MAGIC, MAX_CHUNK_PAYLOAD_BYTES } from '../format/file-format.ts';
 import type { SnapshotDamage } from '../types.ts';
 import type { ByteSource } from './byte-source.ts';
-import { BLOCK_HEADER_BYTES, CHUNK_MAGIC, END_MAGIC, MAX_CHUNK_PAYLOAD_BYTES, blockChecksum } from '../format/file-format.ts';
 
 export interface FileBlock {
   /** `other`: a block type this reader does not know (added by a later minor version); skipped. */
@@ -40,10 +41,20 @@ export async function* scanBlocks(source: ByteSource, start: number, damage: Sna
     const head = await source.read(offset, BLOCK_HEADER_BYTES);
     const claimed = head.length === BLOCK_HEADER_BYTES && head.subarray(0, 4).equals(CHUNK_MAGIC) ? head.readUInt32LE(12) : undefined;
     if (next === undefined) {
-      damage.push({ code: 'TRUNCATED', offset, message: 'the file ends without its end block (cut short or damaged at the end)', ...(claimed === undefined ? {} : { records: claimed }) });
+      damage.push({
+        code: 'TRUNCATED',
+        offset,
+        message: 'the file ends without its end block (cut short or damaged at the end)',
+        ...(claimed === undefined ? {} : { records: claimed }),
+      });
       return;
     }
-    damage.push({ code: 'CHUNK_CORRUPT', offset, message: `${next - offset} bytes failed their checksum and were skipped`, ...(claimed === undefined ? {} : { records: claimed }) });
+    damage.push({
+      code: 'CHUNK_CORRUPT',
+      offset,
+      message: `${next - offset} bytes failed their checksum and were skipped`,
+      ...(claimed === undefined ? {} : { records: claimed }),
+    });
     offset = next;
   }
   damage.push({ code: 'TRUNCATED', offset, message: 'the file ends without its end block' });

@@ -1,5 +1,5 @@
 /** Random-access reads from a file or from bytes in memory, so the reader handles both alike. */
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 export interface ByteSource {
   readonly size: number;

@@ -7,9 +7,10 @@
  * Part of the reader's hot loop (see chunk-decoder.ts), so it reads bytes itself rather than
  * through cbor-x, and is longer than our files usually are.
  */
-import type { AnyValue } from '../otel-types.ts';
+
 import { MAX_BIGNUM_BYTES } from '../format/file-format.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
+import type { AnyValue } from '../otel-types.ts';
 import { SnapshotFormatError } from './errors.ts';
 
 /** Deeper nesting than the writer produces (it stops at 8) is damage, not a reason to overflow the stack. */
@@ -288,7 +289,14 @@ export class CborCursor {
       } else if (info >= 24) {
         const size = 1 << (info - 24);
         if (size > end - pos) throw this.malformed(ENDS_INSIDE_ITEM);
-        argument = size === 1 ? bytes[pos]! : size === 2 ? bytes.readUInt16BE(pos) : size === 4 ? bytes.readUInt32BE(pos) : bytes.readUInt32BE(pos) * 0x100000000 + bytes.readUInt32BE(pos + 4);
+        argument =
+          size === 1
+            ? bytes[pos]!
+            : size === 2
+              ? bytes.readUInt16BE(pos)
+              : size === 4
+                ? bytes.readUInt32BE(pos)
+                : bytes.readUInt32BE(pos) * 0x100000000 + bytes.readUInt32BE(pos + 4);
         pos += size;
       }
       switch (major) {
@@ -391,7 +399,8 @@ export class CborCursor {
       for (let i = Number(this.argument(info)) * 2; i > 0; i--) flat.push(this.value());
     }
     const out: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) Object.defineProperty(out, propertyKey(flat[i]), { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      Object.defineProperty(out, propertyKey(flat[i]), { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
     return out;
   }
 

@@ -10,8 +10,8 @@
  * text output most of its garbage collection time (CPU profiles of bench/viewer.ts).
  */
 import { decompress } from 'lz4-wasm-nodejs';
-import type { SnapshotRecord } from '../types.ts';
 import { MAX_CHUNK_RAW_BYTES } from '../format/file-format.ts';
+import type { SnapshotRecord } from '../types.ts';
 import { SnapshotFormatError } from './errors.ts';
 import { RecordCursor } from './record-cursor.ts';
 

@@ -1,12 +1,12 @@
 import { crc32 } from 'node:zlib';
-import { openByteSource, readingAhead, type ByteSource } from './byte-source.ts';
-import { scanBlocks, type FileBlock } from './block-scanner.ts';
+import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from '../format/file-format.ts';
+import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from '../types.ts';
+import { type FileBlock, scanBlocks } from './block-scanner.ts';
+import { type ByteSource, openByteSource, readingAhead } from './byte-source.ts';
 import { decodeHeader, entriesObject } from './cbor-cursor.ts';
 import { ChunkRecords, decodeChunk, decompressChunk } from './chunk-decoder.ts';
-import { RecordCursor } from './record-cursor.ts';
-import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from '../format/file-format.ts';
 import { SnapshotFormatError } from './errors.ts';
-import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from '../types.ts';
+import { RecordCursor } from './record-cursor.ts';
 
 export interface ReadOptions {
   /** Throw a `SnapshotFormatError` with code `DAMAGED` instead of returning intact records plus a damage report. */
@@ -110,7 +110,13 @@ async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGener
   for await (const chunk of chunks) yield* chunk;
 }
 
-async function* readChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, maxRecords: number): AsyncGenerator<SnapshotRecord[]> {
+async function* readChunks(
+  source: ByteSource,
+  start: number,
+  damage: SnapshotDamage[],
+  options: ReadOptions,
+  maxRecords: number,
+): AsyncGenerator<SnapshotRecord[]> {
   // Read whole, the first next() decodes the chunk; read in slices, the constructor has checked
   // it whole, so that no later slice can fail.
   const open = (cursor: RecordCursor) => {
@@ -124,7 +130,13 @@ async function* readChunks(source: ByteSource, start: number, damage: SnapshotDa
 }
 
 /** The intact chunks, each read by `read` from its cursor; a chunk that does not decode is damage. */
-async function* openChunks<T>(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, read: (cursor: RecordCursor) => T): AsyncGenerator<T> {
+async function* openChunks<T>(
+  source: ByteSource,
+  start: number,
+  damage: SnapshotDamage[],
+  options: ReadOptions,
+  read: (cursor: RecordCursor) => T,
+): AsyncGenerator<T> {
   for await (const block of readEncodedChunks(source, start, damage, options)) {
     let opened: T;
     try {
@@ -207,7 +219,11 @@ async function readLast(source: ByteSource, start: number, damage: SnapshotDamag
   }
 }
 
-function decodeOrReport(payload: Buffer, block: { readonly offset: number; readonly a: number; readonly b: number }, damage: SnapshotDamage[]): SnapshotRecord[] | undefined {
+function decodeOrReport(
+  payload: Buffer,
+  block: { readonly offset: number; readonly a: number; readonly b: number },
+  damage: SnapshotDamage[],
+): SnapshotRecord[] | undefined {
   try {
     return decodeChunk(payload, block.a, block.b, block.offset);
   } catch (error) {
@@ -228,7 +244,12 @@ function unreadable(block: { readonly offset: number; readonly b: number }, erro
 /** Whole chunks cut out or repeated leave every block valid; only the end block's totals tell. */
 function checkTotals(end: FileBlock, tally: { readonly chunks: number; readonly records: number }, damage: SnapshotDamage[]): void {
   if (damage.length === 0 && (end.a !== tally.chunks || end.b !== tally.records)) {
-    damage.push({ code: 'CHUNKS_MISSING', offset: end.offset, records: Math.max(0, end.b - tally.records), message: `the end block counts ${end.a} chunks and ${end.b} records, the file holds ${tally.chunks} and ${tally.records}` });
+    damage.push({
+      code: 'CHUNKS_MISSING',
+      offset: end.offset,
+      records: Math.max(0, end.b - tally.records),
+      message: `the end block counts ${end.a} chunks and ${end.b} records, the file holds ${tally.chunks} and ${tally.records}`,
+    });
   }
 }
 
@@ -254,7 +275,8 @@ async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetada
   const rest = await bytes.read(FILE_PREFIX_BYTES, headerLength + 4);
   const checksum = crc32(rest.subarray(0, headerLength), crc32(prefix.subarray(8, FILE_PREFIX_BYTES)));
   if (checksum !== rest.readUInt32LE(headerLength)) throw new SnapshotFormatError('HEADER_CORRUPT', 'header checksum mismatch', FILE_PREFIX_BYTES);
-  if (major !== FORMAT_MAJOR) throw new SnapshotFormatError('UNSUPPORTED_VERSION', `format version ${major}.${minor} is not supported (this reader knows ${FORMAT_MAJOR}.x)`, 8);
+  if (major !== FORMAT_MAJOR)
+    throw new SnapshotFormatError('UNSUPPORTED_VERSION', `format version ${major}.${minor} is not supported (this reader knows ${FORMAT_MAJOR}.x)`, 8);
   let header: unknown;
   try {
     header = decodeHeader(rest.subarray(0, headerLength));

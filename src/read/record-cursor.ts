@@ -13,7 +13,7 @@
  */
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotRecord, SnapshotScope } from '../types.ts';
-import { CborCursor, NULL, UNDEFINED, entryKey } from './cbor-cursor.ts';
+import { CborCursor, entryKey, NULL, UNDEFINED } from './cbor-cursor.ts';
 
 /** Items every record has; a reader ignores any after them. */
 const RECORD_FIELDS = 13;
@@ -41,7 +41,7 @@ const NO_SCOPE: SnapshotScope = Object.freeze({ name: '' });
 export type ValueKind = 'absent' | 'string' | 'text' | 'unsigned' | 'value';
 
 /** Where a cursor is within a record: which of its methods may come next. */
-const enum At {
+enum At {
   /** Between records: next(), record() or check(). */
   Record,
   Body,

@@ -14,7 +14,7 @@
  */
 import { cutBigIntText, fitsBignumLimit } from '../format/bigint-limit.ts';
 import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
-import { KEY_POSITIONS, type Interner } from './intern-table.ts';
+import { type Interner, KEY_POSITIONS } from './intern-table.ts';
 import type { RingViews } from './ring-layout.ts';
 
 export const RecordFlag = {

@@ -180,7 +180,7 @@ export function openRingBuffer(buffer: unknown): RingViews {
 const TICKET_MASK = 0x7fffffff;
 
 export function committedStamp(ticket: number): number {
-  return (((ticket & TICKET_MASK) << 1) | 1) | 0;
+  return ((ticket & TICKET_MASK) << 1) | 1 | 0;
 }
 
 export function writingStamp(ticket: number): number {

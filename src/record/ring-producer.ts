@@ -3,13 +3,13 @@
  * commits. Never throws and never waits; anything that goes wrong is counted in the ring.
  */
 import { diag } from '@opentelemetry/api';
-import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
 import { createCborEncoder } from '../format/cbor.ts';
 import { toFileEntries } from '../format/file-values.ts';
+import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
 import { Interner } from './intern-table.ts';
-import { claimSlot, commitSlot } from './slot-claim.ts';
-import { Header, type LaneViews, type RingViews } from './ring-layout.ts';
 import { Fixed, RecordEncoder } from './record-encoder.ts';
+import { Header, type LaneViews, type RingViews } from './ring-layout.ts';
+import { claimSlot, commitSlot } from './slot-claim.ts';
 import { incrementWide } from './wide-counter.ts';
 
 export interface ProducerOptions {

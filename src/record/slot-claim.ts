@@ -7,7 +7,7 @@
  * written by a lapped producer is never waited for: the newer record is dropped and counted.
  * The snapshot's half, the capture, is in snapshot/ring-capture.ts (docs/architecture.md §3).
  */
-import { Header, SLOT_WORDS, committedStamp, isCommitted, stampDistance, writingStamp, type LaneViews, type RingViews } from './ring-layout.ts';
+import { committedStamp, Header, isCommitted, type LaneViews, type RingViews, SLOT_WORDS, stampDistance, writingStamp } from './ring-layout.ts';
 import { incrementWide } from './wide-counter.ts';
 
 /** Claims `ticket`'s slot in `lane` (the main lane by default): a byte offset to write to, or -1 (record dropped, counted). */

@@ -65,10 +65,7 @@ export class ChunkStrings {
     if (cached !== undefined) return cached;
     const entry = readInternEntry(this.ring, id);
     if (entry === undefined || entry.kind !== kind) return undefined;
-    const value =
-      kind === InternKind.Text
-        ? entry.content.toString('utf8')
-        : this.decoder.decode(Uint8Array.from(entry.content));
+    const value = kind === InternKind.Text ? entry.content.toString('utf8') : this.decoder.decode(Uint8Array.from(entry.content));
     this.resolved[id] = value;
     return value;
   }

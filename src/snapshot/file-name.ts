@@ -9,7 +9,10 @@ const MAX_PART = 64;
 
 /** Letters, digits, `_` and `.` only; runs of anything else become `_`; never empty or dot-led. */
 export function sanitizeNamePart(text: string): string {
-  const safe = text.replace(UNSAFE, '_').replace(/^[._]+/, '').slice(0, MAX_PART);
+  const safe = text
+    .replace(UNSAFE, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, MAX_PART);
   return safe === '' ? 'unknown' : safe;
 }
 

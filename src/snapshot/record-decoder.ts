@@ -3,10 +3,10 @@
  * (docs/format.md, "Records"). Runs on the snapshot side only.
  */
 import { endianness } from 'node:os';
-import { Tag, fileNumber } from '../format/cbor.ts';
+import { fileNumber, Tag } from '../format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
-import type { ChunkStrings } from './chunk-strings.ts';
 import { Fixed, RecordFlag, ValueTag } from '../record/record-encoder.ts';
+import type { ChunkStrings } from './chunk-strings.ts';
 
 /** Bits of a file record's flags item (docs/format.md, "Records"). */
 export const FileRecordFlag = {

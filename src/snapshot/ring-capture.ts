@@ -11,7 +11,7 @@
  * before touching the payload; the payload copy sits between a stamp load and a stamp
  * compare-exchange, the classic per-slot seqlock (see the comment at the closing check).
  */
-import { Header, SLOT_WORDS, committedStamp, stampDistance, type LaneViews, type RingViews } from '../record/ring-layout.ts';
+import { committedStamp, Header, type LaneViews, type RingViews, SLOT_WORDS, stampDistance } from '../record/ring-layout.ts';
 import { readWide } from '../record/wide-counter.ts';
 import type { SnapshotCounters, SnapshotLaneCounters } from '../types.ts';
 

@@ -6,12 +6,12 @@
  */
 import { compress } from 'lz4-wasm-nodejs';
 import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';
-import { ChunkStrings } from './chunk-strings.ts';
 import { CHUNK_MAGIC, CHUNK_MAX_RAW_BYTES, CHUNK_MAX_RECORDS, END_MAGIC, encodeBlock, encodeFilePrefix } from '../format/file-format.ts';
 import { toFileEntries } from '../format/file-values.ts';
-import { RecordDecoder, readRecordOrder, readRecordTime, type RecordTime } from './record-decoder.ts';
-import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
 import type { RingViews } from '../record/ring-layout.ts';
+import { ChunkStrings } from './chunk-strings.ts';
+import { RecordDecoder, type RecordTime, readRecordOrder, readRecordTime } from './record-decoder.ts';
+import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
 
 /** What the file header says besides the counters (docs/format.md, "Header"). */
 export interface SnapshotDescription {
@@ -76,7 +76,10 @@ export class SnapshotEncoder {
 
   /** The counters after {@link chunkBlocks} has run: unreadable records move to skipped. */
   counters(): RingCounters {
-    return moveUnreadable(this.capture.counters, this.unreadable.reduce((sum, count) => sum + count, 0));
+    return moveUnreadable(
+      this.capture.counters,
+      this.unreadable.reduce((sum, count) => sum + count, 0),
+    );
   }
 
   /** Per-lane counters after {@link chunkBlocks} has run. */

@@ -5,8 +5,8 @@
  * it on shutdown.
  */
 import type { Worker } from 'node:worker_threads';
-import { CrashLatch, captureCrashes } from './crash-capture.ts';
 import type { ResourceLike } from '../otel-types.ts';
+import { CrashLatch, captureCrashes } from './crash-capture.ts';
 import type { TriggerSettings } from './options.ts';
 import { PeriodicSnapshots } from './periodic.ts';
 import { SeverityTrigger } from './severity-trigger.ts';

@@ -5,21 +5,22 @@
  * processor, on hand-made chunks with what the writer rarely or never produces, and on random
  * byte changes to both.
  */
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChunkText } from '../src/chunk-text.ts';
-import { TextFormatter, type TextFormatOptions } from '../src/format-text.ts';
-import { LineBytes } from '../src/line-bytes.ts';
-import type { SnapshotSource } from '../src/sources.ts';
-import { ChunkRecords } from '../../../src/read/chunk-decoder.ts';
-import { RecordCursor } from '../../../src/read/record-cursor.ts';
-import { createCborEncoder, Tag } from '../../../src/format/cbor.ts';
-import { MAP_TAG, STRING_REF_TAG } from '../../../src/format/file-tags.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { seededRandom } from '../../../spec/support/seeded-random.ts';
 import { splitSnapshot } from '../../../spec/support/snapshot-chunks.ts';
+import { createCborEncoder, Tag } from '../../../src/format/cbor.ts';
+import { MAP_TAG, STRING_REF_TAG } from '../../../src/format/file-tags.ts';
+import { ChunkRecords } from '../../../src/read/chunk-decoder.ts';
+import { RecordCursor } from '../../../src/read/record-cursor.ts';
+import { ChunkText } from '../src/chunk-text.ts';
+import { type TextFormatOptions, TextFormatter } from '../src/format-text.ts';
+import { LineBytes } from '../src/line-bytes.ts';
+import type { SnapshotSource } from '../src/sources.ts';
 import { RAW_CONTROL } from './support/hostile.ts';
 import { at, writeServiceSnapshot } from './support/snapshots.ts';
 
@@ -103,13 +104,33 @@ function handRecord(record: HandRecord, seq: number): unknown[] {
 
 /** A chunk payload [baseSeconds, baseNanos, strings, scopes, records, …trailing]. */
 function handChunk(strings: string[], records: HandRecord[], trailing: unknown[] = []): { raw: Buffer; count: number } {
-  const scopes = [['app', '1.0', null, null], ['', null, null, null]];
+  const scopes = [
+    ['app', '1.0', null, null],
+    ['', null, null, null],
+  ];
   const payload = [1_773_500_966, 999_000_000, strings, scopes, records.map(handRecord), ...trailing];
   return { raw: Buffer.from(createCborEncoder().encode(payload)), count: records.length };
 }
 
 // 0 body, 1–8 keys, 9–12 values; 13 '10' and 14 '2' (integer-like), 15 a repeat of 'user'; filler up to index 299.
-const STRINGS = ['request handled', 'http.route', 'status', 'user', 'note', 'empty', 'ratio', 'big', 'bytes', '/api/orders', 'two words', 'say "hi"', 'é', '10', '2', 'user'];
+const STRINGS = [
+  'request handled',
+  'http.route',
+  'status',
+  'user',
+  'note',
+  'empty',
+  'ratio',
+  'big',
+  'bytes',
+  '/api/orders',
+  'two words',
+  'say "hi"',
+  'é',
+  '10',
+  '2',
+  'user',
+];
 while (STRINGS.length < 300) STRINGS.push(`filler-${STRINGS.length}`);
 
 const CASES: Array<[string, HandRecord]> = [
@@ -151,7 +172,10 @@ const CASES: Array<[string, HandRecord]> = [
   ['a step back in time', { delta: -2_000_000_000 }],
   ['a step of more than 2^53 ns', { delta: 2n ** 60n }],
   ['the same nanosecond', { delta: 0 }],
-  ['terminal-active characters in place', { severity: 0, severityText: '\u001b]0;t\u0007', body: 'a\u001b[2Jb', attributes: [3, '\u001b]0;t\u0007', 4, 'a\u007fb', 5, '\u009b2J', 6, 'x\u202ey'] }],
+  [
+    'terminal-active characters in place',
+    { severity: 0, severityText: '\u001b]0;t\u0007', body: 'a\u001b[2Jb', attributes: [3, '\u001b]0;t\u0007', 4, 'a\u007fb', 5, '\u009b2J', 6, 'x\u202ey'] },
+  ],
   ['a terminal-active key in place', { attributes: ['k\u001bx', 'v'] }],
 ];
 
@@ -161,7 +185,11 @@ test('hand-made records: each written straight from the chunk as the formatter w
     assert.is.not(assertSameText(raw, count, name), 'fails', name);
   }
   // All of them in one chunk, so that caches carry from record to record, and items after the records.
-  const all = handChunk(STRINGS, CASES.map(([, record]) => record), ['trailing', [1]]);
+  const all = handChunk(
+    STRINGS,
+    CASES.map(([, record]) => record),
+    ['trailing', [1]],
+  );
   const text = assertSameText(all.raw, all.count, 'all cases in one chunk');
   assert.is.not(text, 'fails');
   assert.not.match(text, RAW_CONTROL, 'terminal-active characters are escaped on both ways');
@@ -196,10 +224,36 @@ const directory = mkdtempSync(join(tmpdir(), 'ttlog-chunk-text-'));
 const processorFile = await writeServiceSnapshot(directory, {
   service: 'svc',
   records: [
-    { at: at(0), severityNumber: 9, body: 'request handled', attributes: { 'http.route': '/api/orders', status: 200, 'user.id': 'u1' }, scope: 'http', scopeVersion: '1.0' },
-    { at: at(0, 10), severityNumber: 9, body: 'request handled', attributes: { 'http.route': '/api/orders', status: 500, 'user.id': 'u2' }, scope: 'http', scopeVersion: '1.0' },
-    { at: at(1), severityNumber: 17, severityText: 'ERROR', body: { message: 'boom', code: 7 }, attributes: { 10: 'ten', 2: 'two', name: 'x' }, scope: 'worker' },
-    { at: at(2), severityNumber: 13, body: 'naïve\nsecond line', attributes: { 'latency.ms': 812.5, big: 2n ** 64n, list: ['a', 1, null], bytes: new Uint8Array([0, 255]), empty: '', spaced: 'a b' } },
+    {
+      at: at(0),
+      severityNumber: 9,
+      body: 'request handled',
+      attributes: { 'http.route': '/api/orders', status: 200, 'user.id': 'u1' },
+      scope: 'http',
+      scopeVersion: '1.0',
+    },
+    {
+      at: at(0, 10),
+      severityNumber: 9,
+      body: 'request handled',
+      attributes: { 'http.route': '/api/orders', status: 500, 'user.id': 'u2' },
+      scope: 'http',
+      scopeVersion: '1.0',
+    },
+    {
+      at: at(1),
+      severityNumber: 17,
+      severityText: 'ERROR',
+      body: { message: 'boom', code: 7 },
+      attributes: { 10: 'ten', 2: 'two', name: 'x' },
+      scope: 'worker',
+    },
+    {
+      at: at(2),
+      severityNumber: 13,
+      body: 'naïve\nsecond line',
+      attributes: { 'latency.ms': 812.5, big: 2n ** 64n, list: ['a', 1, null], bytes: new Uint8Array([0, 255]), empty: '', spaced: 'a b' },
+    },
     { at: at(1500), body: 'no severity', attributes: { ok: true, missing: undefined } },
     { at: at(1500), severityNumber: 30, severityText: 'CUSTOM', attributes: { 'user.id': 'Zoë' }, scope: '' },
   ],
@@ -214,7 +268,13 @@ test('a snapshot written by the processor: every chunk written straight from its
 
 test('random byte changes: written straight from the bytes and through the records alike, or failing alike', () => {
   const random = seededRandom(0x7e47);
-  const originals = [handChunk(STRINGS, CASES.map(([, record]) => record)), ...splitSnapshot(readFileSync(processorFile)).chunks.map((chunk) => ({ raw: chunk.raw, count: chunk.records.length }))];
+  const originals = [
+    handChunk(
+      STRINGS,
+      CASES.map(([, record]) => record),
+    ),
+    ...splitSnapshot(readFileSync(processorFile)).chunks.map((chunk) => ({ raw: chunk.raw, count: chunk.records.length })),
+  ];
   let failed = 0;
   const trials = 600;
   for (let trial = 0; trial < trials; trial++) {

@@ -1,13 +1,13 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSnapshot } from 'ttlog';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { parseDuration, parseLevel, parseTime, recordPredicate } from '../src/filters.ts';
 import type { SnapshotSource } from '../src/sources.ts';
 import { HOSTILE, KEYS_AS_DATA } from './support/hostile.ts';
-import { CART, CHECKOUT, TRACE_STOCK, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, runViewer, TRACE_STOCK, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
@@ -32,14 +32,29 @@ async function bodies(...args: string[]): Promise<string[]> {
 const iso = (nanos: bigint) => `${new Date(Number(nanos / 1_000_000n)).toISOString().slice(0, 19)}.${String(nanos % 1_000_000_000n).padStart(9, '0')}Z`;
 
 test('--level keeps records at or above a severity', async () => {
-  assert.equal(await bodies('--level', 'warn'), ['payment slow', 'inventory lookup failed', 'payment failed: card declined', 'worker crashed\n  at charge (pay.js:42)']);
+  assert.equal(await bodies('--level', 'warn'), [
+    'payment slow',
+    'inventory lookup failed',
+    'payment failed: card declined',
+    'worker crashed\n  at charge (pay.js:42)',
+  ]);
   assert.equal(await bodies('--level', 'ERROR'), ['inventory lookup failed', 'payment failed: card declined', 'worker crashed\n  at charge (pay.js:42)']);
   assert.equal(await bodies('--level', '21'), ['worker crashed\n  at charge (pay.js:42)']);
-  assert.equal(await bodies('--level', 'info3'), ['cart updated', 'payment slow', 'inventory lookup failed', 'payment failed: card declined', 'worker crashed\n  at charge (pay.js:42)']);
+  assert.equal(await bodies('--level', 'info3'), [
+    'cart updated',
+    'payment slow',
+    'inventory lookup failed',
+    'payment failed: card declined',
+    'worker crashed\n  at charge (pay.js:42)',
+  ]);
 });
 
 test('--since and --until take ISO times to the nanosecond', async () => {
-  assert.equal(await bodies('--since', iso(at(2500, 123)), '--until', iso(at(3000, 456_789))), ['payment slow', 'inventory lookup failed', 'payment failed: card declined']);
+  assert.equal(await bodies('--since', iso(at(2500, 123)), '--until', iso(at(3000, 456_789))), [
+    'payment slow',
+    'inventory lookup failed',
+    'payment failed: card declined',
+  ]);
   assert.equal(await bodies('--since', iso(at(2500, 124)), '--until', iso(at(3000, 456_788))), ['inventory lookup failed']);
   assert.equal(await bodies('--until', '2026-03-14T15:09:26.500Z'), ['server started', 'cache warm']);
 });
@@ -57,7 +72,12 @@ test('--since and --until take durations, counted back from the newest snapshot'
       { at: now - 1_000_000_000n, severityNumber: 9, body: 'a second before' },
     ],
   });
-  const run = async (...args: string[]) => (await runViewer(['--json', ...args, recent])).stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line).body);
+  const run = async (...args: string[]) =>
+    (await runViewer(['--json', ...args, recent])).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).body);
   assert.equal(await run('--since', '5m'), ['two minutes before', 'a second before']);
   assert.equal(await run('--until', '5m'), ['ten minutes before']);
   assert.equal(await run('--since', '1h', '--until', '90s'), ['ten minutes before', 'two minutes before']);
@@ -139,7 +159,10 @@ test('--around TIME shows the window around that time', async () => {
 
 test('filters combine with the text output too', async () => {
   const result = await runViewer(['--utc', '--level', 'error', '--service', 'checkout', shop]);
-  assert.is(result.stdout, `2026-03-14T15:09:29.000Z ERROR checkout/${process.pid} [pay] payment failed: card declined order.id=A-17 error.type=CardDeclined\n2026-03-14T15:09:29.100Z FATAL checkout/${process.pid} [app] worker crashed\\n  at charge (pay.js:42)\n`);
+  assert.is(
+    result.stdout,
+    `2026-03-14T15:09:29.000Z ERROR checkout/${process.pid} [pay] payment failed: card declined order.id=A-17 error.type=CardDeclined\n2026-03-14T15:09:29.100Z FATAL checkout/${process.pid} [app] worker crashed\\n  at charge (pay.js:42)\n`,
+  );
 });
 
 test('durations, times and levels parse as documented', () => {

@@ -1,13 +1,13 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { readSnapshot, type AnyValue, type SnapshotRecord, type SnapshotScope } from 'ttlog';
+import { type AnyValue, readSnapshot, type SnapshotRecord, type SnapshotScope } from 'ttlog';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { OTLP_BATCH_RECORDS, OtlpEncoder } from '../src/format-otlp.ts';
 import { openSources, type SnapshotSource, type ViewRecord } from '../src/sources.ts';
-import { CART, CHECKOUT, TRACE_ORDER, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, runViewer, TRACE_ORDER, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
@@ -68,7 +68,10 @@ test('--otlp writes ExportLogsServiceRequest lines that carry every field of eve
   const request = JSON.parse(lines[0]!) as Request;
 
   const expected = new Map<string, { service: string; record: SnapshotRecord }>();
-  for (const [file, service] of [[checkoutFile, 'checkout'], [cartFile, 'cart']] as const) {
+  for (const [file, service] of [
+    [checkoutFile, 'checkout'],
+    [cartFile, 'cart'],
+  ] as const) {
     for (const record of (await readSnapshot(file)).records) expected.set(String(record.timestamp), { service, record });
   }
   let seen = 0;
@@ -113,11 +116,20 @@ test('--otlp splits large inputs into requests and follows the filters', async (
   const many = join(directory, 'many');
   mkdirSync(many);
   const count = OTLP_BATCH_RECORDS * 2 + 7;
-  await writeServiceSnapshot(many, { service: 'clock', capacity: 2048, records: Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: i % 100 === 0 ? 17 : 9, body: `tick ${i}` })) });
+  await writeServiceSnapshot(many, {
+    service: 'clock',
+    capacity: 2048,
+    records: Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: i % 100 === 0 ? 17 : 9, body: `tick ${i}` })),
+  });
   const lines = (await runViewer(['--otlp', many])).stdout.trim().split('\n');
   assert.is(lines.length, 3);
-  const times = lines.flatMap((line) => (JSON.parse(line) as Request).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords.map((l) => BigInt(l.timeUnixNano)))));
-  assert.equal(times, Array.from({ length: count }, (_, i) => at(i)));
+  const times = lines.flatMap((line) =>
+    (JSON.parse(line) as Request).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords.map((l) => BigInt(l.timeUnixNano)))),
+  );
+  assert.equal(
+    times,
+    Array.from({ length: count }, (_, i) => at(i)),
+  );
   const errors = (await runViewer(['--otlp', '--level', 'error', many])).stdout.trim().split('\n');
   assert.is(errors.length, 1);
   assert.is((JSON.parse(errors[0]!) as Request).resourceLogs[0]!.scopeLogs[0]!.logRecords.length, 11);
@@ -207,7 +219,9 @@ function serializedByOpenTelemetry(batch: readonly ViewRecord[]): string {
   const logRecords = batch.map(({ record, source }) => ({
     hrTime: hrTime(record.timestamp),
     hrTimeObserved: hrTime(record.observedTimestamp),
-    ...(record.traceId !== undefined && record.spanId !== undefined ? { spanContext: { traceId: record.traceId, spanId: record.spanId, traceFlags: record.traceFlags ?? 0 } } : {}),
+    ...(record.traceId !== undefined && record.spanId !== undefined
+      ? { spanContext: { traceId: record.traceId, spanId: record.spanId, traceFlags: record.traceFlags ?? 0 } }
+      : {}),
     severityText: record.severityText,
     severityNumber: record.severityNumber === 0 ? undefined : record.severityNumber,
     body: record.body === undefined ? undefined : value(record.body),
@@ -231,9 +245,26 @@ test("the request lines are byte for byte what OpenTelemetry's JsonLogsSerialize
   assert.ok(batch.length > 0);
   const [first, second] = [batch[0]!, batch[batch.length - 1]!];
   const odd: ViewRecord[] = [
-    { source: first.source, record: { ...first.record, body: { nested: [1, -2, 0.5, Number.NaN, true, null, new Uint8Array([0, 255]), 2n ** 63n - 1n], '': 'empty key' }, attributes: { big: -(2n ** 40n), none: null, list: [] } } },
-    { source: first.source, record: { ...first.record, severityNumber: 0, scope: { name: 'db', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', attributes: { pool: 'main', size: 4 } } } },
-    { source: second.source, record: { ...withoutTraceFlags(second.record), scope: { name: 'db', attributes: {} }, traceId: TRACE_ORDER.traceId, spanId: TRACE_ORDER.spanId } },
+    {
+      source: first.source,
+      record: {
+        ...first.record,
+        body: { nested: [1, -2, 0.5, Number.NaN, true, null, new Uint8Array([0, 255]), 2n ** 63n - 1n], '': 'empty key' },
+        attributes: { big: -(2n ** 40n), none: null, list: [] },
+      },
+    },
+    {
+      source: first.source,
+      record: {
+        ...first.record,
+        severityNumber: 0,
+        scope: { name: 'db', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', attributes: { pool: 'main', size: 4 } },
+      },
+    },
+    {
+      source: second.source,
+      record: { ...withoutTraceFlags(second.record), scope: { name: 'db', attributes: {} }, traceId: TRACE_ORDER.traceId, spanId: TRACE_ORDER.spanId },
+    },
     { source: { ...second.source, metadata: { ...second.source.metadata, resource: { 'host.name': 'box' } } }, record: second.record },
   ];
   for (const records of [batch, odd, [...odd, ...batch, ...odd]]) {

@@ -1,15 +1,15 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotExporter, TTLogProcessor } from 'ttlog';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { otel } from '../../../spec/support/otel.ts';
 import { openRingBuffer } from '../../../src/record/ring-layout.ts';
 import { SnapshotWriter } from '../../../src/snapshot/snapshot-writer.ts';
 import { StatsCollector } from '../src/format-stats.ts';
 import { openSources } from '../src/sources.ts';
-import { otel } from '../../../spec/support/otel.ts';
-import { CART, CHECKOUT, hrTime, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, hrTime, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
@@ -28,7 +28,10 @@ test('--stats: per file and overall counts, time range and the ring counters', a
   assert.match(text, /ring: written 6, captured 6, overwritten 0, skipped 0, truncated 0, dropped 0/);
   assert.match(text, /severity: DEBUG 1, INFO 2, WARN 1, ERROR 1, FATAL 1/);
   assert.match(text, /scopes: cart 3, inventory 1\n/);
-  assert.match(text, /overall: 2 files, 10 records, 2026-03-14T15:09:26.000Z → 2026-03-14T15:09:30.000Z \(4.000 s\)\n  severity: DEBUG 1, INFO 5, WARN 1, ERROR 2, FATAL 1\n  scopes: cart 3, http 2, pay 2, app 1, cache 1, inventory 1\n  services: checkout 6, cart 4\n$/);
+  assert.match(
+    text,
+    /overall: 2 files, 10 records, 2026-03-14T15:09:26.000Z → 2026-03-14T15:09:30.000Z \(4.000 s\)\n  severity: DEBUG 1, INFO 5, WARN 1, ERROR 2, FATAL 1\n  scopes: cart 3, http 2, pay 2, app 1, cache 1, inventory 1\n  services: checkout 6, cart 4\n$/,
+  );
 });
 
 test('--stats counts what the filters keep; --stats --json gives the same as JSON', async () => {
@@ -67,12 +70,19 @@ test('--stats shows the cause of a crash snapshot', async () => {
   await new SnapshotWriter({ directory: crashed }).write({
     ring: openRingBuffer(processor.handle.buffer),
     reason: 'uncaughtException',
-    cause: { 'exception.type': 'TypeError', 'exception.message': "Cannot read properties of undefined (reading 'id')", 'exception.stacktrace': 'TypeError: boom\n    at charge (billing.js:7:3)' },
+    cause: {
+      'exception.type': 'TypeError',
+      'exception.message': "Cannot read properties of undefined (reading 'id')",
+      'exception.stacktrace': 'TypeError: boom\n    at charge (billing.js:7:3)',
+    },
   });
   const result = await runViewer(['--stats', crashed]);
   assert.is(result.code, 0);
   assert.match(result.stdout, /reason: uncaughtException/);
-  assert.match(result.stdout, /  cause:\n    exception.type: TypeError\n    exception.message: "Cannot read properties of undefined \(reading 'id'\)"\n    exception.stacktrace:\n      TypeError: boom\n          at charge \(billing.js:7:3\)\n/);
+  assert.match(
+    result.stdout,
+    /  cause:\n    exception.type: TypeError\n    exception.message: "Cannot read properties of undefined \(reading 'id'\)"\n    exception.stacktrace:\n      TypeError: boom\n          at charge \(billing.js:7:3\)\n/,
+  );
   const json = JSON.parse((await runViewer(['--stats', '--json', crashed])).stdout);
   assert.is(json.files[0].cause['exception.type'], 'TypeError');
 });

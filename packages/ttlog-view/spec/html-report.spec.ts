@@ -1,14 +1,14 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readSnapshot } from 'ttlog';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { skipTest } from '../../../spec/support/skip.ts';
 import { MAX_TABLE_ROWS, writeHtmlReport } from '../src/html-report.ts';
 import { openSources, type ViewRecord } from '../src/sources.ts';
-import { skipTest } from '../../../spec/support/skip.ts';
-import { CART, CHECKOUT, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -43,18 +43,30 @@ if (existsSync(CHROMIUM)) {
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(pathToFileURL(report).href);
 
-      const bars = await page.$$eval('#chart rect.bar', (rects) => rects.map((rect) => ({ level: rect.getAttribute('data-level'), count: Number(rect.getAttribute('data-count')), height: rect.getBoundingClientRect().height })));
+      const bars = await page.$$eval('#chart rect.bar', (rects) =>
+        rects.map((rect) => ({
+          level: rect.getAttribute('data-level'),
+          count: Number(rect.getAttribute('data-count')),
+          height: rect.getBoundingClientRect().height,
+        })),
+      );
       const byLevel: Record<string, number> = {};
       for (const bar of bars) byLevel[bar.level!] = (byLevel[bar.level!] ?? 0) + bar.count;
       assert.equal(byLevel, { DEBUG: 1, INFO: 5, WARN: 1, ERROR: 2, FATAL: 1 });
-      assert.ok(bars.every((bar) => bar.height > 0), 'every bar is drawn');
+      assert.ok(
+        bars.every((bar) => bar.height > 0),
+        'every bar is drawn',
+      );
       assert.match((await page.textContent('#chart'))!, /records per second by severity/);
 
       const rowCount = () => page.$$eval('#rows tr', (rows) => rows.length);
       assert.is(await rowCount(), 10);
       await page.fill('#filter', 'payment');
       assert.is(await rowCount(), 2);
-      assert.equal(await page.$$eval('#rows tr td:nth-child(5)', (cells) => cells.map((cell) => cell.textContent)), ['payment slow', 'payment failed: card declined']);
+      assert.equal(await page.$$eval('#rows tr td:nth-child(5)', (cells) => cells.map((cell) => cell.textContent)), [
+        'payment slow',
+        'payment failed: card declined',
+      ]);
       await page.fill('#filter', '/inventory|declined/');
       assert.is(await rowCount(), 2);
       await page.fill('#filter', '');
@@ -65,7 +77,10 @@ if (existsSync(CHROMIUM)) {
       assert.is(await rowCount(), 1, 'both filters apply');
 
       assert.equal(errors, []);
-      assert.ok(requests.every((url) => url.startsWith('file:')), `no network: ${requests.join(', ')}`);
+      assert.ok(
+        requests.every((url) => url.startsWith('file:')),
+        `no network: ${requests.join(', ')}`,
+      );
     } finally {
       await browser.close();
     }
@@ -103,16 +118,25 @@ test('worker records, records without body or severity, and long time ranges are
     ];
   });
   assert.is(rows.length, 3);
-  assert.is(rows[0]![3], `${label}#2`, 'a worker\'s records name their producer');
-  assert.is(rows[1]![3], label, 'the owner\'s records do not');
+  assert.is(rows[0]![3], `${label}#2`, "a worker's records name their producer");
+  assert.is(rows[1]![3], label, "the owner's records do not");
   assert.is(rows[0]![5], 'cart opened');
   assert.is(rows[1]![5], '', 'no body, empty cell');
-  assert.equal([rows[1]![1], rows[1]![2]], [6, 'NOTICE'], 'unspecified severity: level 6, the record\'s own text');
+  assert.equal([rows[1]![1], rows[1]![2]], [6, 'NOTICE'], "unspecified severity: level 6, the record's own text");
   assert.equal([rows[2]![1], rows[2]![2]], [6, '-']);
   // 1000 seconds in at most 600 bars: two seconds a bar.
   assert.match(chart, /records per 2 seconds by severity/);
-  const bars = [...chart.matchAll(/data-level="(\w+)" data-count="(\d+)" x="([\d.]+)"/g)].map((match) => [match[1], Number(match[2]), Number(match[3])] as const);
-  assert.equal(bars.map(([level, count]) => [level, count]), [['INFO', 1], ['UNSPECIFIED', 1], ['UNSPECIFIED', 1]]);
+  const bars = [...chart.matchAll(/data-level="(\w+)" data-count="(\d+)" x="([\d.]+)"/g)].map(
+    (match) => [match[1], Number(match[2]), Number(match[3])] as const,
+  );
+  assert.equal(
+    bars.map(([level, count]) => [level, count]),
+    [
+      ['INFO', 1],
+      ['UNSPECIFIED', 1],
+      ['UNSPECIFIED', 1],
+    ],
+  );
   assert.is(bars[0]![2], bars[1]![2], 'the first two records, a second apart, stack in one two-second bar');
   assert.ok(bars[2]![2] > bars[1]![2]);
 });
@@ -126,7 +150,9 @@ test('an empty timeline gives an empty table and a chart that says so', async ()
 
 test('the table keeps the newest rows and says so; the chart counts them all', async () => {
   const total = MAX_TABLE_ROWS + 5;
-  const { rows, chart, html } = await reportOf('many.html', (base) => Array.from({ length: total }, (_, i) => ({ ...base, timestamp: at(i), body: `record ${i}` })));
+  const { rows, chart, html } = await reportOf('many.html', (base) =>
+    Array.from({ length: total }, (_, i) => ({ ...base, timestamp: at(i), body: `record ${i}` })),
+  );
   assert.is(rows.length, MAX_TABLE_ROWS);
   assert.is(rows[0]![5], 'record 5');
   assert.is(rows.at(-1)![5], `record ${total - 1}`);

@@ -1,10 +1,10 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { skipTest } from '../../../spec/support/skip.ts';
 import { HOSTILE, RETITLE, RETITLE_SHOWN } from './support/hostile.ts';
 import { CART, CHECKOUT, ROOT, writeServiceSnapshot } from './support/snapshots.ts';
@@ -23,7 +23,9 @@ if (hasTmux) {
   // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
   // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
   // gets here is a real one, so its environment goes without those variables.
-  const terminalEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && !key.startsWith('CI_')));
+  const terminalEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && !key.startsWith('CI_')),
+  );
   // A private tmux server per test, so the test neither sees nor disturbs the user's sessions.
   // Not one shared server: a new-session right after kill-server on the same socket can reach the
   // dying server and fail with "server exited unexpectedly".

@@ -5,7 +5,19 @@ import { LineBytes, utf8 } from '../src/line-bytes.ts';
 
 test('text of any length and any characters comes out as it went in, across buffer growth', () => {
   const out = new LineBytes(8);
-  const pieces = ['', 'a', 'plain ascii', 'naïve', 'Zoë says "hi"', '😀 emoji', 'x'.repeat(63), 'y'.repeat(64), `${'é'.repeat(40)}z`, 'lone \ud800 surrogate', 'z'.repeat(5000)];
+  const pieces = [
+    '',
+    'a',
+    'plain ascii',
+    'naïve',
+    'Zoë says "hi"',
+    '😀 emoji',
+    'x'.repeat(63),
+    'y'.repeat(64),
+    `${'é'.repeat(40)}z`,
+    'lone \ud800 surrogate',
+    'z'.repeat(5000),
+  ];
   for (const piece of pieces) out.text(piece);
   assert.is(out.takeText(), pieces.join('').replace('\ud800', '\ufffd'));
 });

@@ -1,11 +1,11 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { BATCH_RECORDS, mergeSources } from '../src/merge.ts';
 import { openSources } from '../src/sources.ts';
-import { CART, CHECKOUT, at, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
@@ -33,7 +33,11 @@ test('records of several files come in timestamp order, in full batches, equal t
   mkdirSync(clocks);
   const count = 700;
   // Both files tick at the same instants: every timestamp is a tie between them.
-  const tick = (name: string) => ({ service: name, capacity: 1024, records: Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: 9, body: `${name} ${i}` })) });
+  const tick = (name: string) => ({
+    service: name,
+    capacity: 1024,
+    records: Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: 9, body: `${name} ${i}` })),
+  });
   const first = await writeServiceSnapshot(clocks, tick('a'));
   const second = await writeServiceSnapshot(clocks, tick('b'));
   const { batches, records, reports } = await merge([second, first]);
@@ -49,7 +53,10 @@ test('a file that fails while being read is reported with its path; the other fi
   const closeFirst = async (sources: Awaited<ReturnType<typeof openSources>>) => sources[0]!.reader.close();
   const both = await merge([checkoutFile, cartFile], closeFirst);
   assert.equal(both.reports, [`${checkoutFile}: file closed`]);
-  assert.equal(both.records, CART.records.map((record) => `1:${typeof record.body === 'string' ? record.body : '[object Object]'}`));
+  assert.equal(
+    both.records,
+    CART.records.map((record) => `1:${typeof record.body === 'string' ? record.body : '[object Object]'}`),
+  );
 
   const alone = await merge([checkoutFile], closeFirst);
   assert.equal(alone.reports, [`${checkoutFile}: file closed`]);

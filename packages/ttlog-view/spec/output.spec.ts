@@ -2,11 +2,12 @@
  * LineOutput: lines reach the stream intact and in order, also when the stream is slow and the
  * output's buffers are used again. (A closed pipe: run.spec.ts, through `| head`.)
  */
+
+import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Writable } from 'node:stream';
-import { LineOutput } from '../src/output.ts';
 import { seededRandom } from '../../../spec/support/seeded-random.ts';
+import { LineOutput } from '../src/output.ts';
 
 /** A stream that reads each write only when it completes it, some time later: a buffer used again too early shows. */
 function slowStream(delay: (write: number) => number): { stream: Writable; text: () => string } {

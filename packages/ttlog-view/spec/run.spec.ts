@@ -1,17 +1,17 @@
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { compress } from 'lz4-wasm-nodejs';
-import { runView } from '../src/run.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { splitSnapshot } from '../../../spec/support/snapshot-chunks.ts';
 import { createCborDecoder, createCborEncoder } from '../../../src/format/cbor.ts';
 import { CHUNK_MAGIC, encodeBlock } from '../../../src/format/file-format.ts';
+import { runView } from '../src/run.ts';
 import { VERSION } from '../src/version.ts';
-import { splitSnapshot } from '../../../spec/support/snapshot-chunks.ts';
-import { CART, CHECKOUT, ROOT, at, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, ROOT, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
 const GOLDEN = join(ROOT, 'packages/ttlog-view/spec/golden');
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -39,15 +39,17 @@ function normalizeText(text: string): string {
 }
 
 function normalizeJson(text: string): string {
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const record = JSON.parse(line) as { source: Record<string, unknown> };
-      record.source = { ...record.source, file: (record.source.file as string).includes('-checkout-') ? 'CHECKOUT' : 'CART', hostname: 'HOST', pid: 0 };
-      return JSON.stringify(record);
-    })
-    .join('\n') + '\n';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const record = JSON.parse(line) as { source: Record<string, unknown> };
+        record.source = { ...record.source, file: (record.source.file as string).includes('-checkout-') ? 'CHECKOUT' : 'CART', hostname: 'HOST', pid: 0 };
+        return JSON.stringify(record);
+      })
+      .join('\n') + '\n'
+  );
 }
 
 /** Compares with spec/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead. */
@@ -71,7 +73,9 @@ test('one file alone, its text written straight from its chunks, shows what the 
   assert.is(alone.code, 0);
   assert.is(alone.stderr, '');
   assert.is(alone.stdout, throughRecords.stdout);
-  const golden = readFileSync(join(GOLDEN, 'shop.txt'), 'utf8').split('\n').filter((line) => line.includes(' checkout/PID'));
+  const golden = readFileSync(join(GOLDEN, 'shop.txt'), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(' checkout/PID'));
   assert.equal(normalizeText(alone.stdout).trimEnd().split('\n'), golden);
 });
 
@@ -79,7 +83,10 @@ test('JSON output matches the golden file and keeps nanoseconds', async () => {
   const result = await runViewer(['--json', shop]);
   assert.is(result.code, 0);
   assertGolden('shop.ndjson', normalizeJson(result.stdout));
-  const failed = result.stdout.split('\n').map((line) => (line === '' ? undefined : JSON.parse(line))).find((record) => record?.severityNumber === 17 && record.scope.name === 'pay');
+  const failed = result.stdout
+    .split('\n')
+    .map((line) => (line === '' ? undefined : JSON.parse(line)))
+    .find((record) => record?.severityNumber === 17 && record.scope.name === 'pay');
   assert.is(failed.timeUnixNano, String(at(3000, 456_789)));
   assert.is(failed.time, '2026-03-14T15:09:29.000456789Z');
 });
@@ -88,8 +95,14 @@ test('files given one by one merge like their directory, and each line says wher
   const fromFiles = await runViewer(['--utc', cartFile, checkoutFile]);
   const fromDirectory = await runViewer(['--utc', shop]);
   assert.is(fromFiles.stdout, fromDirectory.stdout);
-  const sources = fromFiles.stdout.trim().split('\n').map((line) => /^\S+ \S+\s+(\S+)/.exec(line)?.[1]);
-  assert.equal(sources, ['checkout', 'checkout', 'cart', 'checkout', 'cart', 'checkout', 'cart', 'checkout', 'checkout', 'cart'].map((name) => `${name}/${process.pid}`));
+  const sources = fromFiles.stdout
+    .trim()
+    .split('\n')
+    .map((line) => /^\S+ \S+\s+(\S+)/.exec(line)?.[1]);
+  assert.equal(
+    sources,
+    ['checkout', 'checkout', 'cart', 'checkout', 'cart', 'checkout', 'cart', 'checkout', 'checkout', 'cart'].map((name) => `${name}/${process.pid}`),
+  );
 });
 
 test('local time unless --utc', async () => {
@@ -145,7 +158,7 @@ test('one damaged file alone: text and JSON both show its intact chunk and warn 
   }
 });
 
-test('a chunk that keeps its checksum but fails to decode midway: none of its lines, the other chunk\'s all', async () => {
+test("a chunk that keeps its checksum but fails to decode midway: none of its lines, the other chunk's all", async () => {
   const path = await writeTicks(subdirectory('midway'));
   const file = readFileSync(path);
   const [first] = splitSnapshot(file).chunks;
@@ -155,7 +168,10 @@ test('a chunk that keeps its checksum but fails to decode midway: none of its li
   records[3000]![1] = 'soon';
   const raw = createCborEncoder().encode([seconds, nanos, strings, scopes, records]);
   const start = file.indexOf(first!.block);
-  writeFileSync(path, Buffer.concat([file.subarray(0, start), encodeBlock(CHUNK_MAGIC, raw.length, records.length, compress(raw)), file.subarray(start + first!.block.length)]));
+  writeFileSync(
+    path,
+    Buffer.concat([file.subarray(0, start), encodeBlock(CHUNK_MAGIC, raw.length, records.length, compress(raw)), file.subarray(start + first!.block.length)]),
+  );
   const result = await runViewer(['--utc', path]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /ttlog-view: warning: .*damaged at byte \d+: chunk passed its checksum but did not decode: .*\(4096 records lost\)/);
@@ -181,7 +197,17 @@ test('a directory without snapshots is reported', async () => {
 });
 
 test('usage errors exit 2 with a hint', async () => {
-  for (const args of [['--bogus', shop], ['--level', 'loud', shop], ['--last', '0', shop], ['--grep', '(', shop], ['--since', 'yesterday', shop], ['--json', '--otlp', shop], ['--trace-id', 'xyz', shop], ['--window', '5 minutes', '--around', 'first-error', shop], []]) {
+  for (const args of [
+    ['--bogus', shop],
+    ['--level', 'loud', shop],
+    ['--last', '0', shop],
+    ['--grep', '(', shop],
+    ['--since', 'yesterday', shop],
+    ['--json', '--otlp', shop],
+    ['--trace-id', 'xyz', shop],
+    ['--window', '5 minutes', '--around', 'first-error', shop],
+    [],
+  ]) {
     const result = await runViewer(args, { TTLOG_SNAPSHOT_DIR: '' });
     assert.is(result.code, 2, args.join(' '));
     assert.match(result.stderr, /Try 'ttlog-view --help'/);
@@ -205,7 +231,24 @@ test('--help and --version', async () => {
   const help = await runViewer(['--help']);
   assert.is(help.code, 0);
   assert.match(help.stdout, /^Usage: ttlog-view \[options\] PATH\.\.\./);
-  for (const option of ['--json', '--otlp', '--stats', '--html', '--interactive', '--level', '--since', '--until', '--grep', '--where', '--trace-id', '--service', '--scope', '--last', '--around', '--window']) {
+  for (const option of [
+    '--json',
+    '--otlp',
+    '--stats',
+    '--html',
+    '--interactive',
+    '--level',
+    '--since',
+    '--until',
+    '--grep',
+    '--where',
+    '--trace-id',
+    '--service',
+    '--scope',
+    '--last',
+    '--around',
+    '--window',
+  ]) {
     assert.ok(help.stdout.includes(option), option);
   }
   const version = await runViewer(['--version']);
@@ -218,11 +261,14 @@ test('piped into head: no EPIPE noise, exit 0', async () => {
   await writeTicks(clock);
   const script = `"${process.execPath}" --import tsx packages/ttlog-view/src/bin.ts --utc "${clock}" | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`;
   const result = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  assert.equal(result.stdout.trim().split('\n'), [`2026-03-14T15:09:26.000Z INFO  clock/${process.pid} [clock] tick 0`, `2026-03-14T15:09:26.001Z INFO  clock/${process.pid} [clock] tick 1`]);
+  assert.equal(result.stdout.trim().split('\n'), [
+    `2026-03-14T15:09:26.000Z INFO  clock/${process.pid} [clock] tick 0`,
+    `2026-03-14T15:09:26.001Z INFO  clock/${process.pid} [clock] tick 1`,
+  ]);
   assert.is(result.stderr, 'status 0\n');
 });
 
-test('a progress line on a terminal\'s stderr once reading takes more than a second, cleared at the end', async () => {
+test("a progress line on a terminal's stderr once reading takes more than a second, cleared at the end", async () => {
   const slow = subdirectory('slow');
   await writeTicks(slow, 3000);
   // An output whose first write takes 1.3 s makes the run take that long on any machine.
@@ -237,11 +283,18 @@ test('a progress line on a terminal\'s stderr once reading takes more than a sec
     assert.ok(/^(\rttlog-view: reading… [1-9][\d,]* records)+\r\x1b\[K$/.test(stderr), JSON.stringify(stderr));
   }
   // Not on a terminal, and not while the records go to the same terminal.
-  for (const [stdoutIsTerminal, stderrIsTerminal] of [[false, false], [true, true]] as const) {
+  for (const [stdoutIsTerminal, stderrIsTerminal] of [
+    [false, false],
+    [true, true],
+  ] as const) {
     let stderr = '';
     let writes = 0;
-    const stdout = Object.assign(new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, writes++ === 0 ? 1300 : 0) }), { isTTY: stdoutIsTerminal });
-    const quiet = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }), { isTTY: stderrIsTerminal });
+    const stdout = Object.assign(new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, writes++ === 0 ? 1300 : 0) }), {
+      isTTY: stdoutIsTerminal,
+    });
+    const quiet = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }), {
+      isTTY: stderrIsTerminal,
+    });
     assert.is(await runView([slow], { stdout, stderr: quiet, env: { NO_COLOR: '1' } }), 0);
     assert.is(stderr, '', `stdout ${stdoutIsTerminal ? 'a' : 'no'} terminal, stderr ${stderrIsTerminal ? 'a' : 'no'} terminal`);
   }
@@ -249,10 +302,20 @@ test('a progress line on a terminal\'s stderr once reading takes more than a sec
 
 if (existsSync('/dev/full')) {
   test('a full disk behind stdout is an error: exit 1 and the reason on stderr', () => {
-    for (const args of [['--utc', shop], ['--utc', checkoutFile], ['--stats', shop], ['--otlp', shop]]) {
+    for (const args of [
+      ['--utc', shop],
+      ['--utc', checkoutFile],
+      ['--stats', shop],
+      ['--otlp', shop],
+    ]) {
       const full = openSync('/dev/full', 'w');
       try {
-        const result = spawnSync(process.execPath, ['--import', 'tsx', 'packages/ttlog-view/src/bin.ts', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', full, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+        const result = spawnSync(process.execPath, ['--import', 'tsx', 'packages/ttlog-view/src/bin.ts', ...args], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          stdio: ['ignore', full, 'pipe'],
+          env: { ...process.env, NO_COLOR: '1' },
+        });
         assert.is(result.status, 1, args.join(' '));
         assert.match(result.stderr, /^ttlog-view: ENOSPC: no space left on device/m, args.join(' '));
       } finally {

@@ -1,10 +1,10 @@
+import type { AnyValue } from 'ttlog';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AnyValue } from 'ttlog';
-import { attributeValueText, attributesText, isoText, secondText, terminalSafeJson, terminalText, valueText } from '../src/values.ts';
 import { isoNanos, jsonAttributes, jsonValue } from '../src/format-json.ts';
-import { RAW_CONTROL } from './support/hostile.ts';
 import { severityLabel, severityRange } from '../src/severity.ts';
+import { attributesText, attributeValueText, isoText, secondText, terminalSafeJson, terminalText, valueText } from '../src/values.ts';
+import { RAW_CONTROL } from './support/hostile.ts';
 
 test('values print compactly on one line', () => {
   assert.is(valueText('two\r\nlines'), 'two\\r\\nlines');
@@ -40,7 +40,10 @@ test('an attribute string is bare exactly when it has no white space, quote, = o
 
 test('terminal-active characters show as JSON escapes, everywhere a value is shown', () => {
   assert.is(valueText('title\u001b]0;x\u0007 tab\there'), 'title\\u001b]0;x\\u0007 tab\\there');
-  assert.is(valueText('c1\u009b2J del\u007f rlo\u202eabc\u202c sep\u2028 lri\u2066x\u2069 alm\u061c lrm\u200e'), 'c1\\u009b2J del\\u007f rlo\\u202eabc\\u202c sep\\u2028 lri\\u2066x\\u2069 alm\\u061c lrm\\u200e');
+  assert.is(
+    valueText('c1\u009b2J del\u007f rlo\u202eabc\u202c sep\u2028 lri\u2066x\u2069 alm\u061c lrm\u200e'),
+    'c1\\u009b2J del\\u007f rlo\\u202eabc\\u202c sep\\u2028 lri\\u2066x\\u2069 alm\\u061c lrm\\u200e',
+  );
   assert.is(valueText('\b\f\v\u0000'), '\\b\\f\\u000b\\u0000');
   assert.is(attributeValueText('\u001b[31m'), '"\\u001b[31m"');
   assert.is(attributeValueText('x\u009by'), '"x\\u009by"');
@@ -59,7 +62,11 @@ test('terminal-active characters show as JSON escapes, everywhere a value is sho
 test('attribute keys are data: __proto__ and the names every object has stay keys', () => {
   const attributes = JSON.parse('{"__proto__":"p","constructor":1,"big":"x"}') as Record<string, AnyValue>;
   attributes.big = 2n;
-  assert.equal(Object.entries(jsonAttributes(attributes)), [['__proto__', 'p'], ['constructor', 1], ['big', '2']]);
+  assert.equal(Object.entries(jsonAttributes(attributes)), [
+    ['__proto__', 'p'],
+    ['constructor', 1],
+    ['big', '2'],
+  ]);
   assert.is(JSON.stringify(jsonValue(attributes)), '{"__proto__":"p","constructor":1,"big":"2"}');
   assert.is(attributesText(attributes), '__proto__=p constructor=1 big=2');
 });

@@ -1,6 +1,6 @@
 /** `ttlog-view` command line → {@link ViewOptions}. Usage mistakes throw {@link UsageError} (exit 2). */
 import { parseArgs } from 'node:util';
-import { parseDuration, parseLevel, parseTime, type FilterOptions } from './filters.ts';
+import { type FilterOptions, parseDuration, parseLevel, parseTime } from './filters.ts';
 import { UsageError } from './usage-error.ts';
 
 export type OutputMode = 'text' | 'json' | 'otlp' | 'stats' | 'html' | 'interactive';
@@ -95,7 +95,7 @@ export function parseViewArgs(argv: readonly string[], env: NodeJS.ProcessEnv, i
   if (values.json === true && (values.html !== undefined || values.interactive === true)) {
     throw new UsageError('--json goes with the default output or --stats only');
   }
-  const mode: OutputMode = values.stats === true ? 'stats' : (exclusive[0] as OutputMode | undefined) ?? 'text';
+  const mode: OutputMode = values.stats === true ? 'stats' : ((exclusive[0] as OutputMode | undefined) ?? 'text');
 
   const paths = positionals.length > 0 ? positionals : env.TTLOG_SNAPSHOT_DIR ? [env.TTLOG_SNAPSHOT_DIR] : [];
   if (paths.length === 0 && values.help !== true && values.version !== true) {

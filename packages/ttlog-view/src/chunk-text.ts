@@ -16,10 +16,10 @@
  * key twice) is read whole into that object and written by the formatter itself.
  */
 import type { RecordCursor } from 'ttlog';
-import { bodyText, writeAttributeValue, type TextFormatter } from './format-text.ts';
-import { utf8, type LineBytes } from './line-bytes.ts';
+import { bodyText, type TextFormatter, writeAttributeValue } from './format-text.ts';
+import { type LineBytes, utf8 } from './line-bytes.ts';
 import type { LineOutput } from './output.ts';
-import { describeError, reportDamage, type ReportProblem, type SnapshotSource } from './sources.ts';
+import { describeError, type ReportProblem, reportDamage, type SnapshotSource } from './sources.ts';
 import { attributeValueText, quotesValue } from './values.ts';
 
 /** More attributes than this and a record is read whole: the repeated-key check below is quadratic. */
@@ -34,7 +34,13 @@ const LINES_PER_PART = 4096;
  * Writes the lines of `source`'s records to `output`, chunk by chunk, and reports damage as
  * the merged timeline does. `counted` hears of each chunk's records (the progress line).
  */
-export async function writeSourceText(source: SnapshotSource, formatter: TextFormatter, output: LineOutput, report: ReportProblem, counted: (records: number) => void): Promise<void> {
+export async function writeSourceText(
+  source: SnapshotSource,
+  formatter: TextFormatter,
+  output: LineOutput,
+  report: ReportProblem,
+  counted: (records: number) => void,
+): Promise<void> {
   // A chunk's first part is written inside the reader's cursors() callback, so that a chunk
   // that fails midway is damage (reported by the reader) with none of its lines shown.
   const chunks = source.reader.cursors((cursor) => {

@@ -4,8 +4,7 @@
  * every attribute key kept (`__proto__` too). The characters a terminal would act on are `\u`
  * escapes, as JSON allows (values.ts).
  */
-import type { AnyValue } from 'ttlog';
-import type { SnapshotScope } from 'ttlog';
+import type { AnyValue, SnapshotScope } from 'ttlog';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
 import { floorSeconds, NANOS_PER_SECOND, secondText, setOwnKey, terminalSafeJson } from './values.ts';
 
@@ -23,7 +22,15 @@ export function formatJsonRecord({ record, source }: ViewRecord): string {
   const timeText = unixNanoText(time, digits);
   const observed = record.observedTimestamp;
   const observedText = observed === time ? timeText : unixNanoText(observed, nanoDigits(observed));
-  let line = '{"time":"' + iso + '","timeUnixNano":"' + timeText + '","observedTimeUnixNano":"' + observedText + '","severityNumber":' + numberText(record.severityNumber);
+  let line =
+    '{"time":"' +
+    iso +
+    '","timeUnixNano":"' +
+    timeText +
+    '","observedTimeUnixNano":"' +
+    observedText +
+    '","severityNumber":' +
+    numberText(record.severityNumber);
   // Only the parts with text from the file are checked for terminal-active characters, not the whole line.
   if (record.severityText !== undefined) line += ',"severityText":' + terminalSafeJson(JSON.stringify(record.severityText));
   if (record.body !== undefined) line += ',"body":' + terminalSafeJson(JSON.stringify(jsonValue(record.body)));
@@ -69,7 +76,9 @@ const sourceJsonCache = new WeakMap<SnapshotSource, string>();
 function sourceJson(source: SnapshotSource): string {
   let text = sourceJsonCache.get(source);
   if (text === undefined) {
-    text = terminalSafeJson(JSON.stringify({ file: source.path, service: source.metadata.service, hostname: source.metadata.hostname, pid: source.metadata.pid }));
+    text = terminalSafeJson(
+      JSON.stringify({ file: source.path, service: source.metadata.service, hostname: source.metadata.hostname, pid: source.metadata.pid }),
+    );
     sourceJsonCache.set(source, text);
   }
   return text;

@@ -81,7 +81,9 @@ export class OtlpEncoder {
         eventName: record.eventName,
         attributes: otlpAttributes(record.attributes),
         droppedAttributesCount: record.droppedAttributesCount,
-        ...(record.traceId !== undefined && record.spanId !== undefined ? { flags: record.traceFlags ?? 0, traceId: record.traceId, spanId: record.spanId } : {}),
+        ...(record.traceId !== undefined && record.spanId !== undefined
+          ? { flags: record.traceFlags ?? 0, traceId: record.traceId, spanId: record.spanId }
+          : {}),
       });
     }
     const resourceLogs: ResourceLogs[] = [];

@@ -3,8 +3,7 @@
  * range, the ring's loss counters from the header, the reason and, for crashes, the cause.
  * Counts are of the records that pass the filters.
  */
-import type { AnyValue } from 'ttlog';
-import type { SnapshotCounters, SnapshotDamage } from 'ttlog';
+import type { AnyValue, SnapshotCounters, SnapshotDamage } from 'ttlog';
 import { isoNanos, jsonAttributes } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { SEVERITY_NAMES, severityRange } from './severity.ts';
@@ -84,7 +83,9 @@ export class StatsCollector {
       const meta = source.metadata;
       const tally = this.perFile.get(source)!;
       lines.push(`${source.label} on ${meta.hostname || 'unknown host'} — ${source.path}`);
-      lines.push(`  reason: ${meta.reason}   created: ${isoText(meta.createdAt)}   format ${meta.formatVersion.major}.${meta.formatVersion.minor}, written by ${meta.producer.name} ${meta.producer.version}`);
+      lines.push(
+        `  reason: ${meta.reason}   created: ${isoText(meta.createdAt)}   format ${meta.formatVersion.major}.${meta.formatVersion.minor}, written by ${meta.producer.name} ${meta.producer.version}`,
+      );
       lines.push(`  records: ${tally.records} shown of ${meta.records} in the file${rangeText(tally, times)}`);
       lines.push(`  ring: ${countersText(meta.counters)}`);
       lines.push(...tallyLines(tally, false));

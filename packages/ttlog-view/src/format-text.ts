@@ -8,10 +8,9 @@
  * printing ahead of decoding in bench/viewer.ts.
  */
 import { styleText } from 'node:util';
-import { severityLabel, severityRange, type SeverityName } from './severity.ts';
-import type { AnyValue } from 'ttlog';
-import type { SnapshotScope } from 'ttlog';
+import type { AnyValue, SnapshotScope } from 'ttlog';
 import { LineBytes, utf8 } from './line-bytes.ts';
+import { type SeverityName, severityLabel, severityRange } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
 import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, terminalText, valueText } from './values.ts';
 
@@ -115,7 +114,7 @@ export class TextFormatter {
   head(timestamp: bigint, severityNumber: number, severityText: string | undefined, source: SnapshotSource, producer: number): Uint8Array {
     const level = severityNumber >= 1 && severityNumber <= 24 ? this.levels[severityNumber]! : this.otherLevel(severityNumber, severityText);
     if (timestamp < this.headStart || timestamp >= this.headEnd || level !== this.headLevel || source !== this.headSource || producer !== this.headProducer) {
-      this.headStart = timestamp - (timestamp % NANOS_PER_MILLI + NANOS_PER_MILLI) % NANOS_PER_MILLI;
+      this.headStart = timestamp - (((timestamp % NANOS_PER_MILLI) + NANOS_PER_MILLI) % NANOS_PER_MILLI);
       this.headEnd = this.headStart + NANOS_PER_MILLI;
       this.headLevel = level;
       this.headSource = source;

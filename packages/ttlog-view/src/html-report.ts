@@ -26,28 +26,34 @@ export interface HtmlReportOptions {
 }
 
 /** Reads the timeline and writes the report to `path`. */
-export async function writeHtmlReport(path: string, sources: readonly SnapshotSource[], timeline: AsyncIterable<ViewRecord[]>, options: HtmlReportOptions): Promise<void> {
+export async function writeHtmlReport(
+  path: string,
+  sources: readonly SnapshotSource[],
+  timeline: AsyncIterable<ViewRecord[]>,
+  options: HtmlReportOptions,
+): Promise<void> {
   const times = new TextFormatter({ utc: options.utc, color: false });
   const perSecond = new Map<number, number[]>();
   const rows = new Array<Row>(MAX_TABLE_ROWS);
   let total = 0;
-  for await (const batch of timeline) for (const { record, source } of batch) {
-    const level = levelIndex(record.severityNumber);
-    const second = Number(record.timestamp / 1_000_000_000n);
-    let counts = perSecond.get(second);
-    if (counts === undefined) perSecond.set(second, (counts = [0, 0, 0, 0, 0, 0, 0]));
-    counts[level]!++;
-    rows[total++ % MAX_TABLE_ROWS] = [
-      times.time(record.timestamp),
-      level,
-      terminalText(severityLabel(record.severityNumber, record.severityText)),
-      record.producer === 0 ? source.label : `${source.label}#${record.producer}`,
-      terminalText(record.scope.name),
-      record.body === undefined ? '' : valueText(record.body),
-      attributesText(record.attributes),
-      record.traceId ?? '',
-    ];
-  }
+  for await (const batch of timeline)
+    for (const { record, source } of batch) {
+      const level = levelIndex(record.severityNumber);
+      const second = Number(record.timestamp / 1_000_000_000n);
+      let counts = perSecond.get(second);
+      if (counts === undefined) perSecond.set(second, (counts = [0, 0, 0, 0, 0, 0, 0]));
+      counts[level]!++;
+      rows[total++ % MAX_TABLE_ROWS] = [
+        times.time(record.timestamp),
+        level,
+        terminalText(severityLabel(record.severityNumber, record.severityText)),
+        record.producer === 0 ? source.label : `${source.label}#${record.producer}`,
+        terminalText(record.scope.name),
+        record.body === undefined ? '' : valueText(record.body),
+        attributesText(record.attributes),
+        record.traceId ?? '',
+      ];
+    }
   const kept = Math.min(total, MAX_TABLE_ROWS);
   const tableRows = Array.from({ length: kept }, (_, i) => rows[(total - kept + i) % MAX_TABLE_ROWS]!);
   const chart = chartSvg(perSecond, times);
@@ -87,7 +93,9 @@ export function chartSvg(perSecond: Map<number, number[]>, times: TextFormatter)
       y -= barHeight;
       const x = 50 + index * barWidth;
       const label = `${times.time(BigInt(start) * 1_000_000_000n)}: ${count} ${LEVEL_NAMES[level]}`;
-      bars.push(`<rect class="bar" data-level="${LEVEL_NAMES[level]}" data-count="${count}" x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(1, barWidth - 1).toFixed(2)}" height="${barHeight.toFixed(2)}" fill="${LEVEL_COLORS[level]}"><title>${escapeHtml(label)}</title></rect>`);
+      bars.push(
+        `<rect class="bar" data-level="${LEVEL_NAMES[level]}" data-count="${count}" x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(1, barWidth - 1).toFixed(2)}" height="${barHeight.toFixed(2)}" fill="${LEVEL_COLORS[level]}"><title>${escapeHtml(label)}</title></rect>`,
+      );
     });
   });
   const unit = bucketSeconds === 1 ? 'second' : `${bucketSeconds} seconds`;
@@ -105,7 +113,10 @@ export function chartSvg(perSecond: Map<number, number[]>, times: TextFormatter)
 
 function page(data: { sources: readonly SnapshotSource[]; total: number; rows: Row[]; chart: string }): string {
   const files = data.sources
-    .map((source) => `<li>${escapeHtml(source.label)} — ${escapeHtml(terminalText(source.metadata.reason))}, ${source.metadata.records} records, ${escapeHtml(terminalText(source.path))}</li>`)
+    .map(
+      (source) =>
+        `<li>${escapeHtml(source.label)} — ${escapeHtml(terminalText(source.metadata.reason))}, ${source.metadata.records} records, ${escapeHtml(terminalText(source.path))}</li>`,
+    )
     .join('\n');
   const legend = LEVEL_NAMES.map((name, level) => `<span><i style="background:${LEVEL_COLORS[level]}"></i>${name}</span>`).join(' ');
   const options = SEVERITY_NAMES.map((name, level) => `<option value="${level}">${name}+</option>`).join('');

@@ -3,8 +3,8 @@
  * you type, jump between errors, expand a record, see the files. Ink puts the terminal in raw
  * mode and restores it on exit, Ctrl-C included.
  */
-import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
-import { createElement as h, useEffect, useMemo, useState, type ReactElement } from 'react';
+import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
+import { createElement as h, type ReactElement, useEffect, useMemo, useState } from 'react';
 import { isoNanos } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { ERROR_SEVERITY, severityLabel } from './severity.ts';
@@ -114,7 +114,9 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
   const position = visible.length === 0 ? '' : `  at ${current + 1}`;
   if (quitting) return h(Text, null, '');
   // The record lines come from the formatter escaped; the rest is escaped here (values.ts).
-  const header = terminalText(`ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`);
+  const header = terminalText(
+    `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`,
+  );
   const footer = editing
     ? terminalText(`filter: ${filter}▏  (Enter keep · Esc clear)`)
     : '↑↓ PgUp PgDn g G move · / filter · n N next/prev error · Enter expand · f files · q quit';
@@ -122,7 +124,13 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
   let body: ReactElement[];
   if (showFiles) {
     body = sources.map((source) =>
-      h(Text, { key: source.path, wrap: 'truncate' }, terminalText(`${source.label}  ${source.metadata.reason}  ${source.metadata.records} records  ${source.reader.damage.length > 0 ? 'DAMAGED  ' : ''}${source.path}`)),
+      h(
+        Text,
+        { key: source.path, wrap: 'truncate' },
+        terminalText(
+          `${source.label}  ${source.metadata.reason}  ${source.metadata.records} records  ${source.reader.damage.length > 0 ? 'DAMAGED  ' : ''}${source.path}`,
+        ),
+      ),
     );
   } else {
     const top = Math.max(0, Math.min(current - Math.floor(listHeight / 2), visible.length - listHeight));
@@ -140,7 +148,11 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
     h(Text, { bold: true, wrap: 'truncate' }, header),
     h(Box, { flexDirection: 'column', flexGrow: 1 }, ...body),
     details.length > 0
-      ? h(Box, { flexDirection: 'column', borderStyle: 'single', borderTop: true, borderBottom: false, borderLeft: false, borderRight: false }, ...details.slice(0, Math.floor(height / 2)).map((line, i) => h(Text, { key: i, wrap: 'truncate' }, line)))
+      ? h(
+          Box,
+          { flexDirection: 'column', borderStyle: 'single', borderTop: true, borderBottom: false, borderLeft: false, borderRight: false },
+          ...details.slice(0, Math.floor(height / 2)).map((line, i) => h(Text, { key: i, wrap: 'truncate' }, line)),
+        )
       : null,
     h(Text, { dimColor: !editing, wrap: 'truncate' }, footer),
   );

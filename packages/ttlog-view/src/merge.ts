@@ -9,7 +9,7 @@
  * while the others catch up; one file is read so too, or a whole chunk at a time (below).
  */
 import type { SnapshotRecord } from 'ttlog';
-import { describeError, reportDamage, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
+import { describeError, type ReportProblem, reportDamage, type SnapshotSource, type ViewRecord } from './sources.ts';
 
 interface Cursor {
   readonly source: SnapshotSource;

@@ -4,18 +4,18 @@
  * exiting, so that output is flushed first (as uvu's CLI does).
  */
 import type { Writable } from 'node:stream';
-import { VERSION } from './version.ts';
 import { HELP, parseViewArgs, type ViewOptions } from './args.ts';
+import { writeSourceText } from './chunk-text.ts';
 import { filterTimeline, recordPredicate } from './filters.ts';
 import { formatJsonRecord } from './format-json.ts';
 import { StatsCollector } from './format-stats.ts';
 import { TextFormatter } from './format-text.ts';
 import { mergeLast, mergeSources } from './merge.ts';
 import { LineOutput } from './output.ts';
-import { writeSourceText } from './chunk-text.ts';
 import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
 import { terminalSafeJson, terminalText } from './values.ts';
+import { VERSION } from './version.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 1;
@@ -100,7 +100,13 @@ interface Timeline {
   readonly report: ReportProblem;
 }
 
-async function writeOutput(options: ViewOptions, sources: SnapshotSource[], timeline: Timeline, io: CommandIO, progress: ReadProgress): Promise<Error | undefined> {
+async function writeOutput(
+  options: ViewOptions,
+  sources: SnapshotSource[],
+  timeline: Timeline,
+  io: CommandIO,
+  progress: ReadProgress,
+): Promise<Error | undefined> {
   switch (options.mode) {
     case 'stats': {
       const stats = new StatsCollector(sources);

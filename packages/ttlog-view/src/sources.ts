@@ -5,8 +5,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openSnapshot, type SnapshotReader } from 'ttlog';
 import type { SnapshotMetadata, SnapshotRecord } from 'ttlog';
+import { openSnapshot, type SnapshotReader } from 'ttlog';
 import { terminalText } from './values.ts';
 
 /** One open snapshot file. */

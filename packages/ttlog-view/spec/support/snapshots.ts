@@ -107,7 +107,15 @@ export const CHECKOUT: ServiceSpec = {
   service: 'checkout',
   resource: { 'deployment.environment': 'prod', 'host.cores': 4 },
   records: [
-    { at: at(0), severityNumber: 9, severityText: 'INFO', body: 'server started', attributes: { port: 8080, 'tls.enabled': true }, scope: 'http', scopeVersion: '1.2.0' },
+    {
+      at: at(0),
+      severityNumber: 9,
+      severityText: 'INFO',
+      body: 'server started',
+      attributes: { port: 8080, 'tls.enabled': true },
+      scope: 'http',
+      scopeVersion: '1.2.0',
+    },
     { at: at(120), severityNumber: 5, severityText: 'DEBUG', body: 'cache warm', attributes: { entries: 1500 }, scope: 'cache' },
     {
       at: at(1500),
@@ -119,7 +127,15 @@ export const CHECKOUT: ServiceSpec = {
       scopeVersion: '1.2.0',
       trace: TRACE_ORDER,
     },
-    { at: at(2500, 123), severityNumber: 13, severityText: 'WARN', body: 'payment slow', attributes: { 'latency.ms': 812.5, 'order.id': 'A-17' }, scope: 'pay', trace: TRACE_ORDER },
+    {
+      at: at(2500, 123),
+      severityNumber: 13,
+      severityText: 'WARN',
+      body: 'payment slow',
+      attributes: { 'latency.ms': 812.5, 'order.id': 'A-17' },
+      scope: 'pay',
+      trace: TRACE_ORDER,
+    },
     {
       at: at(3000, 456_789),
       severityNumber: 17,
