@@ -184,7 +184,7 @@ async function producersAgainstSnapshots(capacity: number): Promise<void> {
 
     Atomics.store(progress.control, Control.Stop, 1);
     const totals = await Promise.all(done);
-    totals.forEach((total, n) => assert.is(total, Atomics.load(progress.finished, n + 1)));
+    for (const [n, total] of totals.entries()) assert.is(total, Atomics.load(progress.finished, n + 1));
     assert.ok(
       totals.every((total) => total > capacity),
       `every worker wrote more than the ring holds (${totals.join(', ')})`,

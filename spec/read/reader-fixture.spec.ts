@@ -103,7 +103,7 @@ const EXPECTED: SnapshotRecord[] = [
     ...jobsAt(18),
     severityNumber: 9,
     body: 'special floats',
-    attributes: { inf: Infinity, 'neg.inf': -Infinity, tiny: 5e-324, pi: 3.141592653589793 },
+    attributes: { inf: Infinity, 'neg.inf': -Infinity, tiny: 5e-324, pi: Math.PI },
     ...PLAIN,
   },
   {

@@ -63,7 +63,7 @@ const file = await writeSnapshot();
 const intact = await readSnapshot(file);
 
 /** A value as nextValue() leaves it, turned into what value() would have returned. */
-function valueOf(cursor: RecordCursor): AnyValue | undefined {
+function valueFrom(cursor: RecordCursor): AnyValue | undefined {
   switch (cursor.nextValue()) {
     case 'absent':
       return undefined;
@@ -87,14 +87,14 @@ function streamed(cursor: RecordCursor): SnapshotRecord {
     severityText: cursor.severityText,
     scope: cursor.scope,
   };
-  const body = valueOf(cursor);
+  const body = valueFrom(cursor);
   const pairs = cursor.attributePairs();
   assert.ok(pairs >= 0, 'the writer writes attribute lists of pairs');
   const attributes: Record<string, AnyValue> = {};
   for (let i = 0; i < pairs; i++) {
     const index = cursor.keyIndex();
     const key = index >= 0 ? cursor.string(index) : cursor.key();
-    attributes[key] = valueOf(cursor) as AnyValue;
+    attributes[key] = valueFrom(cursor) as AnyValue;
   }
   cursor.end();
   const record: Record<string, unknown> = {
@@ -180,7 +180,9 @@ test('values come as the kinds the cursor names: interned strings by index, in-p
   assert.is(kinds.get('body 17'), 'value');
   assert.is(kinds.get('status'), 'unsigned');
   assert.is(kinds.get('ms'), 'value');
-  assert.is(kinds.get('missing'), 'absent');
+  // The 3.x SDK drops an attribute whose value is undefined; the 0.2xx line passes it on.
+  const keptUndefined = intact.records.some((record) => Object.hasOwn(record.attributes, 'missing'));
+  assert.is(kinds.get('missing'), keptUndefined ? 'absent' : undefined);
   assert.is(kinds.get('bytes'), 'value');
 });
 

@@ -174,7 +174,7 @@ test('the table is bounded by internBytes: entries never pass the byte budget', 
     assert.ok(bytes <= 40, `${bytes} bytes interned`);
     assert.ok(internEntries(h.ring).size >= 1);
     const snapshot = await h.snapshot();
-    snapshot.records.forEach((record, i) => assert.equal(record.attributes, Object.fromEntries(keys.map((key) => [key, i]))));
+    for (const [i, record] of snapshot.records.entries()) assert.equal(record.attributes, Object.fromEntries(keys.map((key) => [key, i])));
   } finally {
     h.cleanup();
   }

@@ -86,7 +86,7 @@ const NO_TAG = -1;
 /** Thrown (never allocated per record) when a record overflows its slot in normal mode. */
 const OVERFLOW = { overflow: true };
 
-const hasOwnProperty = Object.prototype.hasOwnProperty;
+const hasOwn = Object.prototype.hasOwnProperty;
 
 const HEX_VALUES = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) {
@@ -234,7 +234,7 @@ export class RecordEncoder {
     for (const key in entries) {
       // for…in also walks inherited keys; a "__proto__" attribute can give the SDK's attributes
       // object a prototype, whose keys are not attributes. V8 reduces this check to the enum cache.
-      if (!hasOwnProperty.call(entries, key)) continue;
+      if (!hasOwn.call(entries, key)) continue;
       if (this.trimming && (this.pos + TRIM_RESERVE * 2 > this.limit || count === MAX_COUNT)) {
         this.truncated = true;
         break;

@@ -33,7 +33,12 @@ test('every line arrives intact and in order through a slow stream', async () =>
     expected.push(line);
     // Whole lines first, then lines written piece by piece.
     if (i === 30_000) await output.flush();
-    const pause = i < 30_000 ? output.line(line) : (output.text(line), output.endLine());
+    let pause: Promise<void> | undefined;
+    if (i < 30_000) pause = output.line(line);
+    else {
+      output.text(line);
+      pause = output.endLine();
+    }
     if (pause !== undefined) await pause;
   }
   await output.end();

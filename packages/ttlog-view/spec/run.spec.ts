@@ -276,7 +276,15 @@ test("a progress line on a terminal's stderr once reading takes more than a seco
     let stderr = '';
     let writes = 0;
     const stdout = new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, writes++ === 0 ? 1300 : 0) });
-    const terminal = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }), { isTTY: true });
+    const terminal = Object.assign(
+      new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          stderr += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: true },
+    );
     const code = await runView([...format, slow], { stdout, stderr: terminal, env: {} });
     assert.is(code, 0, format.join(' '));
     // The count is of records read so far: the output's back-pressure may hold reading back.
@@ -292,9 +300,17 @@ test("a progress line on a terminal's stderr once reading takes more than a seco
     const stdout = Object.assign(new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, writes++ === 0 ? 1300 : 0) }), {
       isTTY: stdoutIsTerminal,
     });
-    const quiet = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }), {
-      isTTY: stderrIsTerminal,
-    });
+    const quiet = Object.assign(
+      new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          stderr += chunk.toString();
+          done();
+        },
+      }),
+      {
+        isTTY: stderrIsTerminal,
+      },
+    );
     assert.is(await runView([slow], { stdout, stderr: quiet, env: { NO_COLOR: '1' } }), 0);
     assert.is(stderr, '', `stdout ${stdoutIsTerminal ? 'a' : 'no'} terminal, stderr ${stderrIsTerminal ? 'a' : 'no'} terminal`);
   }

@@ -81,7 +81,7 @@ Exit status: 0 ok, 1 an input was unreadable or damaged (what could be read is s
 
 /** Parses `argv` (without node and the script). `isTerminal` and `env` decide the default for colors. */
 export function parseViewArgs(argv: readonly string[], env: NodeJS.ProcessEnv, isTerminal: boolean): ViewOptions {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof optionSpec; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: optionSpec, allowPositionals: true, strict: true });
   } catch (error) {

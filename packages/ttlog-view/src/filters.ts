@@ -59,7 +59,7 @@ export function parseTime(text: string, option: string): TimeSpec {
 /** `warn`, `ERROR`, `info3` or a number 1–24 → the lowest severity number it stands for. */
 export function parseLevel(text: string): number {
   const match = /^([a-z]+)([1-4])?$/i.exec(text);
-  const name = match?.[1]!.toUpperCase();
+  const name = match?.[1]?.toUpperCase();
   const index = SEVERITY_NAMES.indexOf((name === 'WARNING' ? 'WARN' : name === 'ERR' ? 'ERROR' : name) as never);
   if (match !== null && index >= 0) return index * 4 + Number(match[2] ?? 1);
   const number = Number(text);

@@ -41,7 +41,10 @@ export async function writeHtmlReport(
       const level = levelIndex(record.severityNumber);
       const second = Number(record.timestamp / 1_000_000_000n);
       let counts = perSecond.get(second);
-      if (counts === undefined) perSecond.set(second, (counts = [0, 0, 0, 0, 0, 0, 0]));
+      if (counts === undefined) {
+        counts = [0, 0, 0, 0, 0, 0, 0];
+        perSecond.set(second, counts);
+      }
       counts[level]!++;
       rows[total++ % MAX_TABLE_ROWS] = [
         times.time(record.timestamp),

@@ -3,6 +3,7 @@
  * a file that cannot be opened is reported and skipped so that one bad file among many does not
  * hide the others (issue 4, "Errors").
  */
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapshotMetadata, SnapshotRecord } from 'ttlog';
@@ -33,7 +34,7 @@ export type ReportProblem = (message: string) => void;
 export async function expandPaths(paths: readonly string[], report: ReportProblem): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
-    let info;
+    let info: Stats;
     try {
       info = await stat(path);
     } catch (error) {
