@@ -10,6 +10,7 @@ const allowed = {
   snapshot: ['record', 'format'],
   read: ['format'],
   triggers: ['snapshot', 'record', 'format'],
+  metrics: ['snapshot'],
 };
 
 /** Top-level declaration modules every folder may use; they must import no folder themselves. */

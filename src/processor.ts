@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
-import { diag } from '@opentelemetry/api';
+import { diag, type MeterProvider } from '@opentelemetry/api';
+import { SelfMetrics } from './metrics/self-metrics.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
 import { createRingBuffer, Header, type LaneViews, openRingBuffer, type RingViews } from './record/ring-layout.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
@@ -40,6 +41,8 @@ export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
   readonly internBytes?: number;
   /** Longest string value (UTF-16 units) considered for interning. Default 64. */
   readonly maxInternedValueLength?: number;
+  /** Where the self-metrics go (README, "Self-metrics"). Default: the global `MeterProvider`. */
+  readonly meterProvider?: MeterProvider;
 }
 
 /** Options for a processor in a worker thread that writes into another thread's ring. */
@@ -48,6 +51,8 @@ export interface AttachOptions {
   readonly exporter?: SnapshotExporter;
   /** Default 64, as for {@link TTLogProcessorOptions.maxInternedValueLength}. */
   readonly maxInternedValueLength?: number;
+  /** Where this processor's snapshot metrics go; the ring's are the owner's. Default: this thread's global `MeterProvider`. */
+  readonly meterProvider?: MeterProvider;
 }
 
 /** Carries an attached ring into the constructor without making it a public option. */
@@ -78,6 +83,7 @@ export class TTLogProcessor {
   private triggers: SnapshotTriggers | undefined;
   /** Records at or above this severityNumber reach the severity trigger; +Infinity when it is off. */
   private readonly severityThreshold: number;
+  private readonly selfMetrics: SelfMetrics;
 
   constructor(options: TTLogProcessorOptions = {}) {
     const attached = (options as InternalOptions)[attachedRing];
@@ -92,6 +98,8 @@ export class TTLogProcessor {
       if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), settings);
     }
     this.severityThreshold = this.triggers?.severity?.threshold ?? Number.POSITIVE_INFINITY;
+    this.selfMetrics = new SelfMetrics({ meterProvider: options.meterProvider, ring: attached === undefined ? () => this.stats() : undefined });
+    this.writer?.observe(this.selfMetrics.snapshotDone);
   }
 
   /**
@@ -129,7 +137,7 @@ export class TTLogProcessor {
 
   /** Stops recording and writes a final snapshot (reason `shutdown`). Safe to call more than once. */
   shutdown(): Promise<void> {
-    this.shutdownDone ??= this.finalSnapshot();
+    this.shutdownDone ??= this.finalSnapshot().finally(() => this.selfMetrics.stop());
     return this.shutdownDone;
   }
 
@@ -199,6 +207,8 @@ export class TTLogProcessor {
   /** The first record's resource: kept for snapshot headers, and sent to a stall watchdog thread. */
   private noteResource(resource: ResourceLike | undefined): void {
     this.resource = resource;
+    // A global MeterProvider registered since the processor was made is in place by now.
+    this.selfMetrics.connect();
     if (resource !== undefined) this.triggers?.resourceKnown(resource);
   }
 

@@ -40,6 +40,17 @@ export interface SnapshotWriterSettings {
   readonly retention: RetentionOptions | undefined;
 }
 
+/** What became of one snapshot, for self-metrics: told to the listener given to {@link SnapshotWriter.observe}. */
+export interface SnapshotOutcome {
+  readonly reason: SnapshotRequest['reason'];
+  /** Seconds from the request to the file in place, or to the failure. */
+  readonly seconds: number;
+  /** The file's size; 0 when the write failed. */
+  readonly bytes: number;
+  /** Why the write failed; absent when the file is in place. */
+  readonly error?: Error;
+}
+
 /** {@link SnapshotWriterSettings}, any of them left out, and the file system. */
 export interface SnapshotWriterOptions {
   readonly directory: string;
@@ -60,14 +71,21 @@ export class SnapshotWriter {
    * state shared between writers or threads.
    */
   private nextSeq = 0;
+  private outcomeListener: ((outcome: SnapshotOutcome) => void) | undefined;
 
   constructor(options: SnapshotWriterOptions) {
     this.settings = { directory: options.directory, serviceName: options.serviceName, retention: checkedRetention(options.retention) };
     this.fileSystem = options.fileSystem ?? defaultFileSystem;
   }
 
+  /** Tells `listener` of every snapshot this writer completes or fails from now on (one listener; a new one replaces it). */
+  observe(listener: (outcome: SnapshotOutcome) => void): void {
+    this.outcomeListener = listener;
+  }
+
   /** Writes a snapshot of `request.ring`; resolves to the file's path. Failures are also reported to `diag`. */
   async write(request: SnapshotRequest): Promise<string> {
+    const started = performance.now();
     try {
       const encoder = encoderFor(request.ring);
       await request.resource?.waitForAsyncAttributes?.();
@@ -77,22 +95,27 @@ export class SnapshotWriter {
         await yieldToEventLoop();
       }
       const { directory, retention } = this.settings;
-      const path = await writeFileAtomically(this.fileSystem, directory, this.names(request), this.fileBlocks(encoder, chunks, request));
+      const blocks = this.fileBlocks(encoder, chunks, request);
+      const path = await writeFileAtomically(this.fileSystem, directory, this.names(request), blocks);
+      this.tell(request, started, blocks);
       if (retention !== undefined)
         await applyRetention(directory, this.serviceFor(request), retention).catch((error: unknown) => this.reportRetentionFailure(error));
       return path;
     } catch (error) {
-      throw this.reportFailure(error);
+      throw this.reportFailure(error, request, started);
     }
   }
 
   /** {@link write} without giving up the thread: for when the event loop may not turn again. */
   writeSync(request: SnapshotRequest): string {
+    const started = performance.now();
     try {
       const encoder = encoderFor(request.ring);
       const chunks = [...encoder.chunkBlocks()];
       const { directory, retention } = this.settings;
-      const path = writeFileAtomicallySync(this.fileSystem, directory, this.names(request), this.fileBlocks(encoder, chunks, request));
+      const blocks = this.fileBlocks(encoder, chunks, request);
+      const path = writeFileAtomicallySync(this.fileSystem, directory, this.names(request), blocks);
+      this.tell(request, started, blocks);
       if (retention !== undefined) {
         try {
           applyRetentionSync(directory, this.serviceFor(request), retention);
@@ -102,7 +125,7 @@ export class SnapshotWriter {
       }
       return path;
     } catch (error) {
-      throw this.reportFailure(error);
+      throw this.reportFailure(error, request, started);
     }
   }
 
@@ -137,10 +160,25 @@ export class SnapshotWriter {
     diag.warn(`ttlog: removing old snapshots in ${this.settings.directory} failed: ${asError(error).message}`);
   }
 
-  private reportFailure(error: unknown): Error {
+  private reportFailure(error: unknown, request: SnapshotRequest, started: number): Error {
     const failure = asError(error);
     diag.error(`ttlog: snapshot to ${this.settings.directory} failed: ${failure.message}`);
+    this.tell(request, started, [], failure);
     return failure;
+  }
+
+  /** The listener is told after the file is in place and before retention, so cleanup is not part of a snapshot's time. */
+  private tell(request: SnapshotRequest, started: number, blocks: readonly Buffer[], error?: Error): void {
+    const listener = this.outcomeListener;
+    if (listener === undefined) return;
+    const seconds = (performance.now() - started) / 1000;
+    const bytes = blocks.reduce((total, block) => total + block.length, 0);
+    try {
+      listener(error === undefined ? { reason: request.reason, seconds, bytes } : { reason: request.reason, seconds, bytes, error });
+    } catch (listenerError) {
+      // A failing listener must not turn a written snapshot into a failed one.
+      diag.warn('ttlog: recording snapshot metrics failed', listenerError);
+    }
   }
 }
 
