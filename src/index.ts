@@ -2,7 +2,8 @@
  * ttlog — a flight recorder for OpenTelemetry JS logs.
  *
  * Register {@link TTLogProcessor} in a `LoggerProvider`; it keeps the most recent records in a
- * shared-memory ring and writes them to snapshot files, which {@link readSnapshot} reads back.
+ * shared-memory ring and writes them to snapshot files, which {@link readSnapshot} reads back
+ * ({@link readSnapshots} and {@link mergeSnapshots} merge several into one timeline).
  */
 
 export type { AnyValue, LogRecordLike } from './otel-types.ts';
@@ -10,6 +11,17 @@ export { type AttachOptions, TTLogProcessor, type TTLogProcessorOptions } from '
 export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
 export { type ChunkOptions, iterateSnapshot, openSnapshot, type ReadOptions, readSnapshot, type SnapshotReader } from './read/reader.ts';
 export type { RecordCursor, ValueKind } from './read/record-cursor.ts';
+export {
+  type MergeBatchOptions,
+  type MergedFile,
+  type MergedRecord,
+  type MergedSnapshots,
+  type MergeOptions,
+  type MergeSource,
+  mergeSnapshots,
+  readSnapshots,
+  type SnapshotMerge,
+} from './read/snapshot-merge.ts';
 export { SnapshotExporter } from './snapshot/exporter.ts';
 export type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 export type {

@@ -177,6 +177,13 @@ export interface SnapshotMetadata {
   readonly service: string;
   readonly hostname: string;
   readonly pid: number;
+  /**
+   * The ring that wrote it, as 32 hex digits: random, made with the ring, shared by the threads
+   * writing into it. Records of one ring are identified by (`ring`, `lane`, `seq`), so
+   * {@link mergeSnapshots} shows a record held by several snapshots of a ring once. Absent in
+   * files written before rings carried an identity (format 1.0 files of ttlog 0.1).
+   */
+  readonly ring?: string;
   /** Why it was written: one of ttlog's reasons (the `SnapshotReason` type) or the application's own, as given to `snapshot(reason)`. */
   readonly reason: string;
   readonly createdAt: Date;

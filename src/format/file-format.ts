@@ -15,6 +15,9 @@ export const BLOCK_HEADER_BYTES = 20;
 export const CHUNK_MAGIC = Buffer.from('TTLC', 'latin1');
 export const END_MAGIC = Buffer.from('TTLE', 'latin1');
 
+/** Bytes of the header's `ring` identity: random, enough that two rings never draw the same one. */
+export const RING_ID_BYTES = 16;
+
 /** Bounds a reader enforces before allocating anything a damaged length field could ask for. */
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 export const MAX_CHUNK_PAYLOAD_BYTES = 64 * 1024 * 1024;

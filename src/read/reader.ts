@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES } from '../format/file-format.ts';
+import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES, RING_ID_BYTES } from '../format/file-format.ts';
 import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from '../types.ts';
 import { type FileBlock, scanBlocks } from './block-scanner.ts';
 import { type ByteSource, openByteSource, readingAhead } from './byte-source.ts';
@@ -296,6 +296,7 @@ function toMetadata(header: Record<string, unknown>, major: number, minor: numbe
     service: String(header.service ?? ''),
     hostname: String(header.hostname ?? ''),
     pid: Number(header.pid ?? 0),
+    ...ringOf(header.ring),
     reason: String(header.reason ?? ''),
     createdAt: new Date(String(header.createdAt ?? '')),
     resource: Array.isArray(header.resource) ? entriesObject(header.resource, []) : {},
@@ -309,6 +310,11 @@ function toMetadata(header: Record<string, unknown>, major: number, minor: numbe
     chunks: Number(header.chunks ?? 0),
     ...(Array.isArray(header.cause) ? { cause: entriesObject(header.cause, []) } : {}),
   };
+}
+
+/** `ring` as hex text when the header holds a 16-byte identity; files without one (older writers) get none, so nothing is merged on a guess. */
+function ringOf(value: unknown): { ring?: string } {
+  return value instanceof Uint8Array && value.length === RING_ID_BYTES ? { ring: Buffer.from(value).toString('hex') } : {};
 }
 
 const COUNTER_KEYS = ['written', 'captured', 'overwritten', 'skipped', 'truncated', 'dropped'] as const;

@@ -16,8 +16,11 @@
  * then bytes: intern string bytes, then each lane's slot payloads (slotCount × slotBytes).
  */
 
+import { randomFillSync } from 'node:crypto';
+import { RING_ID_BYTES } from '../format/file-format.ts';
+
 const LAYOUT_MAGIC = 0x74746c67; // "ttlg"
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 
 /** Word indexes in the header; the lane fields are relative to the lane's header base. */
 export const Header = {
@@ -33,6 +36,12 @@ export const Header = {
   LaneCount: 7,
   /** Lane field: the lowest severityNumber the lane takes. */
   MinSeverity: 8,
+  /**
+   * The ring's identity: 16 random bytes (words 12–15) set when the buffer is made, so every
+   * thread writing snapshots of this ring stamps the same id on them and a reader can tell the
+   * same record in two snapshots from two records of different rings (docs/format.md, `ring`).
+   */
+  RingId: 12,
   /** Lane field: tickets handed out = records written (wide counter: low, halfLaps). */
   Head: 16,
   /** Lane field: records trimmed to fit a slot (wide counter). */
@@ -113,6 +122,7 @@ export function createRingBuffer(sizes: RingSizes): SharedArrayBuffer {
   words[Header.InternCapacity] = sizes.internCapacity;
   words[Header.InternBytes] = sizes.internBytes;
   words[Header.LaneCount] = lanes.length;
+  randomFillSync(new Uint8Array(buffer, Header.RingId * 4, RING_ID_BYTES));
   let slotTable = Header.Words;
   lanes.forEach((lane, index) => {
     const base = index * Header.LaneWords;
@@ -169,6 +179,11 @@ export function openRingBuffer(buffer: unknown): RingViews {
     internTable,
     internBytesStart,
   };
+}
+
+/** The ring's identity (see `Header.RingId`), copied out of the shared buffer. */
+export function ringId(ring: RingViews): Buffer {
+  return Buffer.from(ring.bytes.subarray(Header.RingId * 4, Header.RingId * 4 + RING_ID_BYTES));
 }
 
 /*

@@ -8,7 +8,7 @@ import { compress } from 'lz4-wasm-nodejs';
 import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';
 import { CHUNK_MAGIC, CHUNK_MAX_RAW_BYTES, CHUNK_MAX_RECORDS, END_MAGIC, encodeBlock, encodeFilePrefix } from '../format/file-format.ts';
 import { toFileEntries } from '../format/file-values.ts';
-import type { RingViews } from '../record/ring-layout.ts';
+import { type RingViews, ringId } from '../record/ring-layout.ts';
 import { ChunkStrings } from './chunk-strings.ts';
 import { RecordDecoder, type RecordTime, readRecordOrder, readRecordTime } from './record-decoder.ts';
 import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
@@ -35,11 +35,14 @@ export class SnapshotEncoder {
   private readonly unreadable: number[] = [];
   private chunkCount = 0;
   private recordCount = 0;
+  /** The ring's identity, so a reader can tell a record seen in two snapshots of this ring (docs/format.md, `ring`). */
+  private readonly ring: Buffer;
 
   constructor(
     ring: RingViews,
     private readonly capture: RingCapture,
   ) {
+    this.ring = ringId(ring);
     this.strings = new ChunkStrings(ring, createCborDecoder());
     this.decoder = new RecordDecoder(this.strings);
   }
@@ -93,6 +96,7 @@ export class SnapshotEncoder {
       service: description.service,
       hostname: description.hostname,
       pid: description.pid,
+      ring: this.ring,
       reason: description.reason,
       createdAt: description.createdAt.toISOString(),
       resource: toFileEntries(description.resource),
