@@ -136,6 +136,7 @@ test('snapshots are counted by reason, timed and sized; their sizes are the file
     h.emit({ body: 'before the snapshots', severityNumber: 9 });
     const manual = await h.processor.snapshot();
     const custom = await h.processor.snapshot('deploy');
+    h.emit({ body: 'something new for the flush to write', severityNumber: 9 });
     await h.processor.forceFlush();
     const metrics = await h.reader.metrics();
     const component = componentOf(metrics);
