@@ -213,6 +213,7 @@ function timedFileSystem(): { fileSystem: SnapshotFileSystem; spent: { writeMs: 
     ...nodeFs,
     promises: {
       mkdir: (path, options) => nodeFs.promises.mkdir(path, options),
+      stat: (path) => nodeFs.promises.stat(path),
       link: (existing, target) => nodeFs.promises.link(existing, target),
       rename: (from, to) => nodeFs.promises.rename(from, to),
       unlink: (path) => nodeFs.promises.unlink(path),

@@ -35,6 +35,7 @@ export type {
   SnapshotDamage,
   SnapshotExporterOptions,
   SnapshotFileHandle,
+  SnapshotFileStats,
   SnapshotFileSystem,
   SnapshotLaneCounters,
   SnapshotMetadata,

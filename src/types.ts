@@ -74,7 +74,7 @@ export interface RetentionOptions {
   readonly maxFiles?: number;
   /** Most bytes the files may take together. */
   readonly maxBytes?: number;
-  /** Files older than this many ms (by the time in their name) are removed. */
+  /** Files older than this many ms (by their modification time) are removed. */
   readonly maxAgeMs?: number;
   /**
    * Count crash snapshots (reasons uncaught-exception, unhandled-rejection, signal, exit,
@@ -95,11 +95,20 @@ export interface SnapshotExporterOptions {
   readonly fileSystem?: SnapshotFileSystem;
   /** Old snapshots to remove after each write. Default: keep everything. */
   readonly retention?: RetentionOptions;
+  /**
+   * Longest time an asynchronous snapshot may take, in ms, as OpenTelemetry exporters'
+   * `timeoutMillis`: past it the snapshot's promise rejects with an error whose `code` is
+   * `ETIMEDOUT` (a file system that stopped answering, say). Synchronous crash-path writes cannot be
+   * timed out; every loop in them is bounded instead (docs/crash-capture.md). Default 10000.
+   */
+  readonly timeoutMillis?: number;
 }
 
 /** The subset of `node:fs` a `SnapshotExporter` writes through; pass a wrapper to simulate failures. */
 export interface SnapshotFileSystem {
-  mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
+  /** Creates one directory; the writer walks a missing path itself, one component at a time. */
+  mkdirSync(path: string, options: { mode: number }): unknown;
+  statSync(path: string): SnapshotFileStats;
   openSync(path: string, flags: string, mode?: number): number;
   writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
   fsyncSync(fd: number): void;
@@ -108,12 +117,18 @@ export interface SnapshotFileSystem {
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   promises: {
-    mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
+    mkdir(path: string, options: { mode: number }): Promise<unknown>;
+    stat(path: string): Promise<SnapshotFileStats>;
     open(path: string, flags: string, mode?: number): Promise<SnapshotFileHandle>;
     link(existing: string, target: string): Promise<void>;
     rename(from: string, to: string): Promise<void>;
     unlink(path: string): Promise<void>;
   };
+}
+
+/** What a snapshot write asks of `stat`: whether a path is a directory. */
+export interface SnapshotFileStats {
+  isDirectory(): boolean;
 }
 
 /** The file handle `SnapshotFileSystem.promises.open` returns: the subset of `FileHandle` a snapshot write uses. */

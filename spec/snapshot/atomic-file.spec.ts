@@ -68,6 +68,7 @@ function faultyFileSystem(faults: Faults): { fs: SnapshotFileSystem; calls: stri
   const syncFds = new Set<number>();
   const fs: SnapshotFileSystem = {
     mkdirSync: (path, options) => nodeFs.mkdirSync(path, options),
+    statSync: (path) => nodeFs.statSync(path),
     openSync: (path, flags, mode) => {
       const fd = nodeFs.openSync(path, flags, mode);
       if (isDirectory(path)) syncFds.add(fd);
@@ -94,6 +95,7 @@ function faultyFileSystem(faults: Faults): { fs: SnapshotFileSystem; calls: stri
     unlinkSync: (path) => nodeFs.unlinkSync(path),
     promises: {
       mkdir: (path, options) => nodeFs.promises.mkdir(path, options),
+      stat: (path) => nodeFs.promises.stat(path),
       open: async (path, flags, mode) => wrapHandle(await nodeFs.promises.open(path, flags, mode), isDirectory(path)),
       link: async (existing, target) => {
         calls.push(`link ${basename(target)}`);

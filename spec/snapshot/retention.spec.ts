@@ -1,10 +1,12 @@
 /**
  * Retention through the public exporter option: after each write the oldest snapshots of the
- * exporter's service go until maxFiles / maxBytes / maxAgeMs hold; other services' files, foreign
- * files and temp files are never touched; crash snapshots are kept apart from routine ones.
+ * exporter's service (by modification time) go until maxFiles / maxBytes / maxAgeMs hold; the file
+ * just written always stays, whatever the clock in other names says; other services' files,
+ * foreign files, names ttlog would not have made and temp files of live writers are never
+ * touched; crash snapshots are kept apart from routine ones.
  */
 
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,11 +21,22 @@ import { makeDirectory, removeDirectory } from '../triggers/fixtures/harness.ts'
 const cleanup: string[] = [];
 const DAY = 24 * 60 * 60 * 1000;
 
-/** A file with a ttlog name, `ageMs` old by its name, of `bytes` bytes (retention reads names and sizes only). */
-function oldSnapshot(directory: string, service: string, reason: string, ageMs: number, bytes = 100, seq = 0): string {
-  const name = snapshotFileName(service, 4242, new Date(Date.now() - ageMs), seq, reason);
-  writeFileSync(join(directory, name), Buffer.alloc(bytes));
+/**
+ * A file with a ttlog name, `ageMs` old by its modification time, of `bytes` bytes (retention reads
+ * names, times and sizes only). Its name carries the same time unless `nameAgeMs` says otherwise.
+ */
+function oldSnapshot(directory: string, service: string, reason: string, ageMs: number, bytes = 100, seq = 0, nameAgeMs = ageMs): string {
+  const name = snapshotFileName(service, 4242, new Date(Date.now() - nameAgeMs), seq, reason);
+  plant(directory, name, ageMs, bytes);
   return name;
+}
+
+/** Writes `name` with `bytes` bytes and a modification time `ageMs` ago (negative: in the future). */
+function plant(directory: string, name: string, ageMs: number, bytes = 100): void {
+  const path = join(directory, name);
+  writeFileSync(path, Buffer.alloc(bytes));
+  const time = new Date(Date.now() - ageMs);
+  utimesSync(path, time, time);
 }
 
 function setup(retention: RetentionOptions) {
@@ -52,15 +65,57 @@ test('maxFiles: the oldest files of the service go; other services, foreign name
   await provider.shutdown();
 });
 
-test('maxAgeMs removes files older than the limit by the time in their name', async () => {
+test('maxAgeMs removes files modified longer ago than the limit, whatever time their name carries', async () => {
   const { directory, processor, provider } = setup({ maxAgeMs: DAY });
   const tooOld = oldSnapshot(directory, 'shop', 'periodic', 2 * DAY);
   const recent = oldSnapshot(directory, 'shop', 'periodic', DAY / 2);
+  const copiedToday = oldSnapshot(directory, 'shop', 'periodic', DAY / 2, 100, 1, 3 * DAY);
+  const namedInTheFuture = oldSnapshot(directory, 'shop', 'periodic', 2 * DAY, 100, 2, -365 * DAY);
   await processor.snapshot();
   const left = readdirSync(directory);
   assert.not.ok(left.includes(tooOld));
+  assert.not.ok(left.includes(namedInTheFuture));
   assert.ok(left.includes(recent));
-  assert.is(left.length, 2);
+  assert.ok(left.includes(copiedToday));
+  assert.is(left.length, 3);
+  await provider.shutdown();
+});
+
+test('a file named in the future is not the newest: the snapshot just written stays and the path resolved exists', async () => {
+  const { directory, processor, provider } = setup({ maxFiles: 1 });
+  const future = oldSnapshot(directory, 'shop', 'manual', DAY, 100, 0, -10 * 365 * DAY);
+  const path = await processor.snapshot('manual');
+  assert.ok(existsSync(path), 'the path snapshot() resolved to is there');
+  assert.equal(readdirSync(directory), [path.slice(directory.length + 1)]);
+  assert.not.ok(existsSync(join(directory, future)));
+  await provider.shutdown();
+});
+
+test('a clock stepped back: files modified "in the future" never push out the file just written', async () => {
+  const { directory, processor, provider } = setup({ maxFiles: 2 });
+  const ahead = [1, 2].map((hours, seq) => oldSnapshot(directory, 'shop', 'periodic', -hours * 3600_000, 100, seq));
+  const written = (await processor.snapshot('periodic')).slice(directory.length + 1);
+  assert.equal(readdirSync(directory).sort(), [written, ahead[1]!].sort(), 'the new file, and the one modified last of the others');
+
+  const sync = new SnapshotWriter({ directory, serviceName: 'shop', retention: { maxFiles: 1 } });
+  const syncPath = sync.writeSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'periodic' });
+  assert.equal(readdirSync(directory), [syncPath.slice(directory.length + 1)], 'the synchronous write keeps its file too');
+  await provider.shutdown();
+});
+
+test('names ttlog would not have made in this form are never touched, even for its own service', async () => {
+  const { directory, processor, provider } = setup({ maxFiles: 1, protectCrashSnapshots: false });
+  const lookalikes = [
+    'ttlog-shop-04242-20200101T000000000Z-0-manual.bin',
+    'ttlog-shop-4242-20200101T000000000Z-00-manual.bin',
+    'ttlog-shop-4242-20200101T000000000Z-0-_manual.bin',
+    `ttlog-shop-4242-20200101T000000000Z-0-${'r'.repeat(65)}.bin`,
+    'ttlog-_shop-4242-20200101T000000000Z-0-manual.bin',
+    'ttlog-shop-4242-20200101T246000000Z-0-manual.bin',
+  ];
+  for (const name of lookalikes) plant(directory, name, 30 * DAY);
+  const written = (await processor.snapshot('manual')).slice(directory.length + 1);
+  assert.equal(readdirSync(directory).sort(), [...lookalikes, written].sort());
   await provider.shutdown();
 });
 
@@ -127,6 +182,33 @@ test('every crash reason is protected, as its file name carries it; routine and 
   await provider.shutdown();
 });
 
+test('the default retention bounds a thousand snapshots; crash snapshots are kept apart', async () => {
+  const directory = makeDirectory();
+  cleanup.push(directory);
+  const exporter = new SnapshotExporter({ directory, serviceName: 'shop' });
+  assert.equal(exporter.retention, { maxFiles: 100, maxBytes: 64 * 1024 * 1024 }, 'the documented default');
+  const processor = new TTLogProcessor({ exporter, capacity: 16 });
+  const provider = new otel.LoggerProvider({ processors: [processor as never] });
+  const logger = provider.getLogger('retention');
+  const crashes: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    logger.emit({ body: `record ${i}` });
+    // A custom reason that sanitises to a crash reason's name counts as a crash snapshot.
+    const path = await processor.snapshot(i % 100 === 50 ? 'uncaught exception' : 'manual');
+    if (i % 100 === 50) crashes.push(path.slice(directory.length + 1));
+  }
+  const left = readdirSync(directory);
+  assert.is(left.filter((name) => name.endsWith('-manual.bin')).length, 100);
+  assert.equal(left.filter((name) => !name.endsWith('-manual.bin')).sort(), crashes.sort(), 'every crash snapshot is still there');
+  await provider.shutdown();
+  assert.ok(readdirSync(directory).length <= 2 * 100);
+
+  const keepAll = new SnapshotExporter({ directory, serviceName: 'shop', retention: false });
+  assert.is(keepAll.retention, undefined, 'retention: false keeps every file');
+  await new TTLogProcessor({ exporter: keepAll, capacity: 16 }).snapshot('manual');
+  assert.is(readdirSync(directory).length, 111);
+});
+
 test('bad retention options fail when the exporter is made', () => {
   for (const retention of [{ maxFiles: 0 }, { maxBytes: -1 }, { maxAgeMs: 1.5 }, { maxFiles: Number.NaN }]) {
     assert.throws(() => new SnapshotExporter({ retention }), /retention\./);
@@ -140,6 +222,11 @@ test('parseSnapshotFileName reads back what snapshotFileName writes, and nothing
   for (const other of FOREIGN) assert.is(parseSnapshotFileName(other), undefined);
   assert.is(parseSnapshotFileName('ttlog-a-1-20261325T000000000Z-0-x.bin'), undefined, 'month 13');
   assert.is(parseSnapshotFileName('ttlog-a-1-20260230T000000000Z-0-x.bin'), undefined, 'February 30');
+  assert.is(parseSnapshotFileName('ttlog-a-01-20260101T000000000Z-0-x.bin'), undefined, 'pid with a leading zero');
+  assert.is(parseSnapshotFileName('ttlog-a-1-20260101T000000000Z-07-x.bin'), undefined, 'seq with a leading zero');
+  assert.is(parseSnapshotFileName('ttlog-.a-1-20260101T000000000Z-0-x.bin'), undefined, 'a service sanitizing would change');
+  assert.is(parseSnapshotFileName(`ttlog-a-1-20260101T000000000Z-0-${'x'.repeat(65)}.bin`), undefined, 'a reason longer than sanitizing keeps');
+  assert.is(parseSnapshotFileName('ttlog-a-99999999999999999999-20260101T000000000Z-0-x.bin'), undefined, 'a pid beyond safe integers');
 });
 
 test.after(() => {

@@ -1,23 +1,28 @@
 /**
  * Writing a snapshot so that it is either complete under its final name or not there at all:
- * temp file (0600) in the same directory → write → fsync → link to the final name (which fails
- * rather than overwrite an existing file) → unlink the temp → fsync the directory. On any failure
- * the temp file is removed and the error goes to the caller.
+ * directory made if missing (directory.ts) → temp file (0600) in it, named after this process
+ * (temp-file.ts) → write → fsync → link to the final name (which fails rather than overwrite an
+ * existing file) → unlink the temp → fsync the directory. On any failure the temp file is removed
+ * and the error goes to the caller.
  *
  * There is an async and a sync version with the same arguments: the sync one is for paths where
- * the event loop may not turn again (crash capture). The file system is injectable so tests can simulate a full disk.
+ * the event loop may not turn again (crash capture). It cannot be timed out, so every loop in it
+ * is bounded: the directory walk by the path's components, the name loop by MAX_NAME_ATTEMPTS,
+ * the write loop by refusing a write that makes no progress. The async one stops at its next step
+ * once its signal is aborted (the writer's timeout). The file system is injectable so tests can
+ * simulate a full disk or one that stops answering.
  */
 
-import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import type { SnapshotFileHandle, SnapshotFileSystem } from '../types.ts';
+import { ensureDirectory, ensureDirectorySync } from './directory.ts';
+import { tempFileName } from './temp-file.ts';
 
 /** `node:fs` itself. */
 export const defaultFileSystem: SnapshotFileSystem = nodeFs;
 
 const FILE_MODE = 0o600;
-const DIRECTORY_MODE = 0o700;
 /** Link errors that mean "this file system has no hard links": fall back to rename. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 /** Errors that mean "this file system cannot fsync a directory": the write stands without it. */
@@ -27,43 +32,60 @@ const MAX_NAME_ATTEMPTS = 100;
 /** Picks the final file name; called again for a new name when one is taken. */
 export type NextName = () => string;
 
-/** Writes `blocks` under a name from `nextName` in `directory`; resolves to the file's path. */
+/**
+ * Writes `blocks` under a name from `nextName` in `directory`; resolves to the file's path. Once
+ * `signal` is aborted, the write stops at its next step, rejects with the signal's reason and
+ * removes its temp file; a step that never ends keeps its promise pending, so the temp file is
+ * also removed right away, in case the file system still answers that.
+ */
 export async function writeFileAtomically(
   fs: SnapshotFileSystem,
   directory: string,
   nextName: NextName,
   blocks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<string> {
-  await fs.promises.mkdir(directory, { recursive: true, mode: DIRECTORY_MODE });
-  const temp = join(directory, tempName());
+  const step = () => signal?.throwIfAborted();
+  await ensureDirectory(fs, directory);
+  step();
+  const temp = join(directory, tempFileName());
+  const removeTemp = () => fs.promises.unlink(temp).catch(() => undefined);
+  signal?.addEventListener('abort', removeTemp, { once: true });
   try {
     const handle = await fs.promises.open(temp, 'wx', FILE_MODE);
     try {
       for await (const block of blocks) {
-        for (let done = 0; done < block.length; ) done += (await handle.write(block, done, block.length - done)).bytesWritten;
+        for (let done = 0; done < block.length; ) {
+          step();
+          done += progress((await handle.write(block, done, block.length - done)).bytesWritten);
+        }
       }
+      step();
       await handle.sync();
     } finally {
       await handle.close();
     }
+    step();
     const path = await publish(fs, directory, nextName, temp);
     await syncDirectory(fs, directory);
     return path;
   } catch (error) {
-    await fs.promises.unlink(temp).catch(() => undefined);
+    await removeTemp();
     throw error;
+  } finally {
+    signal?.removeEventListener('abort', removeTemp);
   }
 }
 
 /** {@link writeFileAtomically} without giving up the thread, same arguments; takes only sync blocks. */
 export function writeFileAtomicallySync(fs: SnapshotFileSystem, directory: string, nextName: NextName, blocks: Iterable<Uint8Array>): string {
-  fs.mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
-  const temp = join(directory, tempName());
+  ensureDirectorySync(fs, directory);
+  const temp = join(directory, tempFileName());
   try {
     const fd = fs.openSync(temp, 'wx', FILE_MODE);
     try {
       for (const block of blocks) {
-        for (let done = 0; done < block.length; ) done += fs.writeSync(fd, block, done, block.length - done);
+        for (let done = 0; done < block.length; ) done += progress(fs.writeSync(fd, block, done, block.length - done));
       }
       fs.fsyncSync(fd);
     } finally {
@@ -199,9 +221,10 @@ function syncDirectorySync(fs: SnapshotFileSystem, directory: string): void {
   }
 }
 
-/** Dot-led and random: never mistaken for a snapshot, never clashing with another writer. */
-function tempName(): string {
-  return `.ttlog-${randomBytes(8).toString('hex')}.tmp`;
+/** A write that wrote nothing would be retried forever: it fails instead, as a full disk would. */
+function progress(bytesWritten: number): number {
+  if (bytesWritten > 0) return bytesWritten;
+  throw Object.assign(new Error('ttlog: the file system wrote 0 bytes of a snapshot block'), { code: 'EIO' });
 }
 
 function errorCode(error: unknown): string {

@@ -32,6 +32,8 @@ export class SnapshotExporter {
   readonly serviceName: string | undefined;
   /** Which old snapshots are removed after each write (docs/crash-capture.md, "Retention"). */
   readonly retention: RetentionOptions | undefined;
+  /** Longest time an asynchronous snapshot may take before its promise rejects (`ETIMEDOUT`). */
+  readonly timeoutMillis: number;
   readonly #writer: SnapshotWriter;
   readonly #exportRecordBytes: number;
   #flushProcessor: FlushProcessor | undefined;
@@ -50,9 +52,10 @@ export class SnapshotExporter {
       directory: options.directory ?? nonEmpty(process.env.TTLOG_SNAPSHOT_DIR) ?? tmpdir(),
       serviceName: options.serviceName ?? nonEmpty(process.env.TTLOG_SERVICE_NAME),
       retention: options.retention,
+      timeoutMillis: options.timeoutMillis,
       fileSystem: options.fileSystem,
     });
-    ({ directory: this.directory, serviceName: this.serviceName, retention: this.retention } = this.#writer.settings);
+    ({ directory: this.directory, serviceName: this.serviceName, retention: this.retention, timeoutMillis: this.timeoutMillis } = this.#writer.settings);
     this.#exportRecordBytes = checkedRecordBytes(options.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES);
   }
 

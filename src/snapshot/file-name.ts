@@ -38,14 +38,19 @@ export interface SnapshotFileNameParts {
 /** Sanitized parts never contain `-`, so every field is found without guessing. */
 const NAME = /^ttlog-([A-Za-z0-9_.]+)-(\d+)-(\d{8}T\d{9}Z)-(\d+)-([A-Za-z0-9_.]+)\.bin$/;
 
-/** Reads a snapshot file name back; `undefined` for any name ttlog did not make. */
+/**
+ * Reads a snapshot file name back; `undefined` for any name ttlog did not make. Strict: the parts
+ * must make exactly this name again, so a 13th month, a 30th of February, a pid or sequence
+ * number with a leading zero, or a service or reason that sanitizing would have changed (a
+ * leading `_`, more than 64 characters) mark a name ttlog did not write, which retention leaves alone.
+ */
 export function parseSnapshotFileName(name: string): SnapshotFileNameParts | undefined {
   const match = NAME.exec(name);
   if (match === null) return undefined;
   const [, service, pid, stamp, seq, reason] = match as unknown as [string, string, string, string, string, string];
   const digit = (from: number, to: number) => Number(stamp.slice(from, to));
   const time = Date.UTC(digit(0, 4), digit(4, 6) - 1, digit(6, 8), digit(9, 11), digit(11, 13), digit(13, 15), digit(15, 18));
-  // Date.UTC rolls a 13th month or a 30th of February over; a name it had to roll is not one we wrote.
-  if (!Number.isFinite(time) || compactUtc(new Date(time)) !== stamp) return undefined;
-  return { service, pid: Number(pid), time, seq: Number(seq), reason };
+  if (!Number.isFinite(time)) return undefined;
+  const parts = { service, pid: Number(pid), time, seq: Number(seq), reason };
+  return snapshotFileName(parts.service, parts.pid, new Date(time), parts.seq, parts.reason) === name ? parts : undefined;
 }

@@ -4,6 +4,13 @@
  * parseSnapshotFileName recognises, with this service's (sanitized) name, are candidates: files
  * ttlog did not name, temp files and other services' snapshots are never touched.
  *
+ * Age is the file's modification time, not the time in its name: a name carries the clock of the
+ * moment it was written, which may since have been stepped back, or belong to another machine the
+ * file was copied from, and a name from the future would stay "newest" for ever. The file just
+ * written is never removed, whatever the other files' times say: it is the one the caller is
+ * handed. (A file's header has its `createdAt` too, but reading it means decoding the header of
+ * every candidate after every write, and it carries the same clock as the name.)
+ *
  * With `protectCrashSnapshots` (the default) crash snapshots and the rest are two groups, each
  * held to the limits on its own, so a stream of periodic snapshots cannot push out the crash
  * snapshot someone still needs to read.
@@ -19,9 +26,12 @@ const CRASH_NAME_PARTS: ReadonlySet<string> = new Set(CRASH_REASONS.map(sanitize
 
 interface Candidate {
   readonly name: string;
-  readonly time: number;
+  /** The time in the name: only a tie-break between files modified in the same millisecond. */
+  readonly nameTime: number;
   readonly seq: number;
   readonly crash: boolean;
+  /** Modification time, ms since the epoch. */
+  modified: number;
   size: number;
 }
 
@@ -42,31 +52,25 @@ export function checkedRetention(options: RetentionOptions | undefined): Retenti
 }
 
 /**
- * Removes what `options` says to remove; returns the names removed. The sync twin is for crash
- * paths; both list, size and choose the same way and differ only in their I/O calls.
+ * Removes what `options` says to remove, never `written` (the name of the file just written);
+ * returns the names removed. The sync twin is for crash paths; both list, stat and choose the same
+ * way and differ only in their I/O calls.
  */
-export function applyRetentionSync(directory: string, service: string, options: RetentionOptions, now = Date.now()): string[] {
+export function applyRetentionSync(directory: string, service: string, options: RetentionOptions, written: string, now = Date.now()): string[] {
   const candidates = listCandidates(fs.readdirSync(directory), service);
-  if (options.maxBytes !== undefined) {
-    for (const candidate of candidates) candidate.size = sizeOf(() => fs.statSync(join(directory, candidate.name)).size);
-  }
-  const doomed = choose(candidates, options, now);
+  for (const candidate of candidates) noteStats(candidate, fs.statSync(join(directory, candidate.name), { throwIfNoEntry: false }));
+  const doomed = choose(candidates, options, written, now);
   for (const name of doomed) removeSync(join(directory, name));
   return doomed;
 }
 
 /** {@link applyRetentionSync} without blocking the thread. */
-export async function applyRetention(directory: string, service: string, options: RetentionOptions, now = Date.now()): Promise<string[]> {
+export async function applyRetention(directory: string, service: string, options: RetentionOptions, written: string, now = Date.now()): Promise<string[]> {
   const candidates = listCandidates(await fs.promises.readdir(directory), service);
-  if (options.maxBytes !== undefined) {
-    for (const candidate of candidates) {
-      candidate.size = await fs.promises.stat(join(directory, candidate.name)).then(
-        (stat) => stat.size,
-        () => 0,
-      );
-    }
+  for (const candidate of candidates) {
+    noteStats(candidate, await fs.promises.stat(join(directory, candidate.name)).catch(() => undefined));
   }
-  const doomed = choose(candidates, options, now);
+  const doomed = choose(candidates, options, written, now);
   await Promise.all(doomed.map((name) => fs.promises.unlink(join(directory, name)).catch(ignoreMissing)));
   return doomed;
 }
@@ -77,39 +81,42 @@ function listCandidates(names: readonly string[], service: string): Candidate[] 
   for (const name of names) {
     const parts = parseSnapshotFileName(name);
     if (parts === undefined || parts.service !== wanted) continue;
-    candidates.push({ name, time: parts.time, seq: parts.seq, crash: CRASH_NAME_PARTS.has(parts.reason), size: 0 });
+    candidates.push({ name, nameTime: parts.time, seq: parts.seq, crash: CRASH_NAME_PARTS.has(parts.reason), modified: 0, size: 0 });
   }
   return candidates;
 }
 
-/** Newest first within each group; everything past a limit, and everything too old, goes. */
-function choose(candidates: Candidate[], options: RetentionOptions, now: number): string[] {
+/**
+ * A file that vanished meanwhile (another process pruning the same directory) counts as empty and
+ * as old as can be; removing it again is harmless.
+ */
+function noteStats(candidate: Candidate, stats: fs.Stats | undefined): void {
+  candidate.modified = stats?.mtimeMs ?? 0;
+  candidate.size = stats?.size ?? 0;
+}
+
+/** The file just written first, then newest first within each group; everything past a limit, and everything too old, goes. */
+function choose(candidates: Candidate[], options: RetentionOptions, written: string, now: number): string[] {
   const protect = options.protectCrashSnapshots ?? true;
   const groups = protect ? [candidates.filter((c) => c.crash), candidates.filter((c) => !c.crash)] : [candidates];
   const doomed: string[] = [];
+  const rank = (candidate: Candidate) => (candidate.name === written ? 1 : 0);
   for (const group of groups) {
-    group.sort((a, b) => b.time - a.time || b.seq - a.seq);
+    group.sort((a, b) => rank(b) - rank(a) || b.modified - a.modified || b.nameTime - a.nameTime || b.seq - a.seq);
     let files = 0;
     let bytes = 0;
     for (const candidate of group) {
       files++;
       bytes += candidate.size;
+      if (candidate.name === written) continue;
       const tooMany = options.maxFiles !== undefined && files > options.maxFiles;
-      // The newest file always stays, even alone over maxBytes: it was just written for a reason.
+      // The newest file always stays, even alone over maxBytes: it was written for a reason.
       const tooBig = options.maxBytes !== undefined && files > 1 && bytes > options.maxBytes;
-      const tooOld = options.maxAgeMs !== undefined && now - candidate.time > options.maxAgeMs;
+      const tooOld = options.maxAgeMs !== undefined && now - candidate.modified > options.maxAgeMs;
       if (tooMany || tooBig || tooOld) doomed.push(candidate.name);
     }
   }
   return doomed;
-}
-
-function sizeOf(read: () => number): number {
-  try {
-    return read();
-  } catch {
-    return 0;
-  }
 }
 
 function removeSync(path: string): void {

@@ -10,6 +10,7 @@
  */
 
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { ResourceLike } from '../otel-types.ts';
@@ -17,11 +18,13 @@ import type { RingViews } from '../record/ring-layout.ts';
 import type { RetentionOptions, SnapshotFileSystem } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { defaultFileSystem, type NextName, writeFileAtomically, writeFileAtomicallySync } from './atomic-file.ts';
+import { checkedTimeoutMillis, Deadline } from './deadline.ts';
 import { snapshotFileName } from './file-name.ts';
 import { applyRetention, applyRetentionSync, checkedRetention } from './retention.ts';
 import { captureRing } from './ring-capture.ts';
 import { type SnapshotDescription, SnapshotEncoder } from './snapshot-encoder.ts';
 import type { SnapshotReason } from './snapshot-reason.ts';
+import { removeOrphanedTempFiles, removeOrphanedTempFilesSync } from './temp-file.ts';
 
 /** What a snapshot is of and why; the writer adds where and who. */
 export interface SnapshotRequest {
@@ -38,6 +41,8 @@ export interface SnapshotWriterSettings {
   /** `undefined`: the request's resource `service.name`, else `unknown_service`. */
   readonly serviceName: string | undefined;
   readonly retention: RetentionOptions | undefined;
+  /** Longest time an async write may take (deadline.ts); the sync write cannot be timed out. */
+  readonly timeoutMillis: number;
 }
 
 /** What became of one snapshot, for self-metrics: told to the listener given to {@link SnapshotWriter.observe}. */
@@ -56,6 +61,8 @@ export interface SnapshotWriterOptions {
   readonly directory: string;
   readonly serviceName?: string | undefined;
   readonly retention?: RetentionOptions | undefined;
+  /** Default 10000. */
+  readonly timeoutMillis?: number | undefined;
   /** Default `node:fs`. Not part of the settings: a file system cannot be sent to another thread. */
   readonly fileSystem?: SnapshotFileSystem | undefined;
 }
@@ -72,9 +79,16 @@ export class SnapshotWriter {
    */
   private nextSeq = 0;
   private outcomeListener: ((outcome: SnapshotOutcome) => void) | undefined;
+  /** Temp files left by dead writers are looked for after this writer's first write, and with every retention pass after that. */
+  private tempFilesSwept = false;
 
   constructor(options: SnapshotWriterOptions) {
-    this.settings = { directory: options.directory, serviceName: options.serviceName, retention: checkedRetention(options.retention) };
+    this.settings = {
+      directory: options.directory,
+      serviceName: options.serviceName,
+      retention: checkedRetention(options.retention),
+      timeoutMillis: checkedTimeoutMillis(options.timeoutMillis),
+    };
     this.fileSystem = options.fileSystem ?? defaultFileSystem;
   }
 
@@ -83,26 +97,22 @@ export class SnapshotWriter {
     this.outcomeListener = listener;
   }
 
-  /** Writes a snapshot of `request.ring`; resolves to the file's path. Failures are also reported to `diag`. */
+  /**
+   * Writes a snapshot of `request.ring`; resolves to the file's path. Settles within
+   * `settings.timeoutMillis`: past it, rejects with an `ETIMEDOUT` error. Failures are also
+   * reported to `diag`. Cleanup that runs out of time is reported and leaves the path standing.
+   */
   async write(request: SnapshotRequest): Promise<string> {
     const started = performance.now();
+    const deadline = new Deadline(this.settings.timeoutMillis);
     try {
-      const encoder = encoderFor(request.ring);
-      await request.resource?.waitForAsyncAttributes?.();
-      const chunks: Buffer[] = [];
-      for (const chunk of encoder.chunkBlocks()) {
-        chunks.push(chunk);
-        await yieldToEventLoop();
-      }
-      const { directory, retention } = this.settings;
-      const blocks = this.fileBlocks(encoder, chunks, request);
-      const path = await writeFileAtomically(this.fileSystem, directory, this.names(request), blocks);
-      this.tell(request, started, blocks);
-      if (retention !== undefined)
-        await applyRetention(directory, this.serviceFor(request), retention).catch((error: unknown) => this.reportRetentionFailure(error));
+      const path = await deadline.race(this.writeFile(request, started, deadline.signal));
+      await deadline.race(this.removeOldFiles(request, path)).catch((error: unknown) => this.reportRetentionFailure(error));
       return path;
     } catch (error) {
       throw this.reportFailure(error, request, started);
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -116,16 +126,51 @@ export class SnapshotWriter {
       const blocks = this.fileBlocks(encoder, chunks, request);
       const path = writeFileAtomicallySync(this.fileSystem, directory, this.names(request), blocks);
       this.tell(request, started, blocks);
-      if (retention !== undefined) {
-        try {
-          applyRetentionSync(directory, this.serviceFor(request), retention);
-        } catch (error) {
-          this.reportRetentionFailure(error);
-        }
-      }
+      if (this.sweepsTempFiles()) this.reportingCleanupFailure(() => removeOrphanedTempFilesSync(directory));
+      if (retention !== undefined) this.reportingCleanupFailure(() => applyRetentionSync(directory, this.serviceFor(request), retention, basename(path)));
       return path;
     } catch (error) {
       throw this.reportFailure(error, request, started);
+    }
+  }
+
+  /** {@link write} up to the file in place; stops at its next step once `signal` is aborted. */
+  private async writeFile(request: SnapshotRequest, started: number, signal: AbortSignal): Promise<string> {
+    const encoder = encoderFor(request.ring);
+    await request.resource?.waitForAsyncAttributes?.();
+    const chunks: Buffer[] = [];
+    for (const chunk of encoder.chunkBlocks()) {
+      signal.throwIfAborted();
+      chunks.push(chunk);
+      await yieldToEventLoop();
+    }
+    const blocks = this.fileBlocks(encoder, chunks, request);
+    const path = await writeFileAtomically(this.fileSystem, this.settings.directory, this.names(request), blocks, signal);
+    // A write finished after its deadline was already reported as failed.
+    signal.throwIfAborted();
+    this.tell(request, started, blocks);
+    return path;
+  }
+
+  /** After a write: temp files of writers that are gone, then retention. Neither can fail the snapshot, which is in place. */
+  private async removeOldFiles(request: SnapshotRequest, path: string): Promise<void> {
+    const { directory, retention } = this.settings;
+    if (this.sweepsTempFiles()) await removeOrphanedTempFiles(directory).catch((error: unknown) => this.reportRetentionFailure(error));
+    if (retention !== undefined)
+      await applyRetention(directory, this.serviceFor(request), retention, basename(path)).catch((error: unknown) => this.reportRetentionFailure(error));
+  }
+
+  private sweepsTempFiles(): boolean {
+    const first = !this.tempFilesSwept;
+    this.tempFilesSwept = true;
+    return first || this.settings.retention !== undefined;
+  }
+
+  private reportingCleanupFailure(cleanup: () => unknown): void {
+    try {
+      cleanup();
+    } catch (error) {
+      this.reportRetentionFailure(error);
     }
   }
 
@@ -157,7 +202,7 @@ export class SnapshotWriter {
 
   /** The snapshot itself is written: a failed cleanup is reported, never the caller's error. */
   private reportRetentionFailure(error: unknown): void {
-    diag.warn(`ttlog: removing old snapshots in ${this.settings.directory} failed: ${asError(error).message}`);
+    diag.warn(`ttlog: removing old snapshots or left-over temp files in ${this.settings.directory} failed: ${asError(error).message}`);
   }
 
   private reportFailure(error: unknown, request: SnapshotRequest, started: number): Error {

@@ -1,0 +1,209 @@
+/**
+ * Every asynchronous snapshot settles within the exporter's `timeoutMillis`, through a file
+ * system (the injectable `fileSystem`) that stops answering: a write or a stat that never comes
+ * back. snapshot(), forceFlush(), provider.shutdown() and export() all reject with ETIMEDOUT,
+ * the failure reaches diag, the temp file goes, and the processor writes again once the file
+ * system answers. A file system that accepts no bytes fails the write instead of looping, on the
+ * synchronous path too, which no timer can stop.
+ */
+import * as nodeFs from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readSnapshot, SnapshotExporter, type SnapshotFileSystem, TTLogProcessor } from '../../src/index.ts';
+import { openRingBuffer } from '../../src/record/ring-layout.ts';
+import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
+import { otel } from '../support/otel.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
+let dirCount = 0;
+const TIMEOUT_MS = 300;
+/** Before timeouts existed these promises never settled; this keeps such a failure from hanging the spec. */
+const GIVE_UP_MS = 5000;
+
+function freshDir(): string {
+  return mkdtempSync(join(root, `d${dirCount++}-`));
+}
+
+const never = () => new Promise<never>(() => undefined);
+/** Handles whose writes were left hanging: the writer can never close them, so the spec does at the end. */
+const abandoned: nodeFs.promises.FileHandle[] = [];
+
+/** `node:fs`, but the operations in `hung` never answer while `state.hung` is true. */
+function stoppingFileSystem(state: { hung: boolean }, hung: { write?: boolean; stat?: boolean }): SnapshotFileSystem {
+  return {
+    ...nodeFs,
+    promises: {
+      ...nodeFs.promises,
+      stat: (path) => (state.hung && hung.stat ? never() : nodeFs.promises.stat(path)),
+      open: async (path, flags, mode) => {
+        const handle = await nodeFs.promises.open(path, flags, mode);
+        abandoned.push(handle);
+        return {
+          write: (data, offset, length) => (state.hung && hung.write ? never() : handle.write(data, offset, length)),
+          sync: () => handle.sync(),
+          close: () => handle.close(),
+        };
+      },
+    },
+  };
+}
+
+/** How `promise` settled and how long it took; fails the test after GIVE_UP_MS. */
+async function settled(promise: Promise<unknown>): Promise<{ error: NodeJS.ErrnoException | undefined; ms: number }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not settle within ${GIVE_UP_MS} ms`)), GIVE_UP_MS);
+  });
+  try {
+    const error = await Promise.race([
+      promise.then(
+        () => undefined,
+        (caught: unknown) => caught as NodeJS.ErrnoException,
+      ),
+      giveUp,
+    ]);
+    return { error, ms: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Errors reported to OpenTelemetry's diag logger while `body` runs. */
+async function diagErrorsDuring(body: () => Promise<void> | void): Promise<string[]> {
+  const errors: string[] = [];
+  const ignore = () => undefined;
+  otel.diag.setLogger(
+    { error: (message: string) => errors.push(message), warn: ignore, info: ignore, debug: ignore, verbose: ignore },
+    otel.DiagLogLevel.ERROR,
+  );
+  try {
+    await body();
+  } finally {
+    otel.diag.disable();
+  }
+  return errors;
+}
+
+function setup(fileSystem: SnapshotFileSystem) {
+  const directory = freshDir();
+  const exporter = new SnapshotExporter({ directory, fileSystem, serviceName: 'deadline', timeoutMillis: TIMEOUT_MS });
+  const processor = new TTLogProcessor({ exporter, capacity: 16 });
+  const provider = new otel.LoggerProvider({ processors: [processor as never] });
+  provider.getLogger('deadline').emit({ severityNumber: 9, body: 'before the file system stopped' });
+  return { directory, exporter, processor, provider };
+}
+
+function assertTimedOut(outcome: { error: NodeJS.ErrnoException | undefined; ms: number }, call: string, slack = 1): void {
+  assert.is(outcome.error?.code, 'ETIMEDOUT', `${call}: ${String(outcome.error)}`);
+  assert.match(String(outcome.error?.message), new RegExp(`did not finish within ${TIMEOUT_MS} ms \\(timeoutMillis\\)`));
+  assert.ok(outcome.ms >= TIMEOUT_MS - 5, `${call} settled after ${outcome.ms} ms, before its time`);
+  assert.ok(outcome.ms < slack * TIMEOUT_MS + 2000, `${call} settled after ${outcome.ms} ms`);
+}
+
+async function waitUntilEmpty(directory: string): Promise<void> {
+  for (let tries = 0; readdirSync(directory).length > 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+test('a write that never comes back: snapshot() rejects with ETIMEDOUT after timeoutMillis, reported to diag; the temp file goes', async () => {
+  const state = { hung: true };
+  const { directory, processor, provider } = setup(stoppingFileSystem(state, { write: true }));
+  let outcome: Awaited<ReturnType<typeof settled>> | undefined;
+  const errors = await diagErrorsDuring(async () => {
+    outcome = await settled(processor.snapshot('manual'));
+  });
+  assertTimedOut(outcome!, 'snapshot()');
+  assert.is(errors.length, 1);
+  assert.match(errors[0]!, /ttlog: snapshot to .* failed: .*did not finish within 300 ms/);
+  await waitUntilEmpty(directory);
+  assert.equal(readdirSync(directory), [], 'the temp file was removed when the time was up');
+
+  // The file system answers again: the next snapshot has the records logged all along.
+  state.hung = false;
+  provider.getLogger('deadline').emit({ severityNumber: 9, body: 'after' });
+  const path = await processor.snapshot('manual');
+  assert.equal(
+    (await readSnapshot(path, { strict: true })).records.map((record) => record.body),
+    ['before the file system stopped', 'after'],
+  );
+  await provider.shutdown();
+});
+
+test('provider.forceFlush() and provider.shutdown() settle too', async () => {
+  const { processor, provider } = setup(stoppingFileSystem({ hung: true }, { write: true }));
+  await diagErrorsDuring(async () => {
+    assertTimedOut(await settled(provider.forceFlush()), 'forceFlush()');
+    // A snapshot in flight when shutdown() comes is awaited first: two timeouts at most.
+    void processor.snapshot('manual').catch(() => undefined);
+    assertTimedOut(await settled(provider.shutdown()), 'shutdown()', 2);
+  });
+});
+
+test('export() reports ETIMEDOUT through its callback', async () => {
+  const { exporter } = setup(stoppingFileSystem({ hung: true }, { write: true }));
+  await diagErrorsDuring(async () => {
+    const started = performance.now();
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export([], resolve));
+    assertTimedOut({ error: result.error as NodeJS.ErrnoException, ms: performance.now() - started }, 'export()');
+    assert.is(result.code, 1);
+  });
+});
+
+test('a directory that never answers a stat (a stale mount) times out as well', async () => {
+  const { processor, provider } = setup(stoppingFileSystem({ hung: true }, { stat: true }));
+  await diagErrorsDuring(async () => assertTimedOut(await settled(processor.snapshot('manual')), 'snapshot()'));
+  await diagErrorsDuring(() => provider.shutdown().catch(() => undefined));
+});
+
+test('timeoutMillis defaults to 10000 and must be a whole number of ms a timer can wait', () => {
+  assert.is(new SnapshotExporter({ directory: root }).timeoutMillis, 10_000);
+  assert.is(new SnapshotExporter({ directory: root, timeoutMillis: 250 }).timeoutMillis, 250);
+  for (const timeoutMillis of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+    assert.throws(() => new SnapshotExporter({ directory: root, timeoutMillis }), /timeoutMillis/, String(timeoutMillis));
+  }
+});
+
+test('a file system that accepts no bytes fails the write (EIO) instead of looping, async and sync', async () => {
+  let calls = 0;
+  /** Writes nothing; after many calls it throws, so a writer that loops fails this test rather than hanging it. */
+  const nothing = () => {
+    if (++calls > 10_000) throw new Error('the writer kept retrying a write that made no progress');
+    return 0;
+  };
+  const fileSystem: SnapshotFileSystem = {
+    ...nodeFs,
+    writeSync: nothing,
+    promises: {
+      ...nodeFs.promises,
+      open: async (path, flags, mode) => {
+        const handle = await nodeFs.promises.open(path, flags, mode);
+        return { write: async () => ({ bytesWritten: nothing() }), sync: () => handle.sync(), close: () => handle.close() };
+      },
+    },
+  };
+  const { directory, processor, provider } = setup(fileSystem);
+  const writer = new SnapshotWriter({ directory, fileSystem, serviceName: 'deadline' });
+  await diagErrorsDuring(async () => {
+    const { error } = await settled(processor.snapshot('manual'));
+    assert.is(error?.code, 'EIO', String(error));
+    assert.match(String(error?.message), /wrote 0 bytes/);
+    assert.throws(
+      () => writer.writeSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'exit' }),
+      (thrown: NodeJS.ErrnoException) => thrown.code === 'EIO',
+    );
+    assert.ok(calls < 10, `${calls} calls`);
+    assert.equal(readdirSync(directory), []);
+    await provider.shutdown().catch(() => undefined);
+  });
+});
+
+test.after(async () => {
+  await Promise.all(abandoned.map((handle) => handle.close().catch(() => undefined)));
+  otel.diag.disable();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test.run();
