@@ -252,7 +252,20 @@ export interface SnapshotRecord {
 
 /** Something the reader had to skip. */
 export interface SnapshotDamage {
-  readonly code: 'CHUNK_CORRUPT' | 'CHUNK_UNREADABLE' | 'CHUNKS_MISSING' | 'TRUNCATED' | 'TRAILING_GARBAGE';
+  /**
+   * `CHUNK_UNBOUND`, `CHUNK_FOREIGN`, `CHUNK_REPEATED`, `CHUNK_OUT_OF_ORDER` (format v1.1 on): an
+   * intact block that is not in its place in this file, skipped (docs/format.md, "Reading a file").
+   */
+  readonly code:
+    | 'CHUNK_CORRUPT'
+    | 'CHUNK_UNREADABLE'
+    | 'CHUNKS_MISSING'
+    | 'CHUNK_UNBOUND'
+    | 'CHUNK_FOREIGN'
+    | 'CHUNK_REPEATED'
+    | 'CHUNK_OUT_OF_ORDER'
+    | 'TRUNCATED'
+    | 'TRAILING_GARBAGE';
   /** Byte offset in the file where it was found. */
   readonly offset: number;
   /** Records lost, when the damaged part says how many it held. */

@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { CHUNK_MAGIC, encodeBlock, encodeFilePrefix } from '../../src/format/file-format.ts';
 import { readSnapshot, SnapshotExporter, SnapshotFormatError, TTLogProcessor } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
-import { splitSnapshot } from '../support/snapshot-chunks.ts';
+import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 /** 2n ** 70n as the writer stores it: tag 2 around the 9 bytes 40 00 … 00. */
 const SMALL_BIGNUM = Buffer.from([0xc2, 0x49, 0x40, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -70,10 +70,10 @@ async function writeSnapshot(): Promise<Buffer> {
 
 /** The file with its chunk's bignum replaced by `replacement`, the chunk block re-sealed. */
 function withChunkBignum(file: Buffer, replacement: Buffer): Buffer {
-  const { prefix, chunks, end } = splitSnapshot(file);
-  assert.is(chunks.length, 1);
-  const raw = replaceBignum(chunks[0]!.raw, replacement);
-  return Buffer.concat([prefix, encodeBlock(CHUNK_MAGIC, raw.length, chunks[0]!.records.length, compress(raw)), end]);
+  const split = splitSnapshot(file);
+  assert.is(split.chunks.length, 1);
+  const raw = replaceBignum(split.chunks[0]!.raw, replacement);
+  return assembleSnapshot(split, [encodeBlock(CHUNK_MAGIC, raw.length, split.chunks[0]!.records.length, compress(raw))]);
 }
 
 /** The file with its header's bignum replaced by `replacement`, the prefix re-sealed. */

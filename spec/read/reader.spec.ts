@@ -25,7 +25,7 @@ import {
 } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
-import { splitSnapshot } from '../support/snapshot-chunks.ts';
+import { assembleSnapshot, asVersion10, replaceChunk, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 
@@ -34,26 +34,44 @@ interface ChunkLayout {
   readonly offset: number;
   readonly end: number;
   readonly records: number;
+  /** Where its index block starts (format 1.1): the chunk's place in the file starts there. */
+  readonly index: number;
 }
 
 interface Layout {
   readonly headerEnd: number;
   readonly chunks: ChunkLayout[];
+  /** Where the end block's index block starts. */
+  readonly endIndex: number;
   readonly endBlock: number;
+  /** Every block, [offset, end). */
+  readonly blocks: Array<readonly [number, number]>;
 }
+
+/** An index block: its 20-byte header and a 20-byte payload (docs/format.md, "Blocks"). */
+const INDEX_BLOCK = 40;
 
 function layoutOf(bytes: Buffer): Layout {
   const headerEnd = 16 + bytes.readUInt32LE(12) + 4;
   const chunks: ChunkLayout[] = [];
+  const blocks: Array<readonly [number, number]> = [];
   let offset = headerEnd;
-  while (bytes.toString('latin1', offset, offset + 4) === 'TTLC') {
+  for (;;) {
+    const index = offset;
+    assert.is(bytes.toString('latin1', offset, offset + 4), 'TTLI');
+    assert.is(bytes.readUInt32LE(offset + 4), INDEX_BLOCK - 20);
+    blocks.push([offset, offset + INDEX_BLOCK]);
+    offset += INDEX_BLOCK;
+    if (bytes.toString('latin1', offset, offset + 4) !== 'TTLC') break;
     const end = offset + 20 + bytes.readUInt32LE(offset + 4);
-    chunks.push({ offset, end, records: bytes.readUInt32LE(offset + 12) });
+    chunks.push({ offset, end, records: bytes.readUInt32LE(offset + 12), index });
+    blocks.push([offset, end]);
     offset = end;
   }
   assert.is(bytes.toString('latin1', offset, offset + 4), 'TTLE');
   assert.is(offset + 20, bytes.length);
-  return { headerEnd, chunks, endBlock: offset };
+  blocks.push([offset, offset + 20]);
+  return { headerEnd, chunks, endIndex: offset - INDEX_BLOCK, endBlock: offset, blocks };
 }
 
 /** A few small records of every kind around large, very compressible ones that fill chunks fast. */
@@ -192,7 +210,7 @@ test('a file cut at any byte gives TRUNCATED or the whole chunks before the cut'
     const [damage] = snapshot.damage;
     assert.is(damage!.code, 'TRUNCATED', `cut at ${length}`);
     const cutBlock = layout.chunks.find((chunk) => chunk.offset <= length && length < chunk.end);
-    const cutBlockStart = cutBlock?.offset ?? Math.min(length, layout.endBlock);
+    const cutBlockStart = layout.blocks.find(([start, end]) => start <= length && length < end)?.[0] ?? length;
     assert.is(damage!.offset, cutBlockStart, `cut at ${length}`);
     // The lost chunk's record count is reported when its block header survived the cut.
     assert.is(damage!.records, cutBlock !== undefined && length - cutBlock.offset >= 20 ? cutBlock.records : undefined, `cut at ${length}`);
@@ -287,10 +305,37 @@ test('a damaged length field costs only its own chunk', async () => {
   }
 });
 
-test('a whole chunk cut out cleanly, or repeated, is reported through the end block totals', async () => {
+test('a whole chunk cut out cleanly, with its index block, is CHUNKS_MISSING; one repeated is CHUNK_REPEATED', async () => {
   const { bytes, layout, intact } = file;
-  const [first, second] = layout.chunks as [ChunkLayout, ChunkLayout];
-  const withoutSecond = Buffer.concat([bytes.subarray(0, second.offset), bytes.subarray(second.end)]);
+  const [first, second, third] = layout.chunks as [ChunkLayout, ChunkLayout, ChunkLayout];
+  const withoutSecond = Buffer.concat([bytes.subarray(0, second.index), bytes.subarray(second.end)]);
+  const cut = await readSnapshot(withoutSecond);
+  assert.equal(cut.records, [...intact.records.slice(0, first.records), ...intact.records.slice(first.records + second.records)]);
+  assert.equal(
+    cut.damage.map((entry) => [entry.code, entry.offset, entry.records]),
+    [['CHUNKS_MISSING', third.offset - (second.end - second.index), second.records]],
+  );
+
+  const repeated = Buffer.concat([bytes.subarray(0, first.end), bytes.subarray(first.index, first.end), bytes.subarray(first.end)]);
+  const twice = await readSnapshot(repeated);
+  assert.equal(twice.records, intact.records);
+  assert.equal(
+    twice.damage.map((entry) => [entry.code, entry.offset, entry.records]),
+    [['CHUNK_REPEATED', first.end + INDEX_BLOCK, first.records]],
+  );
+});
+
+test('a format 1.0 file: a whole chunk cut out cleanly, or repeated, is reported through the end block totals', async () => {
+  const bytes = asVersion10(file.bytes);
+  const { intact } = file;
+  const chunks = splitSnapshot(bytes).chunks.map((chunk) => ({
+    offset: bytes.indexOf(chunk.block),
+    length: chunk.block.length,
+    records: chunk.records.length,
+  }));
+  const [first, second] = chunks as [(typeof chunks)[0], (typeof chunks)[0]];
+  assert.equal((await readSnapshot(bytes, { strict: true })).records, intact.records);
+  const withoutSecond = Buffer.concat([bytes.subarray(0, second.offset), bytes.subarray(second.offset + second.length)]);
   const cut = await readSnapshot(withoutSecond);
   assert.equal(cut.records.length, intact.records.length - second.records);
   assert.equal(
@@ -298,7 +343,8 @@ test('a whole chunk cut out cleanly, or repeated, is reported through the end bl
     [['CHUNKS_MISSING', second.records]],
   );
 
-  const repeated = Buffer.concat([bytes.subarray(0, first.end), bytes.subarray(first.offset, first.end), bytes.subarray(first.end)]);
+  const firstEnd = first.offset + first.length;
+  const repeated = Buffer.concat([bytes.subarray(0, firstEnd), bytes.subarray(first.offset, firstEnd), bytes.subarray(firstEnd)]);
   const twice = await readSnapshot(repeated);
   assert.equal(
     twice.damage.map((entry) => entry.code),
@@ -306,27 +352,33 @@ test('a whole chunk cut out cleanly, or repeated, is reported through the end bl
   );
 });
 
+/** The file with `chunk` put in as its second chunk, bound in that place, and the end block counting it. */
+function afterFirstChunk(chunk: Buffer): Buffer {
+  const blocks = splitSnapshot(file.bytes).chunks.map((raw) => raw.block);
+  return assembleSnapshot(splitSnapshot(file.bytes), [blocks[0]!, chunk, ...blocks.slice(1)]);
+}
+
 test('a chunk that passes its checksum but does not decode is reported and skipped', async () => {
-  const { bytes, layout, intact } = file;
+  const { layout, intact } = file;
   const [first] = layout.chunks as [ChunkLayout];
   const raw = Buffer.from('not a chunk payload at all, but compressible compressible compressible');
   const badLz4 = Buffer.from(compress(raw));
   for (let i = 4; i < badLz4.length; i++) badLz4[i] = (i * 37) & 0xff;
   const notAChunk = Buffer.from(compress(raw));
   for (const payload of [badLz4, notAChunk]) {
-    const spliced = Buffer.concat([bytes.subarray(0, first.end), block('TTLC', raw.length, 2, payload), bytes.subarray(first.end)]);
+    const spliced = afterFirstChunk(block('TTLC', raw.length, 2, payload));
     const { records, damage } = await readSnapshot(spliced);
     assert.equal(records, intact.records);
     assert.is(damage.length, 1);
     assert.is(damage[0]!.code, 'CHUNK_UNREADABLE');
-    assert.is(damage[0]!.offset, first.end);
+    assert.is(damage[0]!.offset, first.end + INDEX_BLOCK);
     assert.is(damage[0]!.records, 2);
     assert.ok(!damage[0]!.message.includes('undefined'), damage[0]!.message);
   }
 });
 
 test('a chunk whose size fields disagree, or whose payload has fields of the wrong types, is CHUNK_UNREADABLE', async () => {
-  const { bytes, layout, intact } = file;
+  const { layout, intact } = file;
   const [first] = layout.chunks as [ChunkLayout];
   const wellFormed = (value: unknown) => {
     const raw = encode(value);
@@ -344,22 +396,17 @@ test('a chunk whose size fields disagree, or whose payload has fields of the wro
     ['records that are not an array', ...(Object.values(wellFormed([0, 0, [], [], 'records'])) as [number, Uint8Array]), /wrong types/],
   ];
   for (const [name, rawLength, payload, message] of cases) {
-    const spliced = Buffer.concat([bytes.subarray(0, first.end), block('TTLC', rawLength, 0, payload), bytes.subarray(first.end)]);
+    const spliced = afterFirstChunk(block('TTLC', rawLength, 0, payload));
     const { records, damage } = await readSnapshot(spliced);
     assert.equal(records, intact.records, name);
     assert.is(damage.length, 1, name);
     assert.is(damage[0]!.code, 'CHUNK_UNREADABLE', name);
-    assert.is(damage[0]!.offset, first.end, name);
+    assert.is(damage[0]!.offset, first.end + INDEX_BLOCK, name);
     assert.match(damage[0]!.message, message, name);
   }
-  // The same empty chunk with consistent fields decodes (only the end block's chunk count no longer
-  // matches): the cases above fail on their one change.
-  const control = await readSnapshot(Buffer.concat([bytes.subarray(0, first.end), block('TTLC', fine.raw, 0, fine.payload), bytes.subarray(first.end)]));
+  // The same empty chunk with consistent fields decodes: the cases above fail on their one change.
+  const control = await readSnapshot(afterFirstChunk(block('TTLC', fine.raw, 0, fine.payload)), { strict: true });
   assert.equal(control.records, intact.records);
-  assert.equal(
-    control.damage.map((damage) => damage.code),
-    ['CHUNKS_MISSING'],
-  );
 });
 
 test('a valid block of a later minor version is skipped; a damaged one is damage', async () => {
@@ -461,7 +508,7 @@ test('a future major version is UNSUPPORTED_VERSION; a newer minor version is re
   const error = await readOrError(major);
   assert.instance(error, SnapshotFormatError);
   assert.is((error as SnapshotFormatError).code, 'UNSUPPORTED_VERSION');
-  assert.match((error as SnapshotFormatError).message, /2\.0/);
+  assert.match((error as SnapshotFormatError).message, /2\.1/);
 
   const minor = Buffer.from(file.bytes);
   minor.writeUInt16LE(7, 10);
@@ -588,7 +635,7 @@ test('chunks({ maxRecords }) yields the same records in arrays of at most that m
 function withLastChunkRaw(raw: Uint8Array): Buffer {
   const { bytes, layout } = file;
   const last = layout.chunks[layout.chunks.length - 1]!;
-  return Buffer.concat([bytes.subarray(0, last.offset), block('TTLC', raw.length, last.records, compress(raw)), bytes.subarray(last.end)]);
+  return replaceChunk(bytes, layout.chunks.length - 1, block('TTLC', raw.length, last.records, compress(raw)));
 }
 
 async function readInSlices(bytes: Buffer, maxRecords: number): Promise<{ records: SnapshotRecord[]; damage: string[] }> {
@@ -720,19 +767,14 @@ test('last(n) still checks every block: damage before the tail is reported, dama
 test('last(n) passes over a tail chunk that passes its checksum but does not decode', async () => {
   const { bytes, layout, intact } = file;
   const raw = Buffer.from('not a chunk payload at all, but compressible compressible compressible');
-  const endBlock = layout.endBlock;
-  // Appended as a last chunk of 2 records, with the end block's totals updated to count it.
-  const end = Buffer.from(bytes.subarray(endBlock));
-  const spliced = Buffer.concat([
-    bytes.subarray(0, endBlock),
-    block('TTLC', raw.length, 2, Buffer.from(compress(raw))),
-    block('TTLE', end.readUInt32LE(8) + 1, end.readUInt32LE(12) + 2, new Uint8Array(0)),
-  ]);
+  // Appended as a last chunk of 2 records, bound in its place, with the end block's totals updated to count it.
+  const split = splitSnapshot(bytes);
+  const spliced = assembleSnapshot(split, [...split.chunks.map((chunk) => chunk.block), block('TTLC', raw.length, 2, Buffer.from(compress(raw)))]);
   const reader = await openSnapshot(spliced);
   assert.equal(await reader.last(4), intact.records.slice(-4));
   assert.equal(
     reader.damage.map((entry) => [entry.code, entry.offset, entry.records]),
-    [['CHUNK_UNREADABLE', endBlock, 2]],
+    [['CHUNK_UNREADABLE', layout.endIndex + INDEX_BLOCK, 2]],
   );
 });
 

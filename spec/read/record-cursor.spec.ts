@@ -24,7 +24,7 @@ import {
 } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
-import { splitSnapshot } from '../support/snapshot-chunks.ts';
+import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-cursor-'));
 
@@ -221,7 +221,7 @@ function withRecord(chunkIndex: number, index: number, change: (record: unknown[
     const raw = createCborEncoder().encode(payload);
     return encodeBlock(CHUNK_MAGIC, raw.length, records.length, compress(raw));
   });
-  return Buffer.concat([split.prefix, ...blocks, split.end]);
+  return assembleSnapshot(split, blocks);
 }
 
 test('a chunk that fails partway is damage: the cursor throws a typed error, cursors() reports the chunk and goes on', async () => {

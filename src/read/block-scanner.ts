@@ -4,20 +4,24 @@
  * even one with a damaged length field — costs only its own records.
  */
 
-import { BLOCK_HEADER_BYTES, blockChecksum, CHUNK_MAGIC, END_MAGIC, MAX_CHUNK_PAYLOAD_BYTES } from '../format/file-format.ts';
+import { BLOCK_HEADER_BYTES, blockChecksum, CHUNK_MAGIC, END_MAGIC, INDEX_MAGIC, INDEX_PAYLOAD_BYTES, MAX_CHUNK_PAYLOAD_BYTES } from '../format/file-format.ts';
 import type { SnapshotDamage } from '../types.ts';
 import type { ByteSource } from './byte-source.ts';
 
 export interface FileBlock {
-  /** `other`: a block type this reader does not know (added by a later minor version); skipped. */
-  readonly kind: 'chunk' | 'end' | 'other';
+  /** `index`: binds the next block to its file and position (v1.1). `other`: a block type this reader does not know (added by a later minor version); skipped. */
+  readonly kind: 'chunk' | 'end' | 'index' | 'other';
   readonly offset: number;
   readonly a: number;
   readonly b: number;
+  /** The block's CRC, which the index block before it names. */
+  readonly crc: number;
   readonly payload: Buffer;
 }
 
 const RESYNC_WINDOW = 64 * 1024;
+/** Block types whose payload has one length only: a block of such a type with another is not valid. */
+const FIXED_PAYLOAD_BYTES: Partial<Record<FileBlock['kind'], number>> = { end: 0, index: INDEX_PAYLOAD_BYTES };
 /** Every block magic starts with "TTL"; the fourth byte names the type. */
 const BLOCK_MAGIC_PREFIX = CHUNK_MAGIC.subarray(0, 3);
 
@@ -65,14 +69,23 @@ async function readBlock(source: ByteSource, offset: number): Promise<FileBlock 
   const head = await source.read(offset, BLOCK_HEADER_BYTES);
   if (head.length < BLOCK_HEADER_BYTES) return undefined;
   const magic = head.subarray(0, 4);
-  const kind = magic.equals(CHUNK_MAGIC) ? 'chunk' : magic.equals(END_MAGIC) ? 'end' : magic.subarray(0, 3).equals(BLOCK_MAGIC_PREFIX) ? 'other' : undefined;
+  const kind = blockKind(magic);
   const payloadLength = head.readUInt32LE(4);
-  if (kind === undefined || payloadLength > MAX_CHUNK_PAYLOAD_BYTES || (kind === 'end' && payloadLength !== 0)) return undefined;
+  if (kind === undefined || payloadLength > MAX_CHUNK_PAYLOAD_BYTES || payloadLength !== (FIXED_PAYLOAD_BYTES[kind] ?? payloadLength)) return undefined;
   if (offset + BLOCK_HEADER_BYTES + payloadLength > source.size) return undefined;
   // One read for header and payload: with a read-ahead source it is a view, not a copy.
   const whole = await source.read(offset, BLOCK_HEADER_BYTES + payloadLength);
-  if (whole.length < BLOCK_HEADER_BYTES + payloadLength || blockChecksum(whole, 0, payloadLength) !== whole.readUInt32LE(16)) return undefined;
-  return { kind, offset, a: head.readUInt32LE(8), b: head.readUInt32LE(12), payload: whole.subarray(BLOCK_HEADER_BYTES) };
+  if (whole.length < BLOCK_HEADER_BYTES + payloadLength) return undefined;
+  const crc = whole.readUInt32LE(16);
+  if (blockChecksum(whole, 0, payloadLength) !== crc) return undefined;
+  return { kind, offset, a: head.readUInt32LE(8), b: head.readUInt32LE(12), crc, payload: whole.subarray(BLOCK_HEADER_BYTES) };
+}
+
+function blockKind(magic: Buffer): FileBlock['kind'] | undefined {
+  if (magic.equals(CHUNK_MAGIC)) return 'chunk';
+  if (magic.equals(END_MAGIC)) return 'end';
+  if (magic.equals(INDEX_MAGIC)) return 'index';
+  return magic.subarray(0, 3).equals(BLOCK_MAGIC_PREFIX) ? 'other' : undefined;
 }
 
 /** The offset of the next intact block at or after `from`, if any. */

@@ -10,22 +10,40 @@
  * text output most of its garbage collection time (CPU profiles of bench/viewer.ts).
  */
 import { decompress } from 'lz4-wasm-nodejs';
-import { MAX_CHUNK_RAW_BYTES } from '../format/file-format.ts';
+import { MAX_CHUNK_RAW_BYTES, MAX_CHUNK_RECORDS_READ, MAX_LZ4_EXPANSION, MIN_RECORD_BYTES } from '../format/file-format.ts';
 import type { SnapshotRecord } from '../types.ts';
 import { SnapshotFormatError } from './errors.ts';
 import { RecordCursor } from './record-cursor.ts';
 
 /** All records of a chunk at once; `offset` is the chunk block's, which errors name. */
 export function decodeChunk(payload: Buffer, rawLength: number, recordCount: number, offset = 0): SnapshotRecord[] {
-  return new ChunkRecords(new RecordCursor(decompressChunk(payload, rawLength, offset), recordCount, offset), recordCount).next();
+  return new ChunkRecords(new RecordCursor(decompressChunk(payload, rawLength, recordCount, offset), recordCount, offset), recordCount).next();
 }
 
-/** A chunk block's payload → the CBOR bytes of the chunk. Throws when it does not decompress to `rawLength` bytes. */
-export function decompressChunk(payload: Buffer, rawLength: number, offset = 0): Buffer {
+/**
+ * A chunk block's payload → the CBOR bytes of the chunk. Throws when it does not decompress to
+ * `rawLength` bytes, or when its block header claims more than the reader's limits allow
+ * (docs/format.md, "Limits a reader enforces"): checked before anything is allocated, since a
+ * few bytes of LZ4 can claim a quarter of a GiB, and that many bytes millions of records.
+ */
+export function decompressChunk(payload: Buffer, rawLength: number, recordCount: number, offset = 0): Buffer {
   // lz4-wasm prepends the decompressed size; a wasm trap on bad input must not be reachable, so
   // the size is checked against the block header first.
   if (payload.length < 4 || rawLength > MAX_CHUNK_RAW_BYTES || payload.readUInt32LE(0) !== rawLength) {
     throw new SnapshotFormatError('CHUNK_UNREADABLE', 'chunk size fields disagree', offset);
+  }
+  if (rawLength > (payload.length - 4) * MAX_LZ4_EXPANSION) {
+    throw new SnapshotFormatError('CHUNK_UNREADABLE', `chunk claims ${rawLength} bytes from ${payload.length - 4} of LZ4, more than LZ4 expands to`, offset);
+  }
+  if (recordCount > MAX_CHUNK_RECORDS_READ) {
+    throw new SnapshotFormatError('CHUNK_UNREADABLE', `chunk claims ${recordCount} records, more than the ${MAX_CHUNK_RECORDS_READ} a reader takes`, offset);
+  }
+  if (recordCount * MIN_RECORD_BYTES > rawLength) {
+    throw new SnapshotFormatError(
+      'CHUNK_UNREADABLE',
+      `chunk claims ${recordCount} records in ${rawLength} bytes (a record takes at least ${MIN_RECORD_BYTES})`,
+      offset,
+    );
   }
   let raw: Uint8Array;
   try {

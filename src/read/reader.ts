@@ -1,11 +1,13 @@
 import { crc32 } from 'node:zlib';
-import { BLOCK_HEADER_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES, RING_ID_BYTES } from '../format/file-format.ts';
+import { BLOCK_HEADER_BYTES, FILE_ID_BYTES, FILE_MAGIC, FILE_PREFIX_BYTES, FORMAT_MAJOR, MAX_HEADER_BYTES, RING_ID_BYTES } from '../format/file-format.ts';
 import type { Snapshot, SnapshotCounters, SnapshotDamage, SnapshotMetadata, SnapshotRecord } from '../types.ts';
 import { type FileBlock, scanBlocks } from './block-scanner.ts';
 import { type ByteSource, openByteSource, readingAhead } from './byte-source.ts';
 import { decodeHeader, entriesObject } from './cbor-cursor.ts';
+import { ChunkBinding } from './chunk-binding.ts';
 import { ChunkRecords, decodeChunk, decompressChunk } from './chunk-decoder.ts';
 import { SnapshotFormatError } from './errors.ts';
+import { headerBytes, headerInteger, headerMap, headerText } from './header-fields.ts';
 import { RecordCursor } from './record-cursor.ts';
 
 export interface ReadOptions {
@@ -64,16 +66,16 @@ export interface SnapshotReader {
 export async function openSnapshot(source: string | Uint8Array, options: ReadOptions = {}): Promise<SnapshotReader> {
   const bytes = await openByteSource(source);
   try {
-    const { metadata, end } = await readHeader(bytes);
+    const { metadata, body } = await readHeader(bytes);
     const damage: SnapshotDamage[] = [];
-    const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, end, damage, options, sliceSize(chunkOptions.maxRecords));
+    const chunks = (chunkOptions: ChunkOptions = {}) => readChunks(bytes, body, damage, options, sliceSize(chunkOptions.maxRecords));
     return {
       metadata,
       damage,
       chunks,
       records: () => eachRecord(chunks({ maxRecords: RECORDS_PER_STEP })),
-      last: (count) => readLast(bytes, end, damage, options, count),
-      cursors: (read) => openChunks(bytes, end, damage, options, read),
+      last: (count) => readLast(bytes, body, damage, options, count),
+      cursors: (read) => openChunks(bytes, body, damage, options, read),
       close: () => bytes.close(),
     };
   } catch (error) {
@@ -112,7 +114,7 @@ async function* eachRecord(chunks: AsyncGenerator<SnapshotRecord[]>): AsyncGener
 
 async function* readChunks(
   source: ByteSource,
-  start: number,
+  body: FileBody,
   damage: SnapshotDamage[],
   options: ReadOptions,
   maxRecords: number,
@@ -123,7 +125,7 @@ async function* readChunks(
     const chunk = new ChunkRecords(cursor, maxRecords);
     return { chunk, first: chunk.next() };
   };
-  for await (const { chunk, first } of openChunks(source, start, damage, options, open)) {
+  for await (const { chunk, first } of openChunks(source, body, damage, options, open)) {
     yield first;
     while (chunk.remaining > 0) yield chunk.next();
   }
@@ -132,15 +134,15 @@ async function* readChunks(
 /** The intact chunks, each read by `read` from its cursor; a chunk that does not decode is damage. */
 async function* openChunks<T>(
   source: ByteSource,
-  start: number,
+  body: FileBody,
   damage: SnapshotDamage[],
   options: ReadOptions,
   read: (cursor: RecordCursor) => T,
 ): AsyncGenerator<T> {
-  for await (const block of readEncodedChunks(source, start, damage, options)) {
+  for await (const block of readEncodedChunks(source, body, damage, options)) {
     let opened: T;
     try {
-      opened = read(new RecordCursor(decompressChunk(block.payload, block.a, block.offset), block.b, block.offset));
+      opened = read(new RecordCursor(decompressChunk(block.payload, block.a, block.b, block.offset), block.b, block.offset));
     } catch (error) {
       if (!isUnreadableChunk(error)) throw error;
       damage.push(unreadable(block, error));
@@ -151,25 +153,37 @@ async function* openChunks<T>(
 }
 
 /** The checksummed chunk blocks, undecoded; closes the file when done. */
-async function* readEncodedChunks(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<FileBlock> {
+async function* readEncodedChunks(source: ByteSource, body: FileBody, damage: SnapshotDamage[], options: ReadOptions): AsyncGenerator<FileBlock> {
   try {
-    yield* chunkBlocks(source, start, damage);
+    yield* chunkBlocks(source, body, damage);
     throwIfStrict(damage, options);
   } finally {
     await source.close();
   }
 }
 
-/** The intact chunk blocks in file order; at the end block, its totals are checked against them. */
-async function* chunkBlocks(source: ByteSource, start: number, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
+/** Where a file's blocks start, and (from format 1.1) the id its index blocks must name. */
+interface FileBody {
+  readonly start: number;
+  readonly fileId: Buffer | undefined;
+}
+
+/**
+ * The intact chunk blocks in file order, each in its place when the file binds chunks to places
+ * (format 1.1); at the end block, its totals are checked against them.
+ */
+async function* chunkBlocks(source: ByteSource, body: FileBody, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
   // Records are counted from the block headers: decodeChunk holds every chunk to its count.
   const tally = { chunks: 0, records: 0 };
-  for await (const block of scanBlocks(readingAhead(source), start, damage)) {
+  const binding = body.fileId === undefined ? undefined : new ChunkBinding(body.fileId, damage);
+  for await (const block of scanBlocks(readingAhead(source), body.start, damage)) {
     if (block.kind === 'end') {
+      binding?.end(block);
       checkTotals(block, tally, damage);
       return;
     }
-    if (block.kind === 'other') continue;
+    if (block.kind === 'index') binding?.index(block);
+    if (block.kind !== 'chunk' || (binding !== undefined && !binding.chunk(block))) continue;
     tally.chunks++;
     tally.records += block.b;
     yield block;
@@ -185,14 +199,14 @@ interface HeldChunk {
   payload: Buffer | undefined;
 }
 
-async function readLast(source: ByteSource, start: number, damage: SnapshotDamage[], options: ReadOptions, count: number): Promise<SnapshotRecord[]> {
+async function readLast(source: ByteSource, body: FileBody, damage: SnapshotDamage[], options: ReadOptions, count: number): Promise<SnapshotRecord[]> {
   const wanted = Math.max(0, Math.floor(count));
   const held: HeldChunk[] = [];
   try {
     // Scan: checksum every block, keep the payloads of the last chunks holding `wanted` records.
     let firstHeld = 0;
     let heldRecords = 0;
-    for await (const block of chunkBlocks(source, start, damage)) {
+    for await (const block of chunkBlocks(source, body, damage)) {
       held.push({ offset: block.offset, a: block.a, b: block.b, length: block.payload.length, payload: block.payload });
       heldRecords += block.b;
       while (firstHeld < held.length && heldRecords - held[firstHeld]!.b >= wanted) {
@@ -259,7 +273,7 @@ function throwIfStrict(damage: readonly SnapshotDamage[], options: ReadOptions):
   }
 }
 
-async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetadata; end: number }> {
+async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetadata; body: FileBody }> {
   const prefix = await bytes.read(0, FILE_PREFIX_BYTES);
   const magicLength = Math.min(prefix.length, FILE_MAGIC.length);
   if (!prefix.subarray(0, magicLength).equals(FILE_MAGIC.subarray(0, magicLength)) || bytes.size === 0) {
@@ -286,28 +300,38 @@ async function readHeader(bytes: ByteSource): Promise<{ metadata: SnapshotMetada
   if (typeof header !== 'object' || header === null || Array.isArray(header) || header instanceof Uint8Array) {
     throw new SnapshotFormatError('HEADER_CORRUPT', 'header is not a map', FILE_PREFIX_BYTES);
   }
-  return { metadata: toMetadata(header as Record<string, unknown>, major, minor), end };
+  const fields = header as Record<string, unknown>;
+  return { metadata: toMetadata(fields, major, minor), body: { start: end, fileId: fileIdOf(fields, minor) } };
+}
+
+/** From format 1.1 the header names the file, and every chunk is bound to that name and its place. */
+function fileIdOf(header: Record<string, unknown>, minor: number): Buffer | undefined {
+  if (minor < 1) return undefined;
+  const fileId = headerBytes(header.fileId, FILE_ID_BYTES);
+  if (fileId === undefined)
+    throw new SnapshotFormatError('HEADER_CORRUPT', `a format 1.${minor} header without a ${FILE_ID_BYTES}-byte fileId`, FILE_PREFIX_BYTES);
+  return fileId;
 }
 
 function toMetadata(header: Record<string, unknown>, major: number, minor: number): SnapshotMetadata {
-  const producer = (header.producer ?? {}) as Record<string, unknown>;
+  const producer = headerMap(header.producer);
   return {
     formatVersion: { major, minor },
-    service: String(header.service ?? ''),
-    hostname: String(header.hostname ?? ''),
-    pid: Number(header.pid ?? 0),
+    service: headerText(header.service, 'service'),
+    hostname: headerText(header.hostname, 'hostname'),
+    pid: headerInteger(header.pid, 'pid'),
     ...ringOf(header.ring),
-    reason: String(header.reason ?? ''),
-    createdAt: new Date(String(header.createdAt ?? '')),
+    reason: headerText(header.reason, 'reason'),
+    createdAt: new Date(headerText(header.createdAt, 'createdAt')),
     resource: Array.isArray(header.resource) ? entriesObject(header.resource, []) : {},
-    producer: { name: String(producer.name ?? ''), version: String(producer.version ?? '') },
+    producer: { name: headerText(producer.name, 'producer.name'), version: headerText(producer.version, 'producer.version') },
     counters: toCounters(header.counters),
     // Files without per-lane counters (a ring with one lane) get the totals as lane 0.
     lanes: Array.isArray(header.lanes)
-      ? header.lanes.map((lane) => ({ ...toCounters(lane), minSeverity: Number((lane as Record<string, unknown>)?.minSeverity ?? 0) }))
+      ? header.lanes.map((lane) => ({ ...toCounters(lane), minSeverity: headerInteger(headerMap(lane).minSeverity, 'lanes.minSeverity') }))
       : [{ ...toCounters(header.counters), minSeverity: 0 }],
-    records: Number(header.records ?? 0),
-    chunks: Number(header.chunks ?? 0),
+    records: headerInteger(header.records, 'records'),
+    chunks: headerInteger(header.chunks, 'chunks'),
     ...(Array.isArray(header.cause) ? { cause: entriesObject(header.cause, []) } : {}),
   };
 }
@@ -320,6 +344,6 @@ function ringOf(value: unknown): { ring?: string } {
 const COUNTER_KEYS = ['written', 'captured', 'overwritten', 'skipped', 'truncated', 'dropped'] as const;
 
 function toCounters(value: unknown): SnapshotCounters {
-  const counters = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  return Object.fromEntries(COUNTER_KEYS.map((key) => [key, Number(counters[key] ?? 0)])) as unknown as SnapshotCounters;
+  const counters = headerMap(value);
+  return Object.fromEntries(COUNTER_KEYS.map((key) => [key, headerInteger(counters[key], `counters.${key}`)])) as unknown as SnapshotCounters;
 }

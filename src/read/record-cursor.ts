@@ -136,7 +136,8 @@ export class RecordCursor {
     if (length === undefined || length < CHUNK_HEAD_ITEMS + 1) throw items.malformed('chunk payload is not [seconds, nanos, strings, scopes, records]');
     const baseSeconds = items.value();
     const baseNanos = items.value();
-    if (typeof baseSeconds !== 'number' || typeof baseNanos !== 'number') throw items.malformed('chunk payload fields have the wrong types');
+    // Integers (docs/format.md, "Conventions"): BigInt() of a fraction, NaN or an infinity throws a RangeError.
+    if (!Number.isInteger(baseSeconds) || !Number.isInteger(baseNanos)) throw items.malformed('chunk payload fields have the wrong types');
     const strings = items.value();
     if (!Array.isArray(strings) || !strings.every((item) => typeof item === 'string')) throw items.malformed('chunk payload fields have the wrong types');
     items.strings = strings as string[];
@@ -151,7 +152,7 @@ export class RecordCursor {
     this.records = records;
     this.left = records;
     this.trailingItems = length - CHUNK_HEAD_ITEMS - 1;
-    this.time = BigInt(baseSeconds) * 1_000_000_000n + BigInt(baseNanos);
+    this.time = BigInt(baseSeconds as number) * 1_000_000_000n + BigInt(baseNanos as number);
     this.timeBefore = this.time;
   }
 

@@ -4,9 +4,19 @@
  * checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
  * between chunks while the fatal path (crash capture) runs it straight through.
  */
+import { randomBytes } from 'node:crypto';
 import { compress } from 'lz4-wasm-nodejs';
 import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';
-import { CHUNK_MAGIC, CHUNK_MAX_RAW_BYTES, CHUNK_MAX_RECORDS, END_MAGIC, encodeBlock, encodeFilePrefix } from '../format/file-format.ts';
+import {
+  type BlockPosition,
+  CHUNK_MAGIC,
+  CHUNK_MAX_RAW_BYTES,
+  CHUNK_MAX_RECORDS,
+  END_MAGIC,
+  encodeFilePrefix,
+  encodeIndexedBlock,
+  FILE_ID_BYTES,
+} from '../format/file-format.ts';
 import { toFileEntries } from '../format/file-values.ts';
 import { type RingViews, ringId } from '../record/ring-layout.ts';
 import { ChunkStrings } from './chunk-strings.ts';
@@ -33,6 +43,8 @@ export class SnapshotEncoder {
   private readonly decoder: RecordDecoder;
   /** Records that did not decode, per lane: they move from captured to skipped. */
   private readonly unreadable: number[] = [];
+  /** Names this file in its header and index blocks, so that a chunk of another file is told apart. */
+  private readonly fileId = randomBytes(FILE_ID_BYTES);
   private chunkCount = 0;
   private recordCount = 0;
   /** The ring's identity, so a reader can tell a record seen in two snapshots of this ring (docs/format.md, `ring`). */
@@ -71,9 +83,10 @@ export class SnapshotEncoder {
       }
       if (records.length === 0) continue;
       const raw = this.cbor.encode([base.seconds, base.nanos, this.strings.strings, this.strings.scopes, records]);
+      const block = encodeIndexedBlock(this.nextPosition(), CHUNK_MAGIC, raw.length, records.length, compress(raw));
       this.chunkCount++;
       this.recordCount += records.length;
-      yield encodeBlock(CHUNK_MAGIC, raw.length, records.length, compress(raw));
+      yield block;
     }
   }
 
@@ -105,6 +118,7 @@ export class SnapshotEncoder {
       ...(this.capture.laneCounters.length > 1 ? { lanes: this.laneCounters() } : {}),
       records: this.recordCount,
       chunks: this.chunkCount,
+      fileId: this.fileId,
       ...(description.cause === undefined ? {} : { cause: toFileEntries(description.cause) }),
     };
     return encodeFilePrefix(this.cbor.encode(header));
@@ -112,7 +126,12 @@ export class SnapshotEncoder {
 
   /** The end block, which lets a reader tell a complete file from a cut one. */
   endBlock(): Buffer {
-    return encodeBlock(END_MAGIC, this.chunkCount, this.recordCount, new Uint8Array(0));
+    return encodeIndexedBlock(this.nextPosition(), END_MAGIC, this.chunkCount, this.recordCount, new Uint8Array(0));
+  }
+
+  /** Where the next chunk (or the end block) goes, for its index block. */
+  private nextPosition(): BlockPosition {
+    return { fileId: this.fileId, index: this.chunkCount, recordsBefore: this.recordCount };
   }
 }
 
