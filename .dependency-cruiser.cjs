@@ -1,13 +1,15 @@
 // Folder rules for src/ and the viewer, checked by `npm run deps` (part of `npm test`).
-// The folders follow the data: record → snapshot → read, with format shared by all and triggers
-// on top of snapshot; arrows point one way, so no folder imports a folder that imports it.
+// The folders follow the data: record → snapshot → read, with format shared by all, config (options
+// from the environment, option checks) below snapshot, and triggers on top of snapshot; arrows point
+// one way, so no folder imports a folder that imports it.
 // TypeScript 7 has no JavaScript compiler API, so the .ts files are parsed with swc.
 
 /** The folders each src/ folder may import besides itself; src/*.ts at the top may import any. */
 const allowed = {
   format: [],
+  config: [],
   record: ['format'],
-  snapshot: ['record', 'format'],
+  snapshot: ['record', 'format', 'config'],
   read: ['format'],
   triggers: ['snapshot', 'record', 'format'],
   metrics: ['snapshot'],

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -402,6 +403,86 @@ test('provider.forceFlush() writes a snapshot with reason "flush"', async () => 
     );
   } finally {
     h.cleanup();
+  }
+});
+
+test('forceFlush() with nothing written since the last snapshot of the ring writes no file', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
+  const exporter = new SnapshotExporter({ directory, serviceName: 'spec' });
+  const processor = new TTLogProcessor({ exporter, intervalMs: 40 });
+  const provider = new otel.LoggerProvider({ processors: [processor as never] });
+  const h = { directory, processor, provider, files: () => readdirSync(directory).sort() };
+  const flushFiles = () => h.files().filter((name) => name.endsWith('-flush.bin'));
+  try {
+    for (let i = 0; i < 5; i++) await h.provider.forceFlush();
+    assert.equal(h.files(), [], 'nothing logged yet: idle flushes write nothing');
+
+    const logger = h.provider.getLogger('flush');
+    for (let round = 0; round < 10; round++) {
+      emit(logger, { body: `round ${round}` });
+      await h.provider.forceFlush();
+    }
+    assert.is(flushFiles().length, 10, 'a flush after new records writes');
+    for (let i = 0; i < 20; i++) await h.provider.forceFlush();
+    assert.is(flushFiles().length, 10, 'twenty idle flushes write nothing');
+
+    emit(logger, { body: 'before a manual snapshot' });
+    await h.processor.snapshot();
+    assert.is(h.files().filter((name) => name.endsWith('-manual.bin')).length, 1);
+    await h.provider.forceFlush();
+    await h.processor.forceFlush();
+    assert.is(flushFiles().length, 10, 'a flush after a snapshot with nothing new writes nothing');
+
+    // A trigger's snapshot counts too: a periodic snapshot after a record leaves the flush nothing to do.
+    const periodicFiles = () => h.files().filter((name) => name.endsWith('-periodic.bin')).length;
+    const periodicBefore = periodicFiles();
+    emit(logger, { body: 'before the periodic snapshot' });
+    while (periodicFiles() === periodicBefore) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The file is in place before its write resolves (retention runs after it): give that a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.provider.forceFlush();
+    assert.is(flushFiles().length, 10);
+
+    // Records a worker writes through an attached processor are records of this ring.
+    const attached = new otel.LoggerProvider({ processors: [TTLogProcessor.attach(h.processor.handle) as never] });
+    attached.getLogger('worker').emit({ body: 'from an attached processor' } as never);
+    await h.provider.forceFlush();
+    const flushes = flushFiles();
+    assert.is(flushes.length, 11);
+    const last = await readSnapshot(join(h.directory, flushes.at(-1)!));
+    assert.is(last.records.at(-1)!.body, 'from an attached processor');
+
+    await exporter.forceFlush();
+    assert.is(flushFiles().length, 12, 'exporter.forceFlush() always writes');
+  } finally {
+    await h.provider.shutdown();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('a flush whose snapshot failed is not counted: the next flush writes', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
+  let failing = true;
+  const fileSystem = {
+    ...fs,
+    promises: {
+      ...fs.promises,
+      open: (...args: Parameters<typeof fs.promises.open>) => (failing ? Promise.reject(new Error('disk full')) : fs.promises.open(...args)),
+    },
+  };
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'spec', fileSystem }) });
+  const provider = new otel.LoggerProvider({ processors: [processor as never] });
+  try {
+    emit(provider.getLogger('flush'), { body: 'kept for the next flush' });
+    await processor.forceFlush().then(
+      () => assert.unreachable('the failed write rejects'),
+      (error: Error) => assert.match(error.message, /disk full/),
+    );
+    failing = false;
+    await processor.forceFlush();
+    assert.is(readdirSync(directory).length, 1);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 });
 

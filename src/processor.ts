@@ -1,5 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { diag, type MeterProvider } from '@opentelemetry/api';
+import { optionsFromEnvironment, PROCESSOR_VARIABLES } from './config/environment.ts';
+import { checkedOptions, type OptionRule, type OptionSchema } from './config/option-check.ts';
+import { TRIGGER_OPTIONS } from './config/option-schemas.ts';
 import { SelfMetrics } from './metrics/self-metrics.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
 import { createRingBuffer, Header, type LaneViews, openRingBuffer, type RingViews } from './record/ring-layout.ts';
@@ -55,6 +58,30 @@ export interface AttachOptions {
   readonly meterProvider?: MeterProvider;
 }
 
+const NUMBER: OptionRule = { kinds: ['number'] };
+
+/** What `new TTLogProcessor(options)` takes, for the constructor's check (config/option-check.ts). */
+const PROCESSOR_OPTIONS = {
+  ...TRIGGER_OPTIONS,
+  // Anything but a SnapshotExporter is a TypeError of its own (bindExporter), not a warning.
+  exporter: { kinds: ['any'] },
+  capacity: NUMBER,
+  capacityBytes: NUMBER,
+  severityLane: { kinds: ['false', 'object'], fields: { minSeverity: NUMBER, capacity: NUMBER } },
+  maxRecordBytes: NUMBER,
+  internCapacity: NUMBER,
+  internBytes: NUMBER,
+  maxInternedValueLength: NUMBER,
+  meterProvider: { kinds: ['object'] },
+} as const satisfies OptionSchema<TTLogProcessorOptions>;
+
+/** What `TTLogProcessor.attach(handle, options)` takes. */
+const ATTACH_OPTIONS = {
+  exporter: { kinds: ['any'] },
+  maxInternedValueLength: NUMBER,
+  meterProvider: { kinds: ['object'] },
+} as const satisfies OptionSchema<AttachOptions>;
+
 /** Carries an attached ring into the constructor without making it a public option. */
 const attachedRing = Symbol('ttlog.attachedRing');
 type InternalOptions = TTLogProcessorOptions & { [attachedRing]?: RingViews };
@@ -84,14 +111,23 @@ export class TTLogProcessor {
   /** Records at or above this severityNumber reach the severity trigger; +Infinity when it is off. */
   private readonly severityThreshold: number;
   private readonly selfMetrics: SelfMetrics;
+  /** Records the ring had taken when the last snapshot this processor wrote of it began. */
+  private writtenAtLastSnapshot = 0;
 
-  constructor(options: TTLogProcessorOptions = {}) {
-    const attached = (options as InternalOptions)[attachedRing];
+  /**
+   * Options not given here come from `TTLOG_*` environment variables where set (README,
+   * "Environment variables"). Unknown options and values of the wrong type are reported to
+   * `diag.warn` and ignored; values out of range throw a `RangeError`.
+   */
+  constructor(given: TTLogProcessorOptions = {}) {
+    const attached = (given as InternalOptions)[attachedRing];
+    const options = attached === undefined ? resolvedOptions(given) : given;
     this.ring = attached ?? openRingBuffer(createRingBuffer(ringSizes(options)));
     this.producer = new RingProducer(this.ring, {
       maxInternedValueLength: options.maxInternedValueLength ?? DEFAULT_INTERNED_VALUE_LENGTH,
     });
-    this.exporter = attached === undefined ? (options.exporter ?? new SnapshotExporter()) : options.exporter;
+    // Left out means the default exporter; anything else given, null too, must be a SnapshotExporter.
+    this.exporter = attached === undefined && options.exporter === undefined ? new SnapshotExporter() : options.exporter;
     this.writer = this.exporter === undefined ? undefined : bindExporter(this.exporter, () => this.snapshot('flush'));
     if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
@@ -108,7 +144,8 @@ export class TTLogProcessor {
    */
   static attach(handle: RingHandle, options: AttachOptions = {}): TTLogProcessor {
     const ring = openRingBuffer(handle?.buffer);
-    return new TTLogProcessor({ ...options, [attachedRing]: ring } as InternalOptions);
+    const checked = checkedOptions<AttachOptions>(options, ATTACH_OPTIONS, 'TTLogProcessor.attach(handle, options)');
+    return new TTLogProcessor({ ...checked, [attachedRing]: ring } as InternalOptions);
   }
 
   /** Post this to a worker thread and pass it to {@link TTLogProcessor.attach} there. */
@@ -130,9 +167,17 @@ export class TTLogProcessor {
     }
   }
 
-  /** Writes a snapshot of the ring (reason `flush`). A processor attached without an exporter has nothing to do. */
+  /**
+   * Writes a snapshot of the ring (reason `flush`), unless no record was written into it since
+   * the last snapshot this processor wrote of it (by `snapshot()`, a flush or a trigger):
+   * frameworks flush once per request or invocation, and such a file would only repeat the last
+   * one. Otherwise every flush writes, so that what was logged before it is in a file when it
+   * resolves. `exporter.forceFlush()` and `snapshot()` always write. A processor attached without
+   * an exporter has nothing to do.
+   */
   async forceFlush(): Promise<void> {
-    if (this.exporter !== undefined && !this.isShutdown) await this.snapshot('flush');
+    if (this.exporter === undefined || this.isShutdown || writtenToRing(this.ring) === this.writtenAtLastSnapshot) return;
+    await this.snapshot('flush');
   }
 
   /** Stops recording and writes a final snapshot (reason `shutdown`). Safe to call more than once. */
@@ -152,9 +197,13 @@ export class TTLogProcessor {
   snapshot(reason: SnapshotReason | (string & {}) = 'manual'): Promise<string> {
     const writer = this.writer;
     if (writer === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
-    this.pendingSnapshot ??= writer.write({ ring: this.ring, reason, resource: this.resource }).finally(() => {
-      this.pendingSnapshot = undefined;
-    });
+    const written = writtenToRing(this.ring);
+    this.pendingSnapshot ??= writer
+      .write({ ring: this.ring, reason, resource: this.resource })
+      .then((path) => this.snapshotWritten(path, written))
+      .finally(() => {
+        this.pendingSnapshot = undefined;
+      });
     return this.pendingSnapshot;
   }
 
@@ -212,23 +261,46 @@ export class TTLogProcessor {
     if (resource !== undefined) this.triggers?.resourceKnown(resource);
   }
 
+  /** Notes a snapshot written of the ring as it was when `written` records had been taken; returns its path. */
+  private snapshotWritten(path: string, written: number): string {
+    this.writtenAtLastSnapshot = Math.max(this.writtenAtLastSnapshot, written);
+    return path;
+  }
+
   /** How triggers (src/triggers/) write snapshots of this processor's ring. */
   private triggerTarget(writer: SnapshotWriter): SnapshotTarget {
     const request = (reason: SnapshotReason, cause: SnapshotCause | undefined) => ({ ring: this.ring, reason, resource: this.resource, cause });
     return {
       writeSync: (reason, cause) => {
+        const written = writtenToRing(this.ring);
         try {
-          return writer.writeSync(request(reason, cause));
+          return this.snapshotWritten(writer.writeSync(request(reason, cause)), written);
         } catch {
           return undefined; // reported to diag by the writer
         }
       },
-      write: (reason, cause) => writer.write(request(reason, cause)).catch(() => undefined),
+      write: (reason, cause) => {
+        const written = writtenToRing(this.ring);
+        return writer
+          .write(request(reason, cause))
+          .then((path) => this.snapshotWritten(path, written))
+          .catch(() => undefined);
+      },
       written: () => writtenToRing(this.ring),
       ringBuffer: this.ring.buffer,
       writerSettings: writer.settings,
     };
   }
+}
+
+/** `given` checked (config/option-check.ts), over the defaults `TTLOG_*` environment variables set (config/environment.ts). */
+function resolvedOptions(given: TTLogProcessorOptions): TTLogProcessorOptions {
+  const checked = checkedOptions<TTLogProcessorOptions>(given, PROCESSOR_OPTIONS, 'new TTLogProcessor(options)');
+  const environment = optionsFromEnvironment(PROCESSOR_VARIABLES, (fromEnvironment) => {
+    ringSizes(fromEnvironment);
+    triggerSettings(fromEnvironment);
+  });
+  return { ...environment, ...checked };
 }
 
 /** Records written into every lane of the ring. */

@@ -67,12 +67,13 @@ export interface WatchdogOptions {
 
 /**
  * Which snapshot files of this exporter's service to keep in its directory, applied after each
- * write. Only files ttlog named for that service are ever removed.
+ * write. Only files ttlog named for that service are ever removed. A limit left out takes its
+ * `TTLOG_RETENTION_*` environment variable, else its default; `Infinity` lifts it.
  */
 export interface RetentionOptions {
-  /** Most files to keep. */
+  /** Most files to keep. Default 100. */
   readonly maxFiles?: number;
-  /** Most bytes the files may take together. */
+  /** Most bytes the files may take together; the newest file always stays. Default 64 MiB. */
   readonly maxBytes?: number;
   /** Files older than this many ms (by their modification time) are removed. */
   readonly maxAgeMs?: number;
@@ -93,8 +94,11 @@ export interface SnapshotExporterOptions {
   readonly maxRecordBytes?: number;
   /** File system to write through (tests use it to simulate a full disk). Default `node:fs`. */
   readonly fileSystem?: SnapshotFileSystem;
-  /** Old snapshots to remove after each write. Default: keep everything. */
-  readonly retention?: RetentionOptions;
+  /**
+   * Old snapshots to remove after each write. Default: the newest 100 files and at most 64 MiB,
+   * crash snapshots counted apart (docs/crash-capture.md, "Retention"); `false` keeps every file.
+   */
+  readonly retention?: RetentionOptions | false;
   /**
    * Longest time an asynchronous snapshot may take, in ms, as OpenTelemetry exporters'
    * `timeoutMillis`: past it the snapshot's promise rejects with an error whose `code` is

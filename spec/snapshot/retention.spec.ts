@@ -209,6 +209,40 @@ test('the default retention bounds a thousand snapshots; crash snapshots are kep
   assert.is(readdirSync(directory).length, 111);
 });
 
+test('the default retention bounds a thousand snapshots; crash snapshots are kept apart', async () => {
+  const directory = makeDirectory();
+  cleanup.push(directory);
+  const exporter = new SnapshotExporter({ directory, serviceName: 'shop' });
+  assert.equal(exporter.retention, { maxFiles: 100, maxBytes: 64 * 1024 * 1024 }, 'the documented default');
+  // Four rings writing through one exporter at once, as four processors of a service would, so
+  // that the writes (and the retention passes after them) overlap.
+  const processors = Array.from({ length: 4 }, () => new TTLogProcessor({ exporter, capacity: 16 }));
+  const provider = new otel.LoggerProvider({ processors: processors.map((processor) => processor as never) });
+  const logger = provider.getLogger('retention');
+  const crashes: string[] = [];
+  for (let round = 0; round < 250; round++) {
+    logger.emit({ body: `record ${round}` });
+    const paths = await Promise.all(
+      processors.map((processor, p) => {
+        // A custom reason that sanitises to a crash reason's name counts as a crash snapshot.
+        const crash = p === 0 && round % 25 === 10;
+        return processor.snapshot(crash ? 'uncaught exception' : 'manual');
+      }),
+    );
+    if (round % 25 === 10) crashes.push(paths[0]!.slice(directory.length + 1));
+  }
+  const left = readdirSync(directory);
+  assert.is(left.filter((name) => name.endsWith('-manual.bin')).length, 100);
+  assert.equal(left.filter((name) => !name.endsWith('-manual.bin')).sort(), crashes.sort(), 'all ten crash snapshots are still there');
+  await provider.shutdown();
+
+  const keepAll = new SnapshotExporter({ directory, serviceName: 'shop', retention: false });
+  assert.is(keepAll.retention, undefined, 'retention: false keeps every file');
+  const before = readdirSync(directory).length;
+  await new TTLogProcessor({ exporter: keepAll, capacity: 16 }).snapshot('manual');
+  assert.is(readdirSync(directory).length, before + 1);
+});
+
 test('bad retention options fail when the exporter is made', () => {
   for (const retention of [{ maxFiles: 0 }, { maxBytes: -1 }, { maxAgeMs: 1.5 }, { maxFiles: Number.NaN }]) {
     assert.throws(() => new SnapshotExporter({ retention }), /retention\./);
