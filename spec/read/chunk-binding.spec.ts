@@ -105,7 +105,7 @@ test('two chunks swapped with their index blocks: the later one is read, the ear
   assert.equal(read.records, [...recordsOf(0), ...recordsOf(2)]);
   assert.equal(read.damage, [
     ['CHUNKS_MISSING', c1.records],
-    ['CHUNK_OUT_OF_ORDER', c1.records],
+    ['CHUNK_OUT_OF_ORDER', undefined],
   ]);
 });
 
@@ -123,7 +123,7 @@ test('a chunk repeated, with or without its index block, is read once', async ()
   const withIndex = Buffer.concat([parts.prefix, c0.index, c0.chunk, c1.index, c1.chunk, c1.index, c1.chunk, c2.index, c2.chunk, parts.end]);
   const read = await readBoth(withIndex);
   assert.equal(read.records, intact.records);
-  assert.equal(read.damage, [['CHUNK_REPEATED', c1.records]]);
+  assert.equal(read.damage, [['CHUNK_REPEATED', undefined]]);
 
   const bare = Buffer.concat([parts.prefix, c0.index, c0.chunk, c1.index, c1.chunk, c1.chunk, c2.index, c2.chunk, parts.end]);
   const readBare = await readBoth(bare);
@@ -136,7 +136,7 @@ test("a chunk of another service's file is CHUNK_FOREIGN (with its index block) 
   const withIndex = Buffer.concat([parts.prefix, c0.index, c0.chunk, foreign.index, foreign.chunk, c2.index, c2.chunk, parts.end]);
   const read = await readBoth(withIndex);
   assert.equal(read.records, [...recordsOf(0), ...recordsOf(2)]);
-  assert.equal(read.damage, [['CHUNK_FOREIGN', foreign.records]]);
+  assert.equal(read.damage, [['CHUNK_FOREIGN', undefined]]);
   assert.ok(read.records.every((record) => String(record.body).startsWith('checkout')));
 
   const inPlace = Buffer.concat([parts.prefix, c0.index, c0.chunk, c1.index, foreign.chunk, c2.index, c2.chunk, parts.end]);

@@ -41,16 +41,14 @@ export class ChunkBinding {
 
   /** Whether `chunk` belongs here; a chunk that does not is reported (its records lost) and must be skipped. */
   chunk(chunk: FileBlock): boolean {
-    const index = this.boundIndex(chunk, 'chunk');
+    const index = this.boundIndex(chunk, 'a chunk');
     if (index === undefined) return false;
     const at = index.a;
     if (at < this.expected) {
+      // No records lost here: a copy of a chunk read already, or one counted as missing when it was passed over.
       const missed = this.missing.some(([from, to]) => at >= from && at < to);
-      this.report(
-        missed ? 'CHUNK_OUT_OF_ORDER' : 'CHUNK_REPEATED',
-        chunk,
-        missed ? `chunk ${at} comes after chunk ${this.expected - 1}` : `chunk ${at} was read already`,
-      );
+      if (missed) this.report('CHUNK_OUT_OF_ORDER', chunk, `chunk ${at} after chunk ${this.expected - 1}, out of order: skipped`, false);
+      else this.report('CHUNK_REPEATED', chunk, `chunk ${at} again, a copy of a chunk read already: skipped`, false);
       return false;
     }
     this.placed(chunk, index);
@@ -69,11 +67,12 @@ export class ChunkBinding {
     const index = this.pending;
     this.pending = undefined;
     if (index === undefined || index.b !== block.crc) {
-      this.report('CHUNK_UNBOUND', block, `${what} is not preceded by the index block that places it in this file`);
+      // Its records are lost if the index block was damaged, so the count is a hint, as for a damaged chunk.
+      this.report('CHUNK_UNBOUND', block, `${what} without the index block that places it in this file: skipped`, true);
       return undefined;
     }
     if (!index.payload.subarray(0, FILE_ID_BYTES).equals(this.fileId)) {
-      this.report('CHUNK_FOREIGN', block, `${what} belongs to another file (its index block names another file id)`);
+      this.report('CHUNK_FOREIGN', block, `${what} of another file (its index block names another file id): skipped`, false);
       return undefined;
     }
     return index;
@@ -97,7 +96,8 @@ export class ChunkBinding {
     this.damageSeen = this.damage.length;
   }
 
-  private report(code: SnapshotDamage['code'], block: FileBlock, message: string): void {
-    this.damage.push({ code, offset: block.offset, ...(block.kind === 'chunk' ? { records: block.b } : {}), message });
+  /** `lost`: the block's records count as records lost (`SnapshotDamage.records`). */
+  private report(code: SnapshotDamage['code'], block: FileBlock, message: string, lost: boolean): void {
+    this.damage.push({ code, offset: block.offset, ...(lost && block.kind === 'chunk' ? { records: block.b } : {}), message });
   }
 }
