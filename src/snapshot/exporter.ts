@@ -71,7 +71,7 @@ export class SnapshotExporter {
       directory: given.directory ?? environment.directory ?? tmpdir(),
       serviceName: given.serviceName ?? environment.serviceName,
       retention: retentionFor(given.retention, environment),
-      timeoutMillis: options.timeoutMillis,
+      timeoutMillis: given.timeoutMillis,
       fileSystem: given.fileSystem,
     });
     ({ directory: this.directory, serviceName: this.serviceName, retention: this.retention, timeoutMillis: this.timeoutMillis } = this.#writer.settings);
