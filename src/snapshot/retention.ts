@@ -8,8 +8,10 @@
  * moment it was written, which may since have been stepped back, or belong to another machine the
  * file was copied from, and a name from the future would stay "newest" for ever. The file just
  * written is never removed, whatever the other files' times say: it is the one the caller is
- * handed. (A file's header has its `createdAt` too, but reading it means decoding the header of
- * every candidate after every write, and it carries the same clock as the name.)
+ * handed; nor are the other files its writer is still writing (several processors may share one
+ * exporter, and a concurrent pass must not remove their files either). A file's header has its
+ * `createdAt` too, but reading it means decoding the header of every candidate after every write,
+ * and it carries the same clock as the name.
  *
  * With `protectCrashSnapshots` (the default) crash snapshots and the rest are two groups, each
  * held to the limits on its own, so a stream of periodic snapshots cannot push out the crash
@@ -52,11 +54,12 @@ export function checkedRetention(options: RetentionOptions | undefined): Retenti
 }
 
 /**
- * Removes what `options` says to remove, never `written` (the name of the file just written);
- * returns the names removed. The sync twin is for crash paths; both list, stat and choose the same
- * way and differ only in their I/O calls.
+ * Removes what `options` says to remove, never a name in `written` (the files being written, or
+ * just written, whose paths the caller has not been handed yet; read when the pass chooses, so
+ * names added meanwhile count); returns the names removed. The sync twin is for crash paths; both
+ * list, stat and choose the same way and differ only in their I/O calls.
  */
-export function applyRetentionSync(directory: string, service: string, options: RetentionOptions, written: string, now = Date.now()): string[] {
+export function applyRetentionSync(directory: string, service: string, options: RetentionOptions, written: ReadonlySet<string>, now = Date.now()): string[] {
   const candidates = listCandidates(fs.readdirSync(directory), service);
   for (const candidate of candidates) noteStats(candidate, fs.statSync(join(directory, candidate.name), { throwIfNoEntry: false }));
   const doomed = choose(candidates, options, written, now);
@@ -65,7 +68,13 @@ export function applyRetentionSync(directory: string, service: string, options: 
 }
 
 /** {@link applyRetentionSync} without blocking the thread. */
-export async function applyRetention(directory: string, service: string, options: RetentionOptions, written: string, now = Date.now()): Promise<string[]> {
+export async function applyRetention(
+  directory: string,
+  service: string,
+  options: RetentionOptions,
+  written: ReadonlySet<string>,
+  now = Date.now(),
+): Promise<string[]> {
   const candidates = listCandidates(await fs.promises.readdir(directory), service);
   for (const candidate of candidates) {
     noteStats(candidate, await fs.promises.stat(join(directory, candidate.name)).catch(() => undefined));
@@ -95,12 +104,12 @@ function noteStats(candidate: Candidate, stats: fs.Stats | undefined): void {
   candidate.size = stats?.size ?? 0;
 }
 
-/** The file just written first, then newest first within each group; everything past a limit, and everything too old, goes. */
-function choose(candidates: Candidate[], options: RetentionOptions, written: string, now: number): string[] {
+/** The files just written first, then newest first within each group; everything past a limit, and everything too old, goes. */
+function choose(candidates: Candidate[], options: RetentionOptions, written: ReadonlySet<string>, now: number): string[] {
   const protect = options.protectCrashSnapshots ?? true;
   const groups = protect ? [candidates.filter((c) => c.crash), candidates.filter((c) => !c.crash)] : [candidates];
   const doomed: string[] = [];
-  const rank = (candidate: Candidate) => (candidate.name === written ? 1 : 0);
+  const rank = (candidate: Candidate) => (written.has(candidate.name) ? 1 : 0);
   for (const group of groups) {
     group.sort((a, b) => rank(b) - rank(a) || b.modified - a.modified || b.nameTime - a.nameTime || b.seq - a.seq);
     let files = 0;
@@ -108,7 +117,7 @@ function choose(candidates: Candidate[], options: RetentionOptions, written: str
     for (const candidate of group) {
       files++;
       bytes += candidate.size;
-      if (candidate.name === written) continue;
+      if (written.has(candidate.name)) continue;
       const tooMany = options.maxFiles !== undefined && files > options.maxFiles;
       // The newest file always stays, even alone over maxBytes: it was written for a reason.
       const tooBig = options.maxBytes !== undefined && files > 1 && bytes > options.maxBytes;

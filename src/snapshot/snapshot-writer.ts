@@ -10,7 +10,6 @@
  */
 
 import { hostname } from 'node:os';
-import { basename } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { ResourceLike } from '../otel-types.ts';
@@ -81,6 +80,12 @@ export class SnapshotWriter {
   private outcomeListener: ((outcome: SnapshotOutcome) => void) | undefined;
   /** Temp files left by dead writers are looked for after this writer's first write, and with every retention pass after that. */
   private tempFilesSwept = false;
+  /**
+   * Every name this writer has handed to a write that has not returned yet (a name found taken
+   * included, harmlessly): retention, this write's pass or a concurrent one's, never removes them,
+   * so each write resolves to a file that is there.
+   */
+  private readonly namesInFlight = new Set<string>();
 
   constructor(options: SnapshotWriterOptions) {
     this.settings = {
@@ -105,37 +110,42 @@ export class SnapshotWriter {
   async write(request: SnapshotRequest): Promise<string> {
     const started = performance.now();
     const deadline = new Deadline(this.settings.timeoutMillis);
+    const names = this.names(request);
     try {
-      const path = await deadline.race(this.writeFile(request, started, deadline.signal));
-      await deadline.race(this.removeOldFiles(request, path)).catch((error: unknown) => this.reportRetentionFailure(error));
+      const path = await deadline.race(this.writeFile(request, names, started, deadline.signal));
+      await deadline.race(this.removeOldFiles(request)).catch((error: unknown) => this.reportRetentionFailure(error));
       return path;
     } catch (error) {
       throw this.reportFailure(error, request, started);
     } finally {
       deadline.clear();
+      names.release();
     }
   }
 
   /** {@link write} without giving up the thread: for when the event loop may not turn again. */
   writeSync(request: SnapshotRequest): string {
     const started = performance.now();
+    const names = this.names(request);
     try {
       const encoder = encoderFor(request.ring);
       const chunks = [...encoder.chunkBlocks()];
       const { directory, retention } = this.settings;
       const blocks = this.fileBlocks(encoder, chunks, request);
-      const path = writeFileAtomicallySync(this.fileSystem, directory, this.names(request), blocks);
+      const path = writeFileAtomicallySync(this.fileSystem, directory, names.next, blocks);
       this.tell(request, started, blocks);
       if (this.sweepsTempFiles()) this.reportingCleanupFailure(() => removeOrphanedTempFilesSync(directory));
-      if (retention !== undefined) this.reportingCleanupFailure(() => applyRetentionSync(directory, this.serviceFor(request), retention, basename(path)));
+      if (retention !== undefined) this.reportingCleanupFailure(() => applyRetentionSync(directory, this.serviceFor(request), retention, this.namesInFlight));
       return path;
     } catch (error) {
       throw this.reportFailure(error, request, started);
+    } finally {
+      names.release();
     }
   }
 
   /** {@link write} up to the file in place; stops at its next step once `signal` is aborted. */
-  private async writeFile(request: SnapshotRequest, started: number, signal: AbortSignal): Promise<string> {
+  private async writeFile(request: SnapshotRequest, names: HandedNames, started: number, signal: AbortSignal): Promise<string> {
     const encoder = encoderFor(request.ring);
     await request.resource?.waitForAsyncAttributes?.();
     const chunks: Buffer[] = [];
@@ -145,7 +155,7 @@ export class SnapshotWriter {
       await yieldToEventLoop();
     }
     const blocks = this.fileBlocks(encoder, chunks, request);
-    const path = await writeFileAtomically(this.fileSystem, this.settings.directory, this.names(request), blocks, signal);
+    const path = await writeFileAtomically(this.fileSystem, this.settings.directory, names.next, blocks, signal);
     // A write finished after its deadline was already reported as failed.
     signal.throwIfAborted();
     this.tell(request, started, blocks);
@@ -153,11 +163,11 @@ export class SnapshotWriter {
   }
 
   /** After a write: temp files of writers that are gone, then retention. Neither can fail the snapshot, which is in place. */
-  private async removeOldFiles(request: SnapshotRequest, path: string): Promise<void> {
+  private async removeOldFiles(request: SnapshotRequest): Promise<void> {
     const { directory, retention } = this.settings;
     if (this.sweepsTempFiles()) await removeOrphanedTempFiles(directory).catch((error: unknown) => this.reportRetentionFailure(error));
     if (retention !== undefined)
-      await applyRetention(directory, this.serviceFor(request), retention, basename(path)).catch((error: unknown) => this.reportRetentionFailure(error));
+      await applyRetention(directory, this.serviceFor(request), retention, this.namesInFlight).catch((error: unknown) => this.reportRetentionFailure(error));
   }
 
   private sweepsTempFiles(): boolean {
@@ -192,8 +202,20 @@ export class SnapshotWriter {
     };
   }
 
-  private names(request: SnapshotRequest): NextName {
-    return () => snapshotFileName(this.serviceFor(request), process.pid, new Date(), this.nextSeq++, request.reason);
+  /** File names for one write, each kept in {@link namesInFlight} until the write calls `release`. */
+  private names(request: SnapshotRequest): HandedNames {
+    const handed: string[] = [];
+    return {
+      next: () => {
+        const name = snapshotFileName(this.serviceFor(request), process.pid, new Date(), this.nextSeq++, request.reason);
+        handed.push(name);
+        this.namesInFlight.add(name);
+        return name;
+      },
+      release: () => {
+        for (const name of handed) this.namesInFlight.delete(name);
+      },
+    };
   }
 
   private serviceFor(request: SnapshotRequest): string {
@@ -225,6 +247,12 @@ export class SnapshotWriter {
       diag.warn('ttlog: recording snapshot metrics failed', listenerError);
     }
   }
+}
+
+/** The names one write was given, and how it gives them back. */
+interface HandedNames {
+  readonly next: NextName;
+  readonly release: () => void;
 }
 
 /** Captures the ring now, before anything awaits, so the snapshot is of the moment it was asked for. */
