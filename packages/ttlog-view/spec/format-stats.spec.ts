@@ -8,6 +8,7 @@ import { otel } from '../../../spec/support/otel.ts';
 import { openRingBuffer } from '../../../src/record/ring-layout.ts';
 import { SnapshotWriter } from '../../../src/snapshot/snapshot-writer.ts';
 import { StatsCollector } from '../src/format-stats.ts';
+import { mergeSources } from '../src/merge.ts';
 import { openSources } from '../src/sources.ts';
 import { at, CART, CHECKOUT, hrTime, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
 
@@ -107,7 +108,10 @@ test('stats name what a file did not say, keep unspecified severities last, and 
   const [damaged, empty] = await openSources([garbage, cartFile], (message) => assert.unreachable(message));
   // A file whose producer knew neither its service nor its host.
   const anonymous = { ...damaged!, metadata: { ...damaged!.metadata, service: '', hostname: '' } };
-  const stats = new StatsCollector([anonymous, empty!]);
+  const stats = new StatsCollector(
+    [anonymous, empty!],
+    mergeSources([anonymous, empty!], (message) => assert.unreachable(message)),
+  );
   let index = 0;
   for await (const record of anonymous.reader.records()) {
     const unspecified = index++ % 2 === 0;

@@ -99,7 +99,7 @@ async function reportOf(name: string, records: (base: ViewRecord['record']) => A
     for (let i = 0; i < list.length; i += 1000) yield list.slice(i, i + 1000).map((record) => ({ record, source: source! }));
   }
   const path = join(directory, name);
-  await writeHtmlReport(path, [source!], timeline(), { utc: true });
+  await writeHtmlReport(path, [source!], timeline(), { utc: true }, { duplicates: 0 });
   const html = readFileSync(path, 'utf8');
   const data = /<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html);
   assert.ok(data, 'the page embeds its rows');

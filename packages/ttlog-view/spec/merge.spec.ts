@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BATCH_RECORDS, mergeSources } from '../src/merge.ts';
+import { BATCH_RECORDS, mergedBatches, mergeSources } from '../src/merge.ts';
 import { openSources } from '../src/sources.ts';
 import { at, CART, CHECKOUT, writeServiceSnapshot } from './support/snapshots.ts';
 
@@ -20,7 +20,7 @@ async function merge(files: readonly string[], prepare: (sources: Awaited<Return
   const reports: string[] = [];
   const batches: number[] = [];
   const records: string[] = [];
-  for await (const batch of mergeSources(sources, (message) => reports.push(message))) {
+  for await (const batch of mergedBatches(mergeSources(sources, (message) => reports.push(message)))) {
     batches.push(batch.length);
     for (const { source, record } of batch) records.push(`${source.index}:${String(record.body)}`);
   }

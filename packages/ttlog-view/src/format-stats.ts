@@ -1,9 +1,10 @@
 /**
  * `--stats`: a summary per file and overall — counts by severity, scope and service, the time
  * range, the ring's loss counters from the header, the reason and, for crashes, the cause.
- * Counts are of the records that pass the filters.
+ * Counts are of the records that pass the filters, each record once: the copies that
+ * overlapping snapshots of one ring hold are counted apart, per file and overall.
  */
-import type { AnyValue, SnapshotCounters, SnapshotDamage } from 'ttlog';
+import type { AnyValue, SnapshotCounters, SnapshotDamage, SnapshotMerge } from 'ttlog';
 import { isoNanos, jsonAttributes } from './format-json.ts';
 import { TextFormatter } from './format-text.ts';
 import { SEVERITY_NAMES, severityRange } from './severity.ts';
@@ -40,12 +41,23 @@ export class RecordTally {
   }
 }
 
+/** The copies of records a merge left out (the library's `SnapshotMerge`), read once the timeline is done. */
+export type DuplicateCounts = Pick<SnapshotMerge<SnapshotSource>, 'duplicates' | 'duplicatesFrom'>;
+
+/** `2000 duplicate records merged …`: what the outputs say when overlapping snapshots of one ring held the same records. */
+export function duplicatesText(duplicates: number): string {
+  return `${duplicates} duplicate record${duplicates === 1 ? '' : 's'} merged (held by more than one snapshot of the same ring; each record is shown once)`;
+}
+
 /** Collects the tallies while the timeline streams past. */
 export class StatsCollector {
   readonly overall = new RecordTally();
   readonly perFile = new Map<SnapshotSource, RecordTally>();
 
-  constructor(readonly sources: readonly SnapshotSource[]) {
+  constructor(
+    readonly sources: readonly SnapshotSource[],
+    private readonly merged: DuplicateCounts,
+  ) {
     for (const source of sources) this.perFile.set(source, new RecordTally());
   }
 
@@ -62,6 +74,7 @@ export class StatsCollector {
         service: source.metadata.service,
         hostname: source.metadata.hostname,
         pid: source.metadata.pid,
+        ring: source.metadata.ring ?? null,
         reason: source.metadata.reason,
         createdAt: isoText(source.metadata.createdAt),
         formatVersion: `${source.metadata.formatVersion.major}.${source.metadata.formatVersion.minor}`,
@@ -70,8 +83,9 @@ export class StatsCollector {
         ...(source.metadata.cause === undefined ? {} : { cause: jsonAttributes(source.metadata.cause) }),
         damage: source.reader.damage,
         ...this.perFile.get(source)!.toJSON(),
+        duplicates: this.merged.duplicatesFrom(source),
       })),
-      overall: { files: this.sources.length, ...this.overall.toJSON() },
+      overall: { files: this.sources.length, ...this.overall.toJSON(), duplicates: this.merged.duplicates },
     };
   }
 
@@ -86,7 +100,9 @@ export class StatsCollector {
       lines.push(
         `  reason: ${meta.reason}   created: ${isoText(meta.createdAt)}   format ${meta.formatVersion.major}.${meta.formatVersion.minor}, written by ${meta.producer.name} ${meta.producer.version}`,
       );
-      lines.push(`  records: ${tally.records} shown of ${meta.records} in the file${rangeText(tally, times)}`);
+      lines.push(
+        `  records: ${tally.records} shown of ${meta.records} in the file${duplicatesOfFile(this.merged.duplicatesFrom(source))}${rangeText(tally, times)}`,
+      );
       lines.push(`  ring: ${countersText(meta.counters)}`);
       lines.push(...tallyLines(tally, false));
       if (meta.cause !== undefined) lines.push(...causeLines(meta.cause));
@@ -94,6 +110,7 @@ export class StatsCollector {
     }
     const overall = this.overall;
     lines.push(`overall: ${this.sources.length} file${this.sources.length === 1 ? '' : 's'}, ${overall.records} records${rangeText(overall, times)}`);
+    if (this.merged.duplicates > 0) lines.push(`  ${duplicatesText(this.merged.duplicates)}`);
     lines.push(...tallyLines(overall, true));
     // Names, paths, the reason, the cause and damage messages all come from files: escaped here
     // at the end, once for all of them, after a multi-line cause was split into its lines.
@@ -105,6 +122,10 @@ function tallyLines(tally: RecordTally, withServices: boolean): string[] {
   const lines = [`  severity: ${countsText(tally.severities, severityOrder) || '-'}`, `  scopes: ${countsText(tally.scopes) || '-'}`];
   if (withServices) lines.push(`  services: ${countsText(tally.services) || '-'}`);
   return lines;
+}
+
+function duplicatesOfFile(duplicates: number): string {
+  return duplicates === 0 ? '' : ` (${duplicates} already shown from an earlier snapshot of its ring)`;
 }
 
 function rangeText(tally: RecordTally, times: TextFormatter): string {

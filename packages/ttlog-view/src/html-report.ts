@@ -6,6 +6,7 @@
  * would, and stays safe to print with `cat`.
  */
 import { writeFile } from 'node:fs/promises';
+import { type DuplicateCounts, duplicatesText } from './format-stats.ts';
 import { TextFormatter } from './format-text.ts';
 import { SEVERITY_NAMES, severityLabel, severityRange } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
@@ -31,6 +32,7 @@ export async function writeHtmlReport(
   sources: readonly SnapshotSource[],
   timeline: AsyncIterable<ViewRecord[]>,
   options: HtmlReportOptions,
+  merged: Pick<DuplicateCounts, 'duplicates'>,
 ): Promise<void> {
   const times = new TextFormatter({ utc: options.utc, color: false });
   const perSecond = new Map<number, number[]>();
@@ -60,7 +62,7 @@ export async function writeHtmlReport(
   const kept = Math.min(total, MAX_TABLE_ROWS);
   const tableRows = Array.from({ length: kept }, (_, i) => rows[(total - kept + i) % MAX_TABLE_ROWS]!);
   const chart = chartSvg(perSecond, times);
-  await writeFile(path, page({ sources, total, rows: tableRows, chart }), { mode: 0o600 });
+  await writeFile(path, page({ sources, total, rows: tableRows, chart, duplicates: merged.duplicates }), { mode: 0o600 });
 }
 
 function levelIndex(severityNumber: number): number {
@@ -114,7 +116,7 @@ export function chartSvg(perSecond: Map<number, number[]>, times: TextFormatter)
   ].join('\n');
 }
 
-function page(data: { sources: readonly SnapshotSource[]; total: number; rows: Row[]; chart: string }): string {
+function page(data: { sources: readonly SnapshotSource[]; total: number; rows: Row[]; chart: string; duplicates: number }): string {
   const files = data.sources
     .map(
       (source) =>
@@ -123,7 +125,11 @@ function page(data: { sources: readonly SnapshotSource[]; total: number; rows: R
     .join('\n');
   const legend = LEVEL_NAMES.map((name, level) => `<span><i style="background:${LEVEL_COLORS[level]}"></i>${name}</span>`).join(' ');
   const options = SEVERITY_NAMES.map((name, level) => `<option value="${level}">${name}+</option>`).join('');
-  const note = data.total > data.rows.length ? `The table holds the newest ${data.rows.length} of ${data.total} records.` : '';
+  const notes = [
+    data.total > data.rows.length ? `The table holds the newest ${data.rows.length} of ${data.total} records.` : '',
+    data.duplicates > 0 ? `${duplicatesText(data.duplicates)}.` : '',
+  ];
+  const note = notes.filter((text) => text !== '').join(' ');
   // "<" is escaped so that no string in the data can close the script element.
   const json = JSON.stringify(data.rows).replace(/</g, '\\u003c');
   return `<!doctype html>

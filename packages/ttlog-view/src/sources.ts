@@ -1,13 +1,12 @@
 /**
  * PATH arguments → open snapshots. A directory stands for the snapshot files directly inside it;
  * a file that cannot be opened is reported and skipped so that one bad file among many does not
- * hide the others (issue 4, "Errors").
+ * hide the others.
  */
 import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SnapshotMetadata, SnapshotRecord } from 'ttlog';
-import { openSnapshot, type SnapshotReader } from 'ttlog';
+import { type MergedRecord, openSnapshot, type SnapshotMetadata, type SnapshotReader } from 'ttlog';
 import { terminalText } from './values.ts';
 
 /** One open snapshot file. */
@@ -21,11 +20,8 @@ export interface SnapshotSource {
   readonly reader: SnapshotReader;
 }
 
-/** A record and the snapshot it came from. */
-export interface ViewRecord {
-  readonly record: SnapshotRecord;
-  readonly source: SnapshotSource;
-}
+/** A record and the snapshot it came from (the first, when several snapshots of its ring hold it). */
+export type ViewRecord = MergedRecord<SnapshotSource>;
 
 /** Reports a problem with an input; the command goes on and exits 1 at the end. */
 export type ReportProblem = (message: string) => void;
