@@ -22,11 +22,13 @@ import { type TextFormatOptions, TextFormatter } from '../src/format-text.ts';
 import { LineBytes } from '../src/line-bytes.ts';
 import type { SnapshotSource } from '../src/sources.ts';
 import { RAW_CONTROL } from './support/hostile.ts';
-import { at, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, TRACE_ORDER, writeServiceSnapshot } from './support/snapshots.ts';
 
 const source = { label: 'svc/42' } as SnapshotSource;
 const PLAIN: TextFormatOptions = { utc: true, color: false };
 const COLORED: TextFormatOptions = { utc: false, color: true };
+/** Whole trace ids, and a source column wider than the label. */
+const WIDE: TextFormatOptions = { utc: true, color: true, wide: true, sourceWidth: 12 };
 
 /** The chunk's text through the reader's records and TextFormatter, or 'fails'. */
 function viaRecords(raw: Buffer, count: number, options: TextFormatOptions): string {
@@ -65,6 +67,7 @@ function assertSameText(raw: Buffer, count: number, name: string): string {
   const expected = viaRecords(raw, count, PLAIN);
   assert.is(direct(raw, count, PLAIN), expected, name);
   assert.is(direct(raw, count, COLORED), viaRecords(raw, count, COLORED), `${name}, colored`);
+  assert.is(direct(raw, count, WIDE), viaRecords(raw, count, WIDE), `${name}, wide`);
   return expected;
 }
 
@@ -167,6 +170,11 @@ const CASES: Array<[string, HandRecord]> = [
   ['back to producer 0', { producer: 0 }],
   ['a producer that is not an integer', { producer: 'x' }],
   ['a trace context', { trace: [new Uint8Array(16).fill(7), new Uint8Array(8).fill(9), 1] }],
+  ['a trace context of another thread', { trace: [Uint8Array.from({ length: 16 }, (_, i) => i * 17), new Uint8Array(8).fill(9), 0], producer: 2 }],
+  ['a trace id of 2 bytes', { trace: [new Uint8Array([0xab, 0xcd]), new Uint8Array(8), 1] }],
+  ['a trace id of 20 bytes', { trace: [new Uint8Array(20).fill(0xee), new Uint8Array(8), 1] }],
+  ['a trace context with an item more', { trace: [new Uint8Array(16).fill(1), new Uint8Array(8), 1, 'more'] }],
+  ['a trace id that is text', { trace: ['0af7651916cd43dd8448eb211c80319c', new Uint8Array(8), 1] }],
   ['a trace that is not an array', { trace: 'none' }],
   ['fields after the 13th', { extra: ['more', [1, 2]] }],
   ['a step back in time', { delta: -2_000_000_000 }],
@@ -239,6 +247,7 @@ const processorFile = await writeServiceSnapshot(directory, {
       attributes: { 'http.route': '/api/orders', status: 500, 'user.id': 'u2' },
       scope: 'http',
       scopeVersion: '1.0',
+      trace: TRACE_ORDER,
     },
     {
       at: at(1),
@@ -261,9 +270,10 @@ const processorFile = await writeServiceSnapshot(directory, {
 
 test('a snapshot written by the processor: every chunk written straight from its bytes as through its records', () => {
   const chunks = splitSnapshot(readFileSync(processorFile)).chunks;
-  let lines = 0;
-  for (const chunk of chunks) lines += assertSameText(chunk.raw, chunk.records.length, 'processor chunk').split('\n').length - 1;
-  assert.is(lines, 6);
+  let text = '';
+  for (const chunk of chunks) text += assertSameText(chunk.raw, chunk.records.length, 'processor chunk');
+  assert.is(text.split('\n').length - 1, 6);
+  assert.ok(text.includes(' svc/42 0af76519 [http] request handled http.route=/api/orders status=500 '), 'the short trace id after the source');
 });
 
 test('random byte changes: written straight from the bytes and through the records alike, or failing alike', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { compress } from 'lz4-wasm-nodejs';
 import { test } from 'uvu';
@@ -11,7 +11,7 @@ import { createCborDecoder, createCborEncoder } from '../../../src/format/cbor.t
 import { CHUNK_MAGIC, encodeBlock } from '../../../src/format/file-format.ts';
 import { runView } from '../src/run.ts';
 import { VERSION } from '../src/version.ts';
-import { at, CART, CHECKOUT, ROOT, runViewer, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, ROOT, runViewer, TRACE_ORDER, TRACE_STOCK, writeServiceSnapshot } from './support/snapshots.ts';
 
 const GOLDEN = join(ROOT, 'packages/ttlog-view/spec/golden');
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -31,6 +31,11 @@ function subdirectory(name: string): string {
 function writeTicks(into: string, count = 5000): Promise<string> {
   const records = Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: 9, body: `tick ${i}`, scope: 'clock' }));
   return writeServiceSnapshot(into, { service: 'clock', records, capacity: 8192 });
+}
+
+/** The text without its color sequences. */
+function uncolored(text: string): string {
+  return text.replaceAll(/\x1b\[\d+m/g, '');
 }
 
 /** Output with what differs between runs (pid, host, paths) replaced, so it can be compared to a golden file. */
@@ -115,8 +120,111 @@ test('colors only when asked or on a terminal, and never with NO_COLOR or --no-c
   assert.not.ok(plain.stdout.includes('\x1b['));
   const colored = await runViewer(['--utc', '--color', checkoutFile]);
   assert.ok(colored.stdout.includes('\x1b[31mERROR'), 'ERROR in red');
+  assert.ok(colored.stdout.includes('\x1b[35m0af76519\x1b[39m'), 'the trace id in magenta');
+  assert.is(uncolored(colored.stdout), plain.stdout, 'the same text around the colors');
   const off = await runViewer(['--utc', '--color', '--no-color', checkoutFile]);
   assert.not.ok(off.stdout.includes('\x1b['));
+});
+
+test('--color forces colors into a pipe; the first that says decides: --no-color, --color, NO_COLOR, FORCE_COLOR, a terminal', async () => {
+  // Into a pipe (a subprocess's stdout), as `ttlog-view --color … | less -R` is.
+  const piped: Array<[string[], Record<string, string>, boolean]> = [
+    [[], {}, false],
+    [['--color'], {}, true],
+    [['--color'], { NO_COLOR: '1' }, true],
+    [['--no-color'], { FORCE_COLOR: '1' }, false],
+    [['--color', '--no-color'], {}, false],
+    [[], { NO_COLOR: '1', FORCE_COLOR: '1' }, false],
+    [[], { FORCE_COLOR: '1' }, true],
+    [[], { FORCE_COLOR: '0' }, false],
+    [[], { FORCE_COLOR: 'false' }, false],
+  ];
+  for (const [args, env, expected] of piped) {
+    const result = await runViewer(['--utc', ...args, checkoutFile], env);
+    assert.is(result.stdout.includes('\x1b['), expected, `${args.join(' ')} ${JSON.stringify(env)}`);
+  }
+  // On a terminal.
+  const onTerminal: Array<[string[], Record<string, string>, boolean]> = [
+    [[], {}, true],
+    [[], { NO_COLOR: '1' }, false],
+    [[], { FORCE_COLOR: '0' }, false],
+    [['--no-color'], {}, false],
+  ];
+  for (const [args, env, expected] of onTerminal) {
+    let text = '';
+    const terminal = Object.assign(
+      new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          text += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: true },
+    );
+    assert.is(await runView(['--utc', ...args, checkoutFile], { stdout: terminal, stderr: new Writable({ write: (_c, _e, done) => done() }), env }), 0);
+    assert.is(text.includes('\x1b['), expected, `terminal: ${args.join(' ')} ${JSON.stringify(env)}`);
+  }
+});
+
+test('trace ids on the lines that have one: the first 8 hex digits, all 32 with --wide, the column blank on the others', async () => {
+  const short = await runViewer(['--utc', shop]);
+  const lines = short.stdout.trimEnd().split('\n');
+  const pid = process.pid;
+  assert.ok(lines.includes(`2026-03-14T15:09:28.999Z ERROR  cart/${pid}     4bf92f35 [inventory] inventory lookup failed sku=X1`), short.stdout);
+  assert.ok(lines.includes(`2026-03-14T15:09:26.000Z INFO   checkout/${pid}          [http] server started port=8080 tls.enabled=true`), short.stdout);
+  assert.is(lines.filter((line) => line.includes(` ${TRACE_ORDER.traceId.slice(0, 8)} [`)).length, 3);
+
+  for (const input of [shop, checkoutFile]) {
+    const wide = await runViewer(['--utc', '--wide', input]);
+    assert.is(wide.code, 0);
+    assert.ok(wide.stdout.includes(`checkout/${pid} ${TRACE_ORDER.traceId} [pay] payment failed`), wide.stdout);
+    assert.ok(wide.stdout.includes(`checkout/${pid} ${' '.repeat(32)} [app] worker crashed`), wide.stdout);
+    // The direct path of one file and the way through records agree on wide lines too.
+    const throughRecords = await runViewer(['--utc', '--wide', '--since', '1970-01-01T00:00:00Z', input]);
+    assert.is(wide.stdout, throughRecords.stdout, input);
+  }
+});
+
+test('--trace-id takes a trace id or its first 8 or more digits, as the lines show it', async () => {
+  for (const id of [TRACE_ORDER.traceId, TRACE_ORDER.traceId.slice(0, 8).toUpperCase(), TRACE_ORDER.traceId.slice(0, 12)]) {
+    const result = await runViewer(['--utc', '--trace-id', id, shop]);
+    assert.is(result.code, 0, id);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.is(lines.length, 3, id);
+    for (const line of lines) assert.ok(line.includes('order.id=A-17'), line);
+  }
+  const tooShort = await runViewer(['--trace-id', TRACE_ORDER.traceId.slice(0, 7), shop]);
+  assert.is(tooShort.code, 2);
+  assert.match(tooShort.stderr, /first 8 or more/);
+});
+
+test('columns line up: the level as wide as DEBUG3, service/pid as wide as the widest file, then the trace id column', async () => {
+  const aligned = subdirectory('aligned');
+  const severities = [...Array.from({ length: 24 }, (_, i) => i + 1), 0];
+  const records = severities.map((severityNumber, i) => ({
+    at: at(i),
+    severityNumber,
+    ...(severityNumber === 0 ? { severityText: 'NOTE' } : {}),
+    body: `severity ${severityNumber}`,
+    scope: 'app',
+    ...(i % 3 === 0 ? { trace: TRACE_STOCK } : {}),
+  }));
+  await writeServiceSnapshot(aligned, { service: 'a', records });
+  await writeServiceSnapshot(aligned, { service: 'inventory-service', records: records.slice(0, 3) });
+  for (const args of [[], ['--color'], ['--wide']]) {
+    const result = await runViewer(['--utc', ...args, aligned]);
+    const lines = uncolored(result.stdout).trimEnd().split('\n');
+    assert.is(lines.length, 28);
+    const scopeAt = new Set(lines.map((line) => line.indexOf(' [app] ')));
+    assert.is(scopeAt.size, 1, `${args.join(' ')}:\n${lines.join('\n')}`);
+  }
+  const result = await runViewer(['--utc', aligned]);
+  const pid = process.pid;
+  const width = `inventory-service/${pid}`.length;
+  assert.ok(result.stdout.includes(`2026-03-14T15:09:26.006Z DEBUG3 ${`a/${pid}`.padEnd(width)} 4bf92f35 [app] severity 7\n`), result.stdout);
+  assert.ok(result.stdout.includes(`2026-03-14T15:09:26.007Z DEBUG4 ${`a/${pid}`.padEnd(width)}          [app] severity 8\n`), result.stdout);
+  assert.ok(result.stdout.includes(`2026-03-14T15:09:26.024Z NOTE   ${`a/${pid}`.padEnd(width)} 4bf92f35 [app] severity 0\n`), result.stdout);
+  assert.ok(result.stdout.includes(`2026-03-14T15:09:26.000Z TRACE  inventory-service/${pid} 4bf92f35 [app] severity 1\n`), result.stdout);
 });
 
 test('a damaged file among good ones: exit 1, a warning, and every intact record still shown', async () => {
@@ -202,7 +310,6 @@ test('usage errors exit 2 with a hint', async () => {
     ['--json', '--otlp', shop],
     ['--trace-id', 'xyz', shop],
     ['--window', '5 minutes', '--around', 'first-error', shop],
-    [],
   ]) {
     const result = await runViewer(args, { TTLOG_SNAPSHOT_DIR: '' });
     assert.is(result.code, 2, args.join(' '));
@@ -217,17 +324,44 @@ test('--interactive without a terminal is a usage error', async () => {
   assert.match(result.stderr, /needs a terminal/);
 });
 
-test('TTLOG_SNAPSHOT_DIR is read when no path is given', async () => {
+test('without a path: TTLOG_SNAPSHOT_DIR, else the ttlog-*.bin files of the OS temp directory, and stderr says which', async () => {
   const result = await runViewer(['--utc'], { TTLOG_SNAPSHOT_DIR: shop });
   assert.is(result.code, 0);
   assert.is(result.stdout.trim().split('\n').length, CHECKOUT.records.length + CART.records.length);
+  assert.is(result.stderr, `ttlog-view: no PATH given, reading ${shop} (TTLOG_SNAPSHOT_DIR)\n`);
+
+  // The temp directory, as the exporter's default, through TMPDIR (which os.tmpdir() reads); other programs' files there are left alone.
+  const temp = subdirectory('temp');
+  copyFileSync(checkoutFile, join(temp, basename(checkoutFile)));
+  writeFileSync(join(temp, 'other-program.bin'), 'not a snapshot');
+  writeFileSync(join(temp, 'ttlog-notes.txt'), 'not a snapshot');
+  const fromTemp = await runViewer(['--utc'], { TTLOG_SNAPSHOT_DIR: '', TMPDIR: temp });
+  assert.is(fromTemp.stderr, `ttlog-view: no PATH given, reading ttlog-*.bin in ${temp} (the OS temp directory; TTLOG_SNAPSHOT_DIR is not set)\n`);
+  assert.is(fromTemp.code, 0);
+  assert.is(fromTemp.stdout, (await runViewer(['--utc', checkoutFile])).stdout);
+
+  const empty = subdirectory('empty-temp');
+  writeFileSync(join(empty, 'other-program.bin'), 'not a snapshot');
+  const none = await runViewer(['--utc'], { TTLOG_SNAPSHOT_DIR: '', TMPDIR: empty });
+  assert.is(none.code, 1);
+  assert.is(none.stdout, '');
+  assert.match(
+    none.stderr,
+    /^ttlog-view: no PATH given, reading ttlog-\*\.bin in .*\nttlog-view: warning: .*: no snapshot files \(ttlog-\*\.bin\) in this directory\n$/,
+  );
 });
 
 test('--help and --version', async () => {
   const help = await runViewer(['--help']);
   assert.is(help.code, 0);
-  assert.match(help.stdout, /^Usage: ttlog-view \[options\] PATH\.\.\./);
+  assert.match(help.stdout, /^Usage: ttlog-view \[options\] \[PATH\.\.\.\]/);
+  // Reasons as snapshot headers carry them.
+  assert.ok(help.stdout.includes('uncaught-exception'));
+  assert.not.ok(help.stdout.includes('uncaughtException'));
   for (const option of [
+    '--wide',
+    '--color',
+    '--no-color',
     '--json',
     '--otlp',
     '--stats',
@@ -258,8 +392,8 @@ test('piped into head: no EPIPE noise, exit 0', async () => {
   const script = `"${process.execPath}" --import tsx packages/ttlog-view/src/bin.ts --utc "${clock}" | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`;
   const result = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(result.stdout.trim().split('\n'), [
-    `2026-03-14T15:09:26.000Z INFO  clock/${process.pid} [clock] tick 0`,
-    `2026-03-14T15:09:26.001Z INFO  clock/${process.pid} [clock] tick 1`,
+    `2026-03-14T15:09:26.000Z INFO   clock/${process.pid}          [clock] tick 0`,
+    `2026-03-14T15:09:26.001Z INFO   clock/${process.pid}          [clock] tick 1`,
   ]);
   assert.is(result.stderr, 'status 0\n');
 });

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isoNanos, jsonAttributes, jsonValue } from '../src/format-json.ts';
 import { severityLabel, severityRange } from '../src/severity.ts';
-import { attributesText, attributeValueText, isoText, secondText, terminalSafeJson, terminalText, valueText } from '../src/values.ts';
+import { attributesText, attributeValueText, isoText, secondText, terminalLines, terminalSafeJson, terminalText, valueText } from '../src/values.ts';
 import { RAW_CONTROL } from './support/hostile.ts';
 
 test('values print compactly on one line', () => {
@@ -57,6 +57,14 @@ test('terminal-active characters show as JSON escapes, everywhere a value is sho
   const json = terminalSafeJson(JSON.stringify(value, null, 2));
   assert.not.match(json, RAW_CONTROL);
   assert.equal(JSON.parse(json), value);
+});
+
+test('a multi-line value as lines: its LF and CR LF breaks are lines, every other terminal-active character stays escaped', () => {
+  const stack = 'Error: boom\n    at charge (pay.js:42)\r\n    at \u001b]0;x\u0007 (a.js:1)\n\n\tdone\rcr\u2028sep';
+  assert.equal(terminalLines(stack), ['Error: boom', '    at charge (pay.js:42)', '    at \\u001b]0;x\\u0007 (a.js:1)', '', '\\tdone\\rcr\\u2028sep']);
+  for (const line of terminalLines(stack)) assert.not.match(line, RAW_CONTROL);
+  assert.equal(terminalLines('one line'), ['one line']);
+  assert.equal(terminalLines(''), ['']);
 });
 
 test('attribute keys are data: __proto__ and the names every object has stay keys', () => {

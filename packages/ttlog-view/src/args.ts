@@ -1,5 +1,6 @@
 /** `ttlog-view` command line → {@link ViewOptions}. Usage mistakes throw {@link UsageError} (exit 2). */
 import { parseArgs } from 'node:util';
+import type { SnapshotReason } from 'ttlog';
 import { type FilterOptions, parseDuration, parseLevel, parseTime } from './filters.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -7,6 +8,7 @@ export type OutputMode = 'text' | 'json' | 'otlp' | 'stats' | 'html' | 'interact
 
 /** Everything the command line says, checked and parsed. */
 export interface ViewOptions extends FilterOptions {
+  /** The PATH arguments; none: the default snapshot location (default-location.ts). */
   readonly paths: readonly string[];
   readonly mode: OutputMode;
   /** `--stats --json`: the summary as one JSON document. */
@@ -14,6 +16,8 @@ export interface ViewOptions extends FilterOptions {
   readonly htmlPath?: string;
   readonly utc: boolean;
   readonly color: boolean;
+  /** Whole trace ids in the text output. */
+  readonly wide: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -26,6 +30,7 @@ const optionSpec = {
   utc: { type: 'boolean' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
+  wide: { type: 'boolean' },
   json: { type: 'boolean' },
   otlp: { type: 'boolean' },
   stats: { type: 'boolean' },
@@ -44,20 +49,32 @@ const optionSpec = {
   window: { type: 'string' },
 } as const;
 
-export const HELP = `Usage: ttlog-view [options] PATH...
+/** Reasons the help names, checked against the library's list by the type. */
+const ROUTINE_REASONS: readonly SnapshotReason[] = ['manual', 'flush', 'shutdown', 'periodic', 'error'];
+const CRASH_REASONS: readonly SnapshotReason[] = ['uncaught-exception', 'unhandled-rejection', 'signal', 'exit', 'stall'];
+
+export const HELP = `Usage: ttlog-view [options] [PATH...]
 
 Shows the records of ttlog snapshot files as one timeline. PATH is a snapshot file or a
-directory of them (its *.bin files); several are merged by timestamp. Without PATH,
-TTLOG_SNAPSHOT_DIR is read.
+directory of them (its *.bin files); several are merged by timestamp. Without PATH, it reads
+where snapshots go by default: TTLOG_SNAPSHOT_DIR, else the ttlog-*.bin files in the OS temp
+directory, and says which on stderr.
 
 Output (default: one line per record)
+                         time, level, service/pid, trace id (first 8 digits), [scope], body,
+                         attributes as key=value
+  --wide                 whole trace ids (32 hex digits)
   --json                 NDJSON, one record per line, lossless (64-bit values as strings)
   --otlp                 OTLP JSON lines (one ExportLogsServiceRequest per line)
-  --stats                summary per file and overall (with --json: as JSON)
+  --stats                summary per file and overall, with the reason each snapshot was
+                         written (${ROUTINE_REASONS.join(', ')}, …, or for a crash
+                         ${CRASH_REASONS.join(', ')}, …); with --json: as JSON
   --html FILE            self-contained HTML report with a chart and a filterable table
   -i, --interactive      full-screen viewer
   --utc                  times in UTC (default: local time)
-  --no-color, --color    colors off / on (default: on for a terminal unless NO_COLOR is set)
+  --color, --no-color    colors on / off, also in a pipe (default: on for a terminal);
+                         the first of these decides: --no-color, --color, NO_COLOR set (off),
+                         FORCE_COLOR set (off if 0 or false, else on), whether stdout is a terminal
 
 Filters (all must match)
   -l, --level LEVEL      minimum severity: trace, debug, info, warn, error, fatal or 1-24
@@ -65,7 +82,7 @@ Filters (all must match)
   --until TIME           at or before TIME; durations count back from the newest snapshot
   -g, --grep REGEX       body matches REGEX (JavaScript syntax)
   -w, --where KEY=VALUE  attribute KEY equals VALUE (KEY alone: has KEY); repeatable
-  --trace-id ID          records of one trace
+  --trace-id ID          records of one trace: its id, or its first 8 or more hex digits
   --service NAME         service name (* matches any characters); repeatable
   --scope NAME           instrumentation scope name (* matches any characters); repeatable
   -n, --last N           only the last N matching records
@@ -97,19 +114,14 @@ export function parseViewArgs(argv: readonly string[], env: NodeJS.ProcessEnv, i
   }
   const mode: OutputMode = values.stats === true ? 'stats' : ((exclusive[0] as OutputMode | undefined) ?? 'text');
 
-  const paths = positionals.length > 0 ? positionals : env.TTLOG_SNAPSHOT_DIR ? [env.TTLOG_SNAPSHOT_DIR] : [];
-  if (paths.length === 0 && values.help !== true && values.version !== true) {
-    throw new UsageError('no snapshot given: pass a file or a directory (or set TTLOG_SNAPSHOT_DIR)');
-  }
-  const color = values['no-color'] === true ? false : values.color === true ? true : isTerminal && !env.NO_COLOR;
-
   return {
-    paths,
+    paths: positionals,
     mode,
     statsJson: values.stats === true && values.json === true,
     ...(values.html === undefined ? {} : { htmlPath: values.html }),
     utc: values.utc === true,
-    color,
+    color: colorsWanted(values['no-color'] === true, values.color === true, env, isTerminal),
+    wide: values.wide === true,
     ...optional('minSeverity', values.level, (text) => parseLevel(text)),
     ...optional('since', values.since, (text) => parseTime(text, '--since')),
     ...optional('until', values.until, (text) => parseTime(text, '--until')),
@@ -124,6 +136,23 @@ export function parseViewArgs(argv: readonly string[], env: NodeJS.ProcessEnv, i
     help: values.help === true,
     version: values.version === true,
   };
+}
+
+/**
+ * Whether to color, the first that says: `--no-color`, `--color`, `NO_COLOR` (any value but
+ * empty: off), `FORCE_COLOR` (`0` or `false`: off, any other value but empty: on), then whether
+ * stdout is a terminal. The flags are what the user typed for this run, so they win over the
+ * environment, as no-color.org asks; `NO_COLOR` wins over `FORCE_COLOR` (Node's own order is
+ * the other way round) because it is the user's own choice, where `FORCE_COLOR` is often set by
+ * a CI service or inherited from a parent tool.
+ */
+export function colorsWanted(noColorFlag: boolean, colorFlag: boolean, env: NodeJS.ProcessEnv, isTerminal: boolean): boolean {
+  if (noColorFlag) return false;
+  if (colorFlag) return true;
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force) return force !== '0' && force.toLowerCase() !== 'false';
+  return isTerminal;
 }
 
 function optional<K extends string, T>(key: K, text: string | undefined, parse: (text: string) => T): { [P in K]?: T } {
@@ -145,8 +174,9 @@ function toWhere(text: string): readonly [string, string | undefined] {
   return [key, equals < 0 ? undefined : text.slice(equals + 1)];
 }
 
+/** A trace id or its start, as the text output shows it: at least 8 hex digits, fewer would match unrelated traces. */
 function toTraceId(text: string): string {
-  if (!/^[0-9a-fA-F]{32}$/.test(text)) throw new UsageError(`--trace-id ${JSON.stringify(text)}: expected 32 hex digits`);
+  if (!/^[0-9a-fA-F]{8,32}$/.test(text)) throw new UsageError(`--trace-id ${JSON.stringify(text)}: expected 32 hex digits, or the first 8 or more`);
   return text.toLowerCase();
 }
 

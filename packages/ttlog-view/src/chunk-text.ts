@@ -141,11 +141,15 @@ export class ChunkText {
     // The line starts as the previous record's producer would have it; most records share it.
     const guessed = formatter.head(timestamp, severityNumber, severityText, this.source, this.producer);
     out.bytes(guessed);
+    // The trace id comes after the attributes in the file: room for it now, filled below.
+    const traceAt = out.length;
+    out.bytes(formatter.traceRoom);
     out.bytes(formatter.scope(cursor.scope));
     this.writeBody(out);
     if (!this.writeAttributes(out)) return false;
-    // The event name and trace are not shown: walked past, not built.
-    cursor.end(false);
+    cursor.end();
+    const traceId = cursor.traceId;
+    if (traceId !== undefined) formatter.fillTrace(traceAt, traceId, out);
     const producer = cursor.producer;
     if (producer !== this.producer) {
       this.producer = producer;

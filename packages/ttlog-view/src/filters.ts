@@ -18,6 +18,7 @@ export interface FilterOptions {
   readonly until?: TimeSpec;
   readonly grep?: RegExp;
   readonly where: ReadonlyArray<readonly [key: string, value: string | undefined]>;
+  /** A trace id, or its first digits (lowercase hex). */
   readonly traceId?: string;
   readonly services: readonly string[];
   readonly scopes: readonly string[];
@@ -95,7 +96,7 @@ export function recordPredicate(options: FilterOptions, newest: bigint): ((item:
     // Own keys only: `in` would find constructor, toString and __proto__ on every record's object.
     checks.push(({ record }) => Object.hasOwn(record.attributes, key) && (value === undefined || attributeEquals(record.attributes[key], value)));
   }
-  if (traceId !== undefined) checks.push(({ record }) => record.traceId === traceId);
+  if (traceId !== undefined) checks.push(({ record }) => record.traceId?.startsWith(traceId) === true);
   if (options.services.length > 0) {
     const patterns = options.services.map(globPattern);
     checks.push(({ source }) => {

@@ -1,34 +1,53 @@
 /**
  * The default output: one line per record —
- * `time LEVEL service/pid[#thread] [scope] body key=value …`, every part of it from the file
- * with its terminal-active characters escaped (values.ts; the source label is escaped in sources.ts).
+ * `time LEVEL service/pid[#thread] trace [scope] body key=value …`, in columns: the level padded
+ * to the widest label (`DEBUG3`), `service/pid` to the widest of the files shown, the trace id
+ * (its first 8 hex digits, all 32 with `wide`) or as many spaces. Every part from the file has
+ * its terminal-active characters escaped (values.ts; the source label is escaped in sources.ts).
  *
  * Per pino's habit, what repeats is prepared once: colored level labels are built up front and
  * the date part of the time is reused while records stay within one second, which is what keeps
  * printing ahead of decoding in bench/viewer.ts.
  */
-import { styleText } from 'node:util';
+import { inspect } from 'node:util';
 import type { AnyValue, SnapshotScope } from 'ttlog';
 import { LineBytes, utf8 } from './line-bytes.ts';
 import { type SeverityName, severityLabel, severityRange } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
 import { attributeValueText, floorSeconds, NANOS_PER_SECOND, secondText, terminalText, valueText } from './values.ts';
 
+/** How the text lines look. */
 export interface TextFormatOptions {
   readonly utc: boolean;
   readonly color: boolean;
+  /** Whole trace ids (32 hex digits) instead of their first 8. */
+  readonly wide?: boolean;
+  /**
+   * The width `service/pid` is padded to: the widest label of the files shown, so that the
+   * columns after it line up. A wider label (a worker thread's `#N`) widens it from then on.
+   */
+  readonly sourceWidth?: number;
 }
 
-type Style = Parameters<typeof styleText>[0];
+/** A name of Node's table of terminal styles (`util.inspect.colors`). */
+type Style = string;
 
-const LEVEL_STYLES: Record<SeverityName, Style> = {
-  TRACE: 'gray',
-  DEBUG: 'blue',
-  INFO: 'green',
-  WARN: 'yellow',
-  ERROR: 'red',
+const LEVEL_STYLES: Record<SeverityName, readonly Style[]> = {
+  TRACE: ['gray'],
+  DEBUG: ['blue'],
+  INFO: ['green'],
+  WARN: ['yellow'],
+  ERROR: ['red'],
   FATAL: ['bgRed', 'white', 'bold'],
 };
+const TIME_STYLE: readonly Style[] = ['dim'];
+const SOURCE_STYLE: readonly Style[] = ['cyan'];
+const TRACE_STYLE: readonly Style[] = ['magenta'];
+/** The level column: as wide as the widest OpenTelemetry label (`DEBUG3`); a severity text that is wider goes over. */
+const LEVEL_WIDTH = 6;
+/** Hex digits of a trace id shown: the first 8, as a short git hash (enough to tell a snapshot's traces apart and to grep for), or all 32. */
+const SHORT_TRACE_DIGITS = 8;
+const WIDE_TRACE_DIGITS = 32;
 
 /** `.000` … `.999`: the milliseconds of a time, looked up instead of padded per record. */
 const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
@@ -64,12 +83,28 @@ export class TextFormatter {
   private scopeText = EMPTY;
   /** Where {@link format} writes its line. */
   private readonly scratch = new LineBytes(1024);
+  private sourceWidth: number;
+  /** Hex digits of the trace id column. */
+  private readonly traceDigits: number;
+  /**
+   * ` ` and the trace id column's room: the color's start, a space per digit, the color's end.
+   * Written before the record's trace id is known (the direct text path reads it after the rest
+   * of the line), then filled (`fillTrace`); left blank for a record without one.
+   */
+  readonly traceRoom: Uint8Array;
+  /** Where the digits go in {@link traceRoom}. */
+  private readonly traceDigitsAt: number;
 
   constructor(private readonly options: TextFormatOptions) {
     this.levels = Array.from({ length: 25 }, (_, number) => this.levelText(number, undefined));
-    const [open = '', close = ''] = options.color ? styleText('dim', '\0').split('\0') : [];
+    const [open = '', close = ''] = options.color ? styled(TIME_STYLE, '\0').split('\0') : [];
     this.timeOpen = open;
     this.timeClose = (options.utc ? 'Z' : '') + close;
+    this.sourceWidth = options.sourceWidth ?? 0;
+    this.traceDigits = options.wide === true ? WIDE_TRACE_DIGITS : SHORT_TRACE_DIGITS;
+    const [traceOpen = '', traceClose = ''] = options.color ? styled(TRACE_STYLE, '\0').split('\0') : [];
+    this.traceRoom = utf8(` ${traceOpen}${' '.repeat(this.traceDigits)}${traceClose}`);
+    this.traceDigitsAt = 1 + traceOpen.length;
   }
 
   /** A record's line (without a line break) as a string, for the interactive viewer. */
@@ -86,6 +121,9 @@ export class TextFormatter {
    */
   write({ record, source }: ViewRecord, out: LineBytes): void {
     out.bytes(this.head(record.timestamp, record.severityNumber, record.severityText, source, record.producer));
+    const traceAt = out.length;
+    out.bytes(this.traceRoom);
+    if (record.traceId !== undefined) this.fillTrace(traceAt, record.traceId, out);
     out.bytes(this.scope(record.scope));
     const body = record.body;
     if (body !== undefined) {
@@ -110,7 +148,7 @@ export class TextFormatter {
     }
   }
 
-  /** `time LEVEL service/pid[#producer]`: a line's start. */
+  /** `time LEVEL service/pid[#producer]`, the level and source padded: a line's start. */
   head(timestamp: bigint, severityNumber: number, severityText: string | undefined, source: SnapshotSource, producer: number): Uint8Array {
     const level = severityNumber >= 1 && severityNumber <= 24 ? this.levels[severityNumber]! : this.otherLevel(severityNumber, severityText);
     if (timestamp < this.headStart || timestamp >= this.headEnd || level !== this.headLevel || source !== this.headSource || producer !== this.headProducer) {
@@ -122,6 +160,15 @@ export class TextFormatter {
       this.headText = utf8(this.time(timestamp) + ' ' + level + this.source(producer === 0 ? source.label : `${source.label}#${producer}`));
     }
     return this.headText;
+  }
+
+  /**
+   * Fills the {@link traceRoom} written at `at` (a position in `out` since its last take) with
+   * the digits of `traceId`. A reader's trace id is 32 hex digits; a damaged file's may be
+   * fewer, which leave the rest of the room blank.
+   */
+  fillTrace(at: number, traceId: string, out: LineBytes): void {
+    out.asciiAt(at + this.traceDigitsAt, traceId, Math.min(traceId.length, this.traceDigits));
   }
 
   /** ` [scope]`, or nothing for a scope without a name. */
@@ -166,20 +213,46 @@ export class TextFormatter {
   }
 
   private levelText(severityNumber: number, severityText: string | undefined): string {
-    const label = terminalText(severityLabel(severityNumber, severityText)).padEnd(5);
+    const label = terminalText(severityLabel(severityNumber, severityText)).padEnd(LEVEL_WIDTH);
     const range = severityRange(severityNumber);
-    return (this.options.color && range !== undefined ? styleText(LEVEL_STYLES[range], label) : label) + ' ';
+    return (this.options.color && range !== undefined ? styled(LEVEL_STYLES[range], label) : label) + ' ';
   }
 
+  /** `label` (colored) and the spaces that pad it to the source column's width, which it widens if it is wider. */
   private source(label: string): string {
-    if (!this.options.color) return label;
-    let styled = this.labelCache.get(label);
-    if (styled === undefined) {
-      styled = styleText('cyan', label);
-      this.labelCache.set(label, styled);
+    if (label.length > this.sourceWidth) this.sourceWidth = label.length;
+    const padding = ' '.repeat(this.sourceWidth - label.length);
+    if (!this.options.color) return label + padding;
+    let text = this.labelCache.get(label);
+    if (text === undefined) {
+      text = styled(SOURCE_STYLE, label);
+      this.labelCache.set(label, text);
     }
-    return styled;
+    return text + padding;
   }
+}
+
+/**
+ * `text` in the terminal's select-graphic-rendition sequences for `styles`, from Node's own table.
+ * Not `util.styleText`: it leaves text plain when stdout is not a terminal (Node 20.20, 22.13 and
+ * later), and `--color` asks for color in a pipe too; whether to color is decided once (args.ts).
+ */
+export function styled(styles: readonly Style[], text: string): string {
+  let open = '';
+  let close = '';
+  for (const style of styles) {
+    const codes = inspect.colors[style];
+    if (codes === undefined) continue;
+    open += `\x1b[${codes[0]}m`;
+    close = `\x1b[${codes[1]}m${close}`;
+  }
+  return open + text + close;
+}
+
+/** The text output's options for lines from `sources`: the source column as wide as their widest label. */
+export function textFormatFor(options: Omit<TextFormatOptions, 'sourceWidth'>, sources: readonly SnapshotSource[]): TextFormatOptions {
+  const sourceWidth = sources.reduce((widest, source) => Math.max(widest, source.label.length), 0);
+  return { utc: options.utc, color: options.color, wide: options.wide === true, sourceWidth };
 }
 
 /** A body as the text output shows it, after the space that sets it apart. */

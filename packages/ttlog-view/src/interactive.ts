@@ -5,30 +5,31 @@
  */
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
 import { createElement as h, type ReactElement, useEffect, useMemo, useState } from 'react';
+import type { AnyValue } from 'ttlog';
 import { isoNanos } from './format-json.ts';
-import { TextFormatter } from './format-text.ts';
+import { TextFormatter, textFormatFor } from './format-text.ts';
 import { ERROR_SEVERITY, severityLabel } from './severity.ts';
 import type { SnapshotSource, ViewRecord } from './sources.ts';
-import { attributeValueText, terminalText } from './values.ts';
+import { attributeValueText, terminalLines, terminalText } from './values.ts';
 
 export interface InteractiveOptions {
   readonly utc: boolean;
+  /** Whole trace ids in the list. */
+  readonly wide: boolean;
 }
 
+/** Rows the record list keeps while the detail pane is open: the selected record and one on either side. */
+const MIN_LIST_ROWS = 3;
+
 /** Runs the viewer until the user quits. The alternate screen keeps the shell's scrollback as it was. */
-export async function runInteractive(
-  records: readonly ViewRecord[],
-  sources: readonly SnapshotSource[],
-  options: InteractiveOptions,
-  duplicates: number,
-): Promise<void> {
-  const formatter = new TextFormatter({ utc: options.utc, color: false });
+export async function runInteractive(records: readonly ViewRecord[], sources: readonly SnapshotSource[], options: InteractiveOptions): Promise<void> {
+  const formatter = new TextFormatter(textFormatFor({ utc: options.utc, color: false, wide: options.wide }, sources));
   const lines = records.map((item) => formatter.format(item));
   // Ink has no alternate-screen option; these two sequences (xterm's 1049) are all it takes.
   process.stdout.write('\x1b[?1049h\x1b[H');
   // Ctrl-C is handled by the viewer (as a quit key) so that it clears its frame first: Ink
   // prints the last frame again on exit, which would otherwise land on the shell's screen.
-  const app = render(h(Viewer, { records, lines, sources, duplicates }), { exitOnCtrlC: false, patchConsole: false });
+  const app = render(h(Viewer, { records, lines, sources }), { exitOnCtrlC: false, patchConsole: false });
   const stop = () => app.unmount();
   process.once('SIGTERM', stop);
   try {
@@ -43,11 +44,9 @@ interface ViewerProps {
   readonly records: readonly ViewRecord[];
   readonly lines: readonly string[];
   readonly sources: readonly SnapshotSource[];
-  /** Copies of records left out of `records` because an earlier snapshot of the same ring held them. */
-  readonly duplicates: number;
 }
 
-function Viewer({ records, lines, sources, duplicates }: ViewerProps): ReactElement {
+function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const height = Math.max(8, (stdout.rows || 24) - 1);
@@ -70,8 +69,8 @@ function Viewer({ records, lines, sources, duplicates }: ViewerProps): ReactElem
   }, [filter, lines]);
   const current = Math.min(selected, Math.max(0, visible.length - 1));
   const record = visible.length > 0 ? records[visible[current]!] : undefined;
-  const details = expanded && record !== undefined ? detailLines(record) : [];
-  const listHeight = Math.max(3, height - 2 - (details.length > 0 ? Math.min(details.length, Math.floor(height / 2)) + 1 : 0));
+  const details = expanded && record !== undefined ? fitted(detailLines(record), height - 3 - MIN_LIST_ROWS) : [];
+  const listHeight = Math.max(MIN_LIST_ROWS, height - 2 - (details.length > 0 ? details.length + 1 : 0));
 
   const move = (to: number) => setSelected(Math.max(0, Math.min(visible.length - 1, to)));
   const jumpToError = (step: 1 | -1) => {
@@ -122,7 +121,7 @@ function Viewer({ records, lines, sources, duplicates }: ViewerProps): ReactElem
   if (quitting) return h(Text, null, '');
   // The record lines come from the formatter escaped; the rest is escaped here (values.ts).
   const header = terminalText(
-    `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${duplicates === 0 ? '' : `, ${duplicates} duplicates merged`}${position}${filter === '' ? '' : `  filter: ${filter}`}`,
+    `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`,
   );
   const footer = editing
     ? terminalText(`filter: ${filter}▏  (Enter keep · Esc clear)`)
@@ -158,14 +157,24 @@ function Viewer({ records, lines, sources, duplicates }: ViewerProps): ReactElem
       ? h(
           Box,
           { flexDirection: 'column', borderStyle: 'single', borderTop: true, borderBottom: false, borderLeft: false, borderRight: false },
-          ...details.slice(0, Math.floor(height / 2)).map((line, i) => h(Text, { key: i, wrap: 'truncate' }, line)),
+          ...details.map((line, i) => h(Text, { key: i, wrap: 'truncate' }, line)),
         )
       : null,
     h(Text, { dimColor: !editing, wrap: 'truncate' }, footer),
   );
 }
 
-/** A record's fields, one per line, for the expanded view; terminal-active characters escaped. */
+/** `lines`, or as many as `rows` allows with the last saying how many more there are. */
+function fitted(lines: string[], rows: number): string[] {
+  if (lines.length <= rows) return lines;
+  const shown = Math.max(1, rows - 1);
+  return [...lines.slice(0, shown), `… ${lines.length - shown} more lines`];
+}
+
+/**
+ * A record's fields for the expanded view, one per line; a string with line breaks (a stack
+ * trace) on lines of its own, indented under its first. Terminal-active characters escaped.
+ */
 export function detailLines({ record, source }: ViewRecord): string[] {
   const lines = [
     `time       ${isoNanos(record.timestamp)}   observed ${isoNanos(record.observedTimestamp)}`,
@@ -175,8 +184,18 @@ export function detailLines({ record, source }: ViewRecord): string[] {
   ];
   if (record.eventName !== undefined) lines.push(`event      ${record.eventName}`);
   if (record.traceId !== undefined) lines.push(`trace      ${record.traceId}  span ${record.spanId ?? '-'}  flags ${record.traceFlags ?? 0}`);
-  if (record.body !== undefined) lines.push(`body       ${attributeValueText(record.body)}`);
-  for (const [key, value] of Object.entries(record.attributes)) lines.push(`  ${key} = ${attributeValueText(value)}`);
+  if (record.body !== undefined) lines.push(...valueLines('body       ', record.body));
+  for (const [key, value] of Object.entries(record.attributes)) lines.push(...valueLines(`  ${terminalText(key)} = `, value));
   if (record.truncated) lines.push('(record was trimmed to fit its ring slot)');
   return lines.map(terminalText);
+}
+
+/**
+ * `label` and `value` as `key=value` shows it; a string with line breaks unquoted, as its lines
+ * (terminalLines), the ones after the first indented to start under it.
+ */
+function valueLines(label: string, value: AnyValue): string[] {
+  if (typeof value !== 'string' || !value.includes('\n')) return [label + attributeValueText(value)];
+  const indent = ' '.repeat(label.length);
+  return terminalLines(value).map((line, i) => (i === 0 ? label : indent) + line);
 }

@@ -103,6 +103,17 @@ export class LineBytes {
     this.pos += grow;
   }
 
+  /**
+   * Writes the first `count` characters of ASCII `text` over the bytes at `at` (a position since
+   * the last take, from {@link length}), which must already be written: a field learnt after the
+   * rest of its line, such as a record's trace id, filled into the room kept for it.
+   */
+  asciiAt(at: number, text: string, count: number): void {
+    const buffer = this.buffer;
+    const from = this.start + at;
+    for (let i = 0; i < count; i++) buffer[from + i] = text.charCodeAt(i);
+  }
+
   /** Drops what was written after `length` (a {@link length} read earlier, since the last take). */
   truncate(length: number): void {
     this.pos = this.start + length;

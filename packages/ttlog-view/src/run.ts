@@ -4,14 +4,14 @@
  * exiting, so that output is flushed first (as uvu's CLI does).
  */
 import type { Writable } from 'node:stream';
-import type { SnapshotMerge } from 'ttlog';
 import { HELP, parseViewArgs, type ViewOptions } from './args.ts';
 import { writeSourceText } from './chunk-text.ts';
+import { defaultSnapshotFiles } from './default-location.ts';
 import { filterTimeline, recordPredicate } from './filters.ts';
 import { formatJsonRecord } from './format-json.ts';
-import { duplicatesText, StatsCollector } from './format-stats.ts';
-import { TextFormatter } from './format-text.ts';
-import { mergedBatches, mergedLast, mergeSources } from './merge.ts';
+import { StatsCollector } from './format-stats.ts';
+import { TextFormatter, textFormatFor } from './format-text.ts';
+import { mergeLast, mergeSources } from './merge.ts';
 import { LineOutput } from './output.ts';
 import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
@@ -58,7 +58,8 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
     // Paths, reader messages and error texts can hold what a file or its name holds.
     io.stderr.write(`ttlog-view: warning: ${terminalText(message)}\n`);
   };
-  const sources = await openSources(await expandPaths(options.paths, report), report);
+  const files = options.paths.length > 0 ? await expandPaths(options.paths, report) : await defaultSnapshotFiles(io.env, io.stderr, report);
+  const sources = await openSources(files, report);
   // Relative times (--since 5m) count back from the newest snapshot: at 3 a.m. the question is
   // "what happened in the minutes before it was taken", not "in the minutes before now".
   const newest = sources.reduce((latest, source) => {
@@ -72,11 +73,9 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   // file decoded took most of the time of `--last 100` on 1M records).
   const unfiltered = options.around === undefined && recordPredicate(options, newest) === undefined;
   const tailOnly = unfiltered && options.last !== undefined;
-  const merge = mergeSources(sources, report);
-  const merged = tailOnly ? mergedLast(merge, options.last!) : mergedBatches(merge, options.mode === 'text');
+  const merged = tailOnly ? mergeLast(sources, options.last!, report) : mergeSources(sources, report, options.mode === 'text');
   const timeline: Timeline = {
     records: filterTimeline(progress.count(merged), options, newest),
-    merge,
     // All lines of one file: written straight from its chunks (chunk-text.ts).
     direct: options.mode === 'text' && unfiltered && options.last === undefined && sources.length === 1 ? sources[0] : undefined,
     report,
@@ -93,16 +92,12 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
     io.stderr.write(`ttlog-view: ${terminalText(failure.message)}\n`);
     return EXIT_BAD_INPUT;
   }
-  // --stats and -i say it in their own output; the streaming outputs say it beside theirs.
-  if (merge.duplicates > 0 && options.mode !== 'stats' && options.mode !== 'interactive') io.stderr.write(`ttlog-view: ${duplicatesText(merge.duplicates)}\n`);
   return problems > 0 ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
 /** What the output shows (the merged, filtered records, or for the text of a single file without filters, that file), and where problems met on the way go. */
 interface Timeline {
   readonly records: AsyncGenerator<ViewRecord[]>;
-  /** Counts the copies of records that several snapshots of one ring hold, left out of `records`. */
-  readonly merge: SnapshotMerge<SnapshotSource>;
   readonly direct: SnapshotSource | undefined;
   readonly report: ReportProblem;
 }
@@ -116,7 +111,7 @@ async function writeOutput(
 ): Promise<Error | undefined> {
   switch (options.mode) {
     case 'stats': {
-      const stats = new StatsCollector(sources, timeline.merge);
+      const stats = new StatsCollector(sources);
       for await (const batch of timeline.records) for (const item of batch) stats.add(item);
       progress.stop();
       const output = new LineOutput(io.stdout);
@@ -127,7 +122,7 @@ async function writeOutput(
     }
     case 'html': {
       const { writeHtmlReport } = await import('./html-report.ts');
-      await writeHtmlReport(options.htmlPath!, sources, timeline.records, options, timeline.merge);
+      await writeHtmlReport(options.htmlPath!, sources, timeline.records, options);
       progress.stop();
       return undefined;
     }
@@ -136,7 +131,7 @@ async function writeOutput(
       for await (const batch of timeline.records) for (const item of batch) records.push(item);
       progress.stop();
       const { runInteractive } = await import('./interactive.ts');
-      await runInteractive(records, sources, options, timeline.merge.duplicates);
+      await runInteractive(records, sources, options);
       return undefined;
     }
     case 'otlp': {
@@ -162,9 +157,12 @@ async function writeOutput(
     case 'text': {
       const output = new LineOutput(io.stdout);
       if (timeline.direct !== undefined) {
-        await writeSourceText(timeline.direct, new TextFormatter(options), output, timeline.report, (records) => progress.add(records));
+        await writeSourceText(timeline.direct, new TextFormatter(textFormatFor(options, sources)), output, timeline.report, (records) => progress.add(records));
       } else {
-        const writeLine = options.mode === 'json' ? (item: ViewRecord) => output.line(formatJsonRecord(item)) : textWriter(options, output);
+        const writeLine =
+          options.mode === 'json'
+            ? (item: ViewRecord) => output.line(formatJsonRecord(item))
+            : textWriter(new TextFormatter(textFormatFor(options, sources)), output);
         reading: for await (const batch of timeline.records) {
           for (const item of batch) {
             const pause = writeLine(item);
@@ -181,8 +179,7 @@ async function writeOutput(
   }
 }
 
-function textWriter(options: ViewOptions, output: LineOutput): (item: ViewRecord) => Promise<void> | undefined {
-  const formatter = new TextFormatter(options);
+function textWriter(formatter: TextFormatter, output: LineOutput): (item: ViewRecord) => Promise<void> | undefined {
   return (item) => {
     formatter.write(item, output);
     return output.endLine();

@@ -3,8 +3,8 @@
  * matching, the HTML table and the interactive viewer): strings bare, nested values as compact
  * JSON, 64-bit integers as their digits, bytes as hex.
  *
- * Everything the viewer shows of a file's content passes {@link terminalText} or comes out of a
- * function here that applies it: a logged string is data, and must not be able to drive the
+ * Everything the viewer shows of a file's content passes {@link terminalText} (or, line by line,
+ * {@link terminalLines}) or comes out of a function here that applies it: a logged string is data, and must not be able to drive the
  * terminal of whoever reads it (docs/viewer.md, "Safe to show").
  */
 import type { AnyValue } from 'ttlog';
@@ -81,6 +81,18 @@ export function terminalText(text: string): string {
   }
   return escaped;
 }
+
+/**
+ * `text` cut at its line breaks (LF or CR LF), each line as {@link terminalText} shows it: for a
+ * multi-line value (a stack trace) shown on lines of its own, as the interactive viewer's detail
+ * pane does. Every other terminal-active character stays escaped, a lone CR and the Unicode line
+ * and paragraph separators included; one line, the usual case, comes back as `[terminalText(text)]`.
+ */
+export function terminalLines(text: string): string[] {
+  return text.split(LINE_BREAK).map(terminalText);
+}
+
+const LINE_BREAK = /\r?\n/;
 
 /**
  * `text` as a JSON string literal with the terminal-active characters JSON leaves as they are
