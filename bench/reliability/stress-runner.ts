@@ -18,8 +18,8 @@ export interface StressOptions {
   readonly producers: number;
   /** The ring's main lane; the reserve lane holds an eighth of it. */
   readonly capacity: number;
-  /** Called after each snapshot with the counts so far. */
-  readonly onProgress?: ((counts: StressCounts) => void) | undefined;
+  /** Called after each snapshot with the counts so far and the records written so far. */
+  readonly onProgress?: ((counts: StressCounts, written: number) => void) | undefined;
 }
 
 export interface StressReport extends StressCounts {
@@ -99,7 +99,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     });
     while (running) {
       await snapshotAndCheck(`snapshot ${counts.snapshots + 1}`);
-      options.onProgress?.(counts);
+      options.onProgress?.(counts, processor.stats().written);
     }
     await finished;
     const last = await snapshotAndCheck('final snapshot');
