@@ -1,14 +1,15 @@
 /**
  * The mutation fuzz of snapshot files (docs/reliability.md, "Mutation fuzz"):
  *
- *   npm run fuzz -- --inputs 100000 [--seed 1] [--workers 2] [--timeout-ms 30000] [--save dir] [--json]
+ *   npm run fuzz -- --inputs 100000 [--seed 1] [--workers 2] [--timeout-ms 30000] [--save dir] [--json] [--progress-file report.json]
  *
  * Prints the outcomes per mutation as a Markdown table, then the defects found (each input is
  * made again by its seed and index; `--save` also writes them as files). Exits 1 when there is a
  * defect: a hang, an untyped error, a silent wrong read, wrong records despite damage, or read
  * paths that disagree. Stopped early (SIGINT, SIGTERM), it prints what it had at the last
- * thousand inputs.
+ * thousand inputs; `--progress-file` keeps that report (JSON) in a file during a long run.
  */
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type FuzzReport, runFuzz } from './reliability/fuzz-runner.ts';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'timeout-ms': { type: 'string', default: '30000' },
     save: { type: 'string' },
     json: { type: 'boolean', default: false },
+    'progress-file': { type: 'string' },
   },
 });
 
@@ -64,6 +66,7 @@ const report = await runFuzz({
   saveDirectory: values.save,
   onProgress: (progress) => {
     sofar = progress;
+    if (values['progress-file'] !== undefined) writeFileSync(values['progress-file'], JSON.stringify(progress, null, 2));
     process.stderr.write(`\r${progress.inputs} inputs`);
   },
 });
