@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { skipTest } from '../../../spec/support/skip.ts';
 import { HOSTILE, RETITLE, RETITLE_SHOWN } from './support/hostile.ts';
-import { CART, CHECKOUT, ROOT, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, ROOT, writeServiceSnapshot } from './support/snapshots.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -20,6 +20,16 @@ if (hasTmux) {
   const hostile = join(directory, 'hostile');
   mkdirSync(hostile);
   renameSync(await writeServiceSnapshot(hostile, HOSTILE, `reason${RETITLE}`), join(hostile, `ttlog-${RETITLE}.bin`));
+  const crash = join(directory, 'crash');
+  mkdirSync(crash);
+  const STACK = `Error: boom\n    at charge (pay.js:42)\n    at ${RETITLE} (evil.js:1)\r\n    at main (app.js:7)`;
+  await writeServiceSnapshot(crash, {
+    service: 'checkout',
+    records: [
+      { at: at(0), severityNumber: 9, body: 'started', scope: 'app' },
+      { at: at(1), severityNumber: 21, body: 'uncaught exception', attributes: { 'exception.type': 'Error', 'exception.stacktrace': STACK }, scope: 'app' },
+    ],
+  });
   // Ink renders only its last frame when it thinks it runs in CI (the is-in-ci package: CI,
   // CONTINUOUS_INTEGRATION, CI_*), and CI runs this suite with CI=true: the terminal the viewer
   // gets here is a real one, so its environment goes without those variables.
@@ -53,7 +63,8 @@ if (hasTmux) {
     openSession('browse', '-x', '140', '-y', '30', command);
     try {
       let text = await waitForScreen((t) => t.includes('10 of 10 records, 2 files'), 'the timeline');
-      assert.match(text, /INFO  checkout\/\d+ \[http\] server started port=8080/);
+      assert.match(text, /INFO {3}checkout\/\d+ {10}\[http\] server started port=8080/);
+      assert.match(text, /ERROR  checkout\/\d+ 0af76519 \[pay\] payment failed/, 'the short trace id in the list');
       assert.match(text, /q quit/);
 
       tmux('send-keys', '-t', session, '/', 'p', 'a', 'y');
@@ -84,6 +95,34 @@ if (hasTmux) {
       tmux('send-keys', '-t', session, 'q');
       text = await waitForScreen((t) => t.includes('viewer exited 0'), 'the shell again');
       assert.not.match(text, /q quit/, 'the alternate screen is gone');
+    } finally {
+      tmux('kill-server');
+    }
+  });
+
+  test('interactive: a stack trace in the detail pane on lines of its own, indented, other control characters still escaped', async () => {
+    const command = `cd '${ROOT}' && TZ=UTC '${process.execPath}' --import tsx packages/ttlog-view/src/bin.ts -i --utc '${crash}'; echo "viewer exited $?"; sleep 60`;
+    openSession('stack', '-x', '120', '-y', '30', command);
+    try {
+      await waitForScreen((t) => t.includes('2 of 2 records'), 'the timeline');
+      tmux('send-keys', '-t', session, 'n');
+      await waitForScreen((t) => t.includes('2 of 2 records, 1 file  at 2'), 'the crash selected');
+      tmux('send-keys', '-t', session, 'Enter');
+      const text = await waitForScreen((t) => t.includes('exception.stacktrace'), 'the crash expanded');
+      const indent = ' '.repeat('  exception.stacktrace = '.length);
+      const lines = text.split('\n').map((line) => line.trimEnd());
+      const first = lines.indexOf('  exception.stacktrace = Error: boom');
+      assert.ok(first > 0, text);
+      assert.equal(lines.slice(first, first + 4), [
+        '  exception.stacktrace = Error: boom',
+        `${indent}    at charge (pay.js:42)`,
+        `${indent}    at ${RETITLE_SHOWN} (evil.js:1)`,
+        `${indent}    at main (app.js:7)`,
+      ]);
+      assert.ok(lines.includes('  exception.type = Error'), text);
+      assert.ok(lines.includes('body       "uncaught exception"'), text);
+      tmux('send-keys', '-t', session, 'q');
+      await waitForScreen((t) => t.includes('viewer exited 0'), 'the shell again');
     } finally {
       tmux('kill-server');
     }
