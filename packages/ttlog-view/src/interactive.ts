@@ -22,14 +22,19 @@ export interface InteractiveOptions {
 const MIN_LIST_ROWS = 3;
 
 /** Runs the viewer until the user quits. The alternate screen keeps the shell's scrollback as it was. */
-export async function runInteractive(records: readonly ViewRecord[], sources: readonly SnapshotSource[], options: InteractiveOptions): Promise<void> {
+export async function runInteractive(
+  records: readonly ViewRecord[],
+  sources: readonly SnapshotSource[],
+  options: InteractiveOptions,
+  duplicates: number,
+): Promise<void> {
   const formatter = new TextFormatter(textFormatFor({ utc: options.utc, color: false, wide: options.wide }, sources));
   const lines = records.map((item) => formatter.format(item));
   // Ink has no alternate-screen option; these two sequences (xterm's 1049) are all it takes.
   process.stdout.write('\x1b[?1049h\x1b[H');
   // Ctrl-C is handled by the viewer (as a quit key) so that it clears its frame first: Ink
   // prints the last frame again on exit, which would otherwise land on the shell's screen.
-  const app = render(h(Viewer, { records, lines, sources }), { exitOnCtrlC: false, patchConsole: false });
+  const app = render(h(Viewer, { records, lines, sources, duplicates }), { exitOnCtrlC: false, patchConsole: false });
   const stop = () => app.unmount();
   process.once('SIGTERM', stop);
   try {
@@ -44,9 +49,11 @@ interface ViewerProps {
   readonly records: readonly ViewRecord[];
   readonly lines: readonly string[];
   readonly sources: readonly SnapshotSource[];
+  /** Copies of records left out of `records` because an earlier snapshot of the same ring held them. */
+  readonly duplicates: number;
 }
 
-function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
+function Viewer({ records, lines, sources, duplicates }: ViewerProps): ReactElement {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const height = Math.max(8, (stdout.rows || 24) - 1);
@@ -121,7 +128,7 @@ function Viewer({ records, lines, sources }: ViewerProps): ReactElement {
   if (quitting) return h(Text, null, '');
   // The record lines come from the formatter escaped; the rest is escaped here (values.ts).
   const header = terminalText(
-    `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${position}${filter === '' ? '' : `  filter: ${filter}`}`,
+    `ttlog-view  ${visible.length} of ${records.length} records, ${sources.length} file${sources.length === 1 ? '' : 's'}${duplicates === 0 ? '' : `, ${duplicates} duplicates merged`}${position}${filter === '' ? '' : `  filter: ${filter}`}`,
   );
   const footer = editing
     ? terminalText(`filter: ${filter}▏  (Enter keep · Esc clear)`)

@@ -4,14 +4,15 @@
  * exiting, so that output is flushed first (as uvu's CLI does).
  */
 import type { Writable } from 'node:stream';
+import type { SnapshotMerge } from 'ttlog';
 import { HELP, parseViewArgs, type ViewOptions } from './args.ts';
 import { writeSourceText } from './chunk-text.ts';
 import { defaultSnapshotFiles } from './default-location.ts';
 import { filterTimeline, recordPredicate } from './filters.ts';
 import { formatJsonRecord } from './format-json.ts';
-import { StatsCollector } from './format-stats.ts';
+import { duplicatesText, StatsCollector } from './format-stats.ts';
 import { TextFormatter, textFormatFor } from './format-text.ts';
-import { mergeLast, mergeSources } from './merge.ts';
+import { mergedBatches, mergedLast, mergeSources } from './merge.ts';
 import { LineOutput } from './output.ts';
 import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
@@ -73,9 +74,11 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
   // file decoded took most of the time of `--last 100` on 1M records).
   const unfiltered = options.around === undefined && recordPredicate(options, newest) === undefined;
   const tailOnly = unfiltered && options.last !== undefined;
-  const merged = tailOnly ? mergeLast(sources, options.last!, report) : mergeSources(sources, report, options.mode === 'text');
+  const merge = mergeSources(sources, report);
+  const merged = tailOnly ? mergedLast(merge, options.last!) : mergedBatches(merge, options.mode === 'text');
   const timeline: Timeline = {
     records: filterTimeline(progress.count(merged), options, newest),
+    merge,
     // All lines of one file: written straight from its chunks (chunk-text.ts).
     direct: options.mode === 'text' && unfiltered && options.last === undefined && sources.length === 1 ? sources[0] : undefined,
     report,
@@ -92,12 +95,16 @@ export async function runView(argv: readonly string[], io: CommandIO): Promise<n
     io.stderr.write(`ttlog-view: ${terminalText(failure.message)}\n`);
     return EXIT_BAD_INPUT;
   }
+  // --stats and -i say it in their own output; the streaming outputs say it beside theirs.
+  if (merge.duplicates > 0 && options.mode !== 'stats' && options.mode !== 'interactive') io.stderr.write(`ttlog-view: ${duplicatesText(merge.duplicates)}\n`);
   return problems > 0 ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
 /** What the output shows (the merged, filtered records, or for the text of a single file without filters, that file), and where problems met on the way go. */
 interface Timeline {
   readonly records: AsyncGenerator<ViewRecord[]>;
+  /** Counts the copies of records that several snapshots of one ring hold, left out of `records`. */
+  readonly merge: SnapshotMerge<SnapshotSource>;
   readonly direct: SnapshotSource | undefined;
   readonly report: ReportProblem;
 }
@@ -111,7 +118,7 @@ async function writeOutput(
 ): Promise<Error | undefined> {
   switch (options.mode) {
     case 'stats': {
-      const stats = new StatsCollector(sources);
+      const stats = new StatsCollector(sources, timeline.merge);
       for await (const batch of timeline.records) for (const item of batch) stats.add(item);
       progress.stop();
       const output = new LineOutput(io.stdout);
@@ -122,7 +129,7 @@ async function writeOutput(
     }
     case 'html': {
       const { writeHtmlReport } = await import('./html-report.ts');
-      await writeHtmlReport(options.htmlPath!, sources, timeline.records, options);
+      await writeHtmlReport(options.htmlPath!, sources, timeline.records, options, timeline.merge);
       progress.stop();
       return undefined;
     }
@@ -131,7 +138,7 @@ async function writeOutput(
       for await (const batch of timeline.records) for (const item of batch) records.push(item);
       progress.stop();
       const { runInteractive } = await import('./interactive.ts');
-      await runInteractive(records, sources, options);
+      await runInteractive(records, sources, options, timeline.merge.duplicates);
       return undefined;
     }
     case 'otlp': {
