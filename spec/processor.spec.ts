@@ -736,7 +736,8 @@ test('attach() rejects handles that do not carry a compatible ttlog ring', () =>
       ['a SharedArrayBuffer shorter than the header', { ttlogRing: 1, buffer: new SharedArrayBuffer(8) }, notARing],
       ['a zeroed SharedArrayBuffer', { ttlogRing: 1, buffer: new SharedArrayBuffer(real.byteLength) }, incompatible],
       ['another magic number', copy(0, 0x12345678), incompatible],
-      ['a later layout version', copy(1, 3), incompatible],
+      ['an earlier layout version (no ring identity)', copy(1, 2), incompatible],
+      ['a later layout version', copy(1, 4), incompatible],
     ];
     for (const [name, handle, message] of cases) {
       try {
