@@ -51,7 +51,7 @@ const optionSpec = {
 
 /** Reasons the help names, checked against the library's list by the type. */
 const ROUTINE_REASONS: readonly SnapshotReason[] = ['manual', 'flush', 'shutdown', 'periodic', 'error'];
-const CRASH_REASONS: readonly SnapshotReason[] = ['uncaught-exception', 'unhandled-rejection', 'signal', 'exit', 'stall'];
+const CRASH_REASONS: readonly SnapshotReason[] = ['uncaught-exception', 'unhandled-rejection', 'signal', 'stall'];
 
 export const HELP = `Usage: ttlog-view [options] [PATH...]
 
@@ -60,21 +60,20 @@ directory of them (its *.bin files); several are merged by timestamp. Without PA
 where snapshots go by default: TTLOG_SNAPSHOT_DIR, else the ttlog-*.bin files in the OS temp
 directory, and says which on stderr.
 
-Output (default: one line per record)
-                         time, level, service/pid, trace id (first 8 digits), [scope], body,
-                         attributes as key=value
+Output (default: one line per record: time, level, service/pid, the first 8 hex digits of
+the trace id, [scope], body, attributes as key=value)
   --wide                 whole trace ids (32 hex digits)
   --json                 NDJSON, one record per line, lossless (64-bit values as strings)
   --otlp                 OTLP JSON lines (one ExportLogsServiceRequest per line)
-  --stats                summary per file and overall, with the reason each snapshot was
-                         written (${ROUTINE_REASONS.join(', ')}, …, or for a crash
-                         ${CRASH_REASONS.join(', ')}, …); with --json: as JSON
+  --stats                summary per file and overall (with --json: as JSON), with the reason
+                         each snapshot was written: ${ROUTINE_REASONS.join(', ')}, …,
+                         for a crash ${CRASH_REASONS.join(', ')}, …
   --html FILE            self-contained HTML report with a chart and a filterable table
   -i, --interactive      full-screen viewer
   --utc                  times in UTC (default: local time)
-  --color, --no-color    colors on / off, also in a pipe (default: on for a terminal);
-                         the first of these decides: --no-color, --color, NO_COLOR set (off),
-                         FORCE_COLOR set (off if 0 or false, else on), whether stdout is a terminal
+  --color, --no-color    colors on / off, also in a pipe (default: on for a terminal); the first
+                         that applies decides: --no-color, --color, NO_COLOR (off), FORCE_COLOR
+                         (off if 0 or false, else on), a terminal
 
 Filters (all must match)
   -l, --level LEVEL      minimum severity: trace, debug, info, warn, error, fatal or 1-24
