@@ -13,6 +13,7 @@ const allowed = {
   read: ['format'],
   triggers: ['snapshot', 'record', 'format'],
   metrics: ['snapshot'],
+  handoff: ['snapshot', 'read', 'record', 'format'],
 };
 
 /** Top-level declaration modules every folder may use; they must import no folder themselves. */

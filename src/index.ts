@@ -6,7 +6,7 @@
  * ({@link readSnapshots} and {@link mergeSnapshots} merge several into one timeline).
  */
 
-export type { AnyValue, LogRecordLike } from './otel-types.ts';
+export type { AnyValue, LogRecordExporterLike, LogRecordLike, ReadableLogRecordLike } from './otel-types.ts';
 export { type AttachOptions, TTLogProcessor, type TTLogProcessorOptions } from './processor.ts';
 export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
 export { type ChunkOptions, iterateSnapshot, openSnapshot, type ReadOptions, readSnapshot, type SnapshotReader } from './read/reader.ts';
@@ -26,6 +26,8 @@ export { SnapshotExporter } from './snapshot/exporter.ts';
 export type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 export type {
   CrashCaptureOptions,
+  HandoffOptions,
+  HandoffStats,
   RetentionOptions,
   RingHandle,
   RingStats,

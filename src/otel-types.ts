@@ -49,3 +49,23 @@ export interface ExportResultLike {
   code: 0 | 1;
   error?: Error;
 }
+
+/**
+ * A log record as a `LogRecordExporter` is given it (`ReadableLogRecord` of the SDK): what the
+ * hand-off rebuilds from the ring or a snapshot file. OTLP serializers group records by the
+ * identity of `resource` and `instrumentationScope`, so records of one hand-off share them.
+ */
+export interface ReadableLogRecordLike extends LogRecordLike {
+  readonly resource: ResourceLike & { readonly schemaUrl?: string | undefined };
+  readonly instrumentationScope: InstrumentationScopeLike & { readonly droppedAttributesCount?: number };
+}
+
+/**
+ * An OpenTelemetry `LogRecordExporter` (`OTLPLogExporter` of `@opentelemetry/exporter-logs-otlp-*`,
+ * or any other), as the hand-off calls it: ttlog depends on no exporter package.
+ */
+export interface LogRecordExporterLike {
+  export(records: ReadableLogRecordLike[], resultCallback: (result: ExportResultLike) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}

@@ -3,6 +3,8 @@ import { diag, type MeterProvider } from '@opentelemetry/api';
 import { optionsFromEnvironment, PROCESSOR_VARIABLES } from './config/environment.ts';
 import { checkedOptions, type OptionRule, type OptionSchema } from './config/option-check.ts';
 import { TRIGGER_OPTIONS } from './config/option-schemas.ts';
+import { Handoff } from './handoff/handoff.ts';
+import { handoffSettings } from './handoff/handoff-settings.ts';
 import { SelfMetrics } from './metrics/self-metrics.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
 import { createRingBuffer, Header, type LaneViews, openRingBuffer, type RingViews } from './record/ring-layout.ts';
@@ -15,7 +17,7 @@ import type { SnapshotWriter } from './snapshot/snapshot-writer.ts';
 import { noTriggers, triggerSettings } from './triggers/options.ts';
 import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
 import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
-import type { RingHandle, RingStats, SnapshotTriggerOptions } from './types.ts';
+import type { HandoffOptions, RingHandle, RingStats, SnapshotTriggerOptions } from './types.ts';
 
 /** Options of `new TTLogProcessor(options)`: the exporter, the ring's size, and the triggers. */
 export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
@@ -46,6 +48,12 @@ export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
   readonly maxInternedValueLength?: number;
   /** Where the self-metrics go (README, "Self-metrics"). Default: the global `MeterProvider`. */
   readonly meterProvider?: MeterProvider;
+  /**
+   * Hand records off to the OpenTelemetry pipeline through a `LogRecordExporter` (docs/handoff.md):
+   * on `handoff()`, when the severity trigger fires, on SIGTERM/SIGINT capture, and crash
+   * snapshots of earlier processes on the next start. Default: off.
+   */
+  readonly handoff?: HandoffOptions;
 }
 
 /** Options for a processor in a worker thread that writes into another thread's ring. */
@@ -73,6 +81,10 @@ const PROCESSOR_OPTIONS = {
   internBytes: NUMBER,
   maxInternedValueLength: NUMBER,
   meterProvider: { kinds: ['object'] },
+  handoff: {
+    kinds: ['object'],
+    fields: { exporter: { kinds: ['any'] }, scope: { kinds: ['string'] }, recover: { kinds: ['boolean'] }, timeoutMillis: NUMBER, maxExportBatchSize: NUMBER },
+  },
 } as const satisfies OptionSchema<TTLogProcessorOptions>;
 
 /** What `TTLogProcessor.attach(handle, options)` takes. */
@@ -111,6 +123,8 @@ export class TTLogProcessor {
   /** Records at or above this severityNumber reach the severity trigger; +Infinity when it is off. */
   private readonly severityThreshold: number;
   private readonly selfMetrics: SelfMetrics;
+  /** Set by the `handoff` option. */
+  private readonly handoffs: Handoff | undefined;
   /** Records the ring had taken when the last snapshot this processor wrote of it began. */
   private writtenAtLastSnapshot = 0;
 
@@ -129,6 +143,7 @@ export class TTLogProcessor {
     // Left out means the default exporter; anything else given, null too, must be a SnapshotExporter.
     this.exporter = attached === undefined && options.exporter === undefined ? new SnapshotExporter() : options.exporter;
     this.writer = this.exporter === undefined ? undefined : bindExporter(this.exporter, () => this.snapshot('flush'));
+    if (attached === undefined && options.handoff !== undefined) this.handoffs = new Handoff(handoffSettings(options.handoff), this.ring, () => this.resource);
     if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
       if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), settings);
@@ -161,7 +176,8 @@ export class TTLogProcessor {
       this.producer.write(record);
       // The severity trigger's whole per-record cost: one comparison. An absent severityNumber
       // (undefined) compares false, as does everything against +Infinity when the trigger is off.
-      if ((record.severityNumber as number) >= this.severityThreshold) this.triggers!.severity!.hit(record.severityNumber as number);
+      if ((record.severityNumber as number) >= this.severityThreshold)
+        this.triggers!.severity!.hit(record.severityNumber as number, record.spanContext?.traceId);
     } catch (error) {
       this.producer.drop(error);
     }
@@ -173,16 +189,38 @@ export class TTLogProcessor {
    * frameworks flush once per request or invocation, and such a file would only repeat the last
    * one. Otherwise every flush writes, so that what was logged before it is in a file when it
    * resolves. `exporter.forceFlush()` and `snapshot()` always write. A processor attached without
-   * an exporter has nothing to do.
+   * an exporter has nothing to do. With a `handoff`, its exporter is flushed too.
    */
   async forceFlush(): Promise<void> {
-    if (this.exporter === undefined || this.isShutdown || writtenToRing(this.ring) === this.writtenAtLastSnapshot) return;
-    await this.snapshot('flush');
+    const handoffFlushed = this.handoffs?.forceFlush();
+    if (this.exporter !== undefined && !this.isShutdown && writtenToRing(this.ring) !== this.writtenAtLastSnapshot) await this.snapshot('flush');
+    await handoffFlushed;
   }
 
-  /** Stops recording and writes a final snapshot (reason `shutdown`). Safe to call more than once. */
+  /**
+   * Exports through the `handoff` exporter the records still in the ring that were not handed off
+   * yet — only those of trace `traceId` (32 hex digits) when given — and resolves to how many the
+   * exporter took. Each record is handed off at most once per process. Failed exports are counted
+   * in `stats().handoff` and reported to `diag`; the promise rejects only for a malformed trace id
+   * or a processor without a `handoff` option.
+   */
+  handoff(traceId?: string): Promise<number> {
+    if (this.handoffs === undefined) return Promise.reject(new Error('ttlog: this processor has no handoff option'));
+    try {
+      return this.handoffs.handoff(traceId === undefined ? undefined : [Handoff.checkTraceId(traceId)]);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Stops recording and writes a final snapshot (reason `shutdown`); with a `handoff`, hands off
+   * what is new and shuts its exporter down. Safe to call more than once.
+   */
   shutdown(): Promise<void> {
-    this.shutdownDone ??= this.finalSnapshot().finally(() => this.selfMetrics.stop());
+    this.shutdownDone ??= this.finalSnapshot()
+      .finally(() => this.handoffs?.shutdown())
+      .finally(() => this.selfMetrics.stop());
     return this.shutdownDone;
   }
 
@@ -235,6 +273,7 @@ export class TTLogProcessor {
       overwritten: sum((lane) => Math.max(0, readWide(words, lane.base + Header.Head) - lane.slotCount)),
       truncated: sum((lane) => readWide(words, lane.base + Header.Truncated)),
       dropped: sum((lane) => readWide(words, lane.base + Header.Dropped)),
+      ...(this.handoffs === undefined ? {} : { handoff: this.handoffs.stats() }),
     };
   }
 
@@ -259,6 +298,7 @@ export class TTLogProcessor {
     // A global MeterProvider registered since the processor was made is in place by now.
     this.selfMetrics.connect();
     if (resource !== undefined) this.triggers?.resourceKnown(resource);
+    if (this.writer !== undefined) this.handoffs?.recover(this.writer.settings.directory, this.writer.settings.serviceName, resource);
   }
 
   /** Notes a snapshot written of the ring as it was when `written` records had been taken; returns its path. */
@@ -274,7 +314,9 @@ export class TTLogProcessor {
       writeSync: (reason, cause) => {
         const written = writtenToRing(this.ring);
         try {
-          return this.snapshotWritten(writer.writeSync(request(reason, cause)), written);
+          const path = this.snapshotWritten(writer.writeSync(request(reason, cause)), written);
+          this.handoffs?.noteCrashFile(path);
+          return path;
         } catch {
           return undefined; // reported to diag by the writer
         }
@@ -287,6 +329,7 @@ export class TTLogProcessor {
           .catch(() => undefined);
       },
       written: () => writtenToRing(this.ring),
+      ...(this.handoffs === undefined ? {} : handoffHooks(this.handoffs)),
       ringBuffer: this.ring.buffer,
       writerSettings: writer.settings,
     };
@@ -301,6 +344,14 @@ function resolvedOptions(given: TTLogProcessorOptions): TTLogProcessorOptions {
     triggerSettings(fromEnvironment);
   });
   return { ...environment, ...checked };
+}
+
+/** The triggers' hand-off: by trace or everything new, as `handoff.scope` says; before exit, within its time limit. */
+function handoffHooks(handoffs: Handoff): Pick<SnapshotTarget, 'handoff' | 'handoffBeforeExit'> {
+  return {
+    handoff: (traceIds) => handoffs.handoff(handoffs.settings.scope === 'all' ? undefined : traceIds),
+    handoffBeforeExit: () => handoffs.handoffWithin(handoffs.settings.timeoutMillis),
+  };
 }
 
 /** Records written into every lane of the ring. */

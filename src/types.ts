@@ -3,7 +3,7 @@
  * file, so it imports none of them; the processor's own options, which name the exporter class,
  * are in processor.ts.
  */
-import type { AnyValue } from './otel-types.ts';
+import type { AnyValue, LogRecordExporterLike } from './otel-types.ts';
 
 /** The triggers that write a snapshot without being asked (docs/crash-capture.md); part of `TTLogProcessorOptions`. */
 export interface SnapshotTriggerOptions {
@@ -164,6 +164,8 @@ export interface RingStats {
   readonly overwritten: number;
   readonly truncated: number;
   readonly dropped: number;
+  /** Hand-off counts, when the processor has a `handoff` option. */
+  readonly handoff?: HandoffStats;
 }
 
 /** Counts a snapshot carries; `written = captured + overwritten + skipped` holds exactly. */
@@ -282,4 +284,45 @@ export interface Snapshot {
   readonly records: SnapshotRecord[];
   /** Empty for an intact file. */
   readonly damage: SnapshotDamage[];
+}
+
+/**
+ * Hand-off to the OpenTelemetry pipeline (docs/handoff.md): records still in the ring leave
+ * through a `LogRecordExporter` (`OTLPLogExporter`, say) when `processor.handoff()` is called,
+ * when the severity trigger fires, and on SIGTERM/SIGINT capture; crash snapshots left by earlier
+ * processes follow on the next start. Each record is handed off at most once per process.
+ */
+export interface HandoffOptions {
+  /** Where records go: any OpenTelemetry `LogRecordExporter`. `shutdown()` of the processor shuts it down. */
+  readonly exporter: LogRecordExporterLike;
+  /**
+   * What the severity trigger hands off: `'trace'` the records of the traces of the records that
+   * triggered it (records without a trace id hand off everything new), `'all'` everything not
+   * handed off yet. Default `'trace'`.
+   */
+  readonly scope?: 'trace' | 'all';
+  /**
+   * Hand off the crash snapshots that earlier processes left in the snapshot directory and that
+   * are not handed off yet, in the background after the first record. Default true.
+   */
+  readonly recover?: boolean;
+  /**
+   * Longest time one export may take, in ms, and the longest a termination signal waits for its
+   * hand-off before the process ends as it would have. Default 5000.
+   */
+  readonly timeoutMillis?: number;
+  /** Most records per export. Default 512. */
+  readonly maxExportBatchSize?: number;
+}
+
+/** What the hand-off did, in `TTLogProcessor.stats().handoff`. */
+export interface HandoffStats {
+  /** Records exported, from the ring and from recovered files. */
+  readonly exported: number;
+  /** Records whose export failed or timed out: not retried from the ring (they stay in snapshot files). */
+  readonly failed: number;
+  /** Snapshot files of earlier processes handed off and marked so. */
+  readonly recoveredFiles: number;
+  /** Snapshot files whose hand-off failed; a later start tries them again. */
+  readonly failedFiles: number;
 }

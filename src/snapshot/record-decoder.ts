@@ -55,6 +55,18 @@ export function nanosBetween(from: RecordTime, to: RecordTime): number | bigint 
   return BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
 }
 
+/**
+ * Where a slot record's 16-byte trace id starts, or -1 when it has none: lets a caller pick the
+ * records of one trace from a capture without decoding them.
+ */
+export function slotTraceIdAt(bytes: Buffer, start: number): number {
+  if ((bytes[start + Fixed.Flags]! & RecordFlag.Trace) === 0) return -1;
+  // The droppedAttributesCount varint comes first (decode() reads the same order).
+  let at = start + Fixed.Size;
+  for (let length = 1; bytes[at++]! & 0x80 && length < 5; length++);
+  return at;
+}
+
 export class RecordDecoder {
   private bytes: Buffer = Buffer.alloc(0);
   private pos = 0;

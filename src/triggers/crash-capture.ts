@@ -8,7 +8,9 @@
  *   with origin `unhandledRejection`; see rejection-mode.ts for the other modes;
  * - SIGTERM/SIGINT: snapshot, then if nobody else listens, re-raise the signal with our listener
  *   removed, so the process dies by that signal as it would have; an application's own handlers
- *   simply run after ours;
+ *   simply run after ours. With a hand-off, the records not handed off yet go first: the signal
+ *   is re-raised once that hand-off settles (it is bounded by its time limit), or at once on a
+ *   second signal; with the application's handlers, it runs while they do;
  * - `process.exit()` and the end of the loop, through the `exit` event;
  * - an on-demand signal that snapshots and does nothing else.
  *
@@ -147,21 +149,46 @@ function onExit(code: number): void {
   }
 }
 
+/** Signals whose re-raise waits for a hand-off: a second one of them ends the wait. */
+const handingOff = new Set<NodeJS.Signals>();
+
 function onSignal(signal: NodeJS.Signals): void {
+  if (handingOff.has(signal)) {
+    reraise(signal);
+    return;
+  }
   let terminating = false;
+  const handoffs: Promise<unknown>[] = [];
   for (const registration of registrations) {
     if (registration.settings.onDemandSignal === signal) {
       void registration.target.write('on-demand', { signal });
     } else if (registration.settings.signals.includes(signal)) {
       terminating = true;
+      const first = !registration.latch.fatalWritten;
       writeCrashSnapshot(registration, 'signal', { signal });
+      if (first && registration.target.handoffBeforeExit !== undefined) handoffs.push(registration.target.handoffBeforeExit());
     }
   }
   if (!terminating) return;
   const others = process.listeners(signal).filter((listener) => !(OWN_LISTENER in listener));
   if (others.length > 0) return; // the application handles this signal; its handlers run next
-  // Without listeners Node leaves the signal's default action in place, which ends the process
-  // by that signal: step aside and let it happen, so the exit status is what it would have been.
+  if (handoffs.length === 0) {
+    reraise(signal);
+    return;
+  }
+  // Our listener stays while the hand-off runs, so the signal cannot end the process under it.
+  handingOff.add(signal);
+  void Promise.all(handoffs).then(() => {
+    if (handingOff.delete(signal)) reraise(signal);
+  });
+}
+
+/**
+ * Without listeners Node leaves the signal's default action in place, which ends the process by
+ * that signal: step aside and let it happen, so the exit status is what it would have been.
+ */
+function reraise(signal: NodeJS.Signals): void {
+  handingOff.delete(signal);
   const listener = signalListeners.get(signal);
   if (listener !== undefined) process.removeListener(signal, listener);
   signalListeners.delete(signal);

@@ -6,9 +6,19 @@
  * integer comparison) and calls {@link hit} only for records that pass. `hit` allocates nothing:
  * while a snapshot is scheduled it only counts, and the timer callback is bound once, so an error
  * storm costs one timer per window and at most one file per `minIntervalMs`.
+ *
+ * With a hand-off, the trigger also hands off the records of the traces of the records that
+ * triggered it (their trace ids collected until it fires, so the records of that window and of
+ * the rate limit's wait join it); a triggering record without a trace id, or more traces than
+ * {@link MAX_TRACES}, hands off everything new instead.
  */
 import type { SeverityTriggerSettings } from './options.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
+
+/** Trace ids one hand-off collects; an error storm past this hands off everything new instead. */
+export const MAX_TRACES = 1024;
+/** The trace id of no trace (OpenTelemetry's invalid span context). */
+const NO_TRACE = '00000000000000000000000000000000';
 
 export class SeverityTrigger {
   /** The lowest severityNumber that triggers. */
@@ -20,6 +30,8 @@ export class SeverityTrigger {
   private firstSeverity = 0;
   private triggering = 0;
   private stopped = false;
+  /** Trace ids of the records that triggered the coming hand-off; `undefined`: hand off everything new. */
+  private traces: Set<string> | undefined = new Set();
   private readonly fire = (): void => this.writeSnapshot();
 
   constructor(
@@ -31,9 +43,10 @@ export class SeverityTrigger {
     this.minIntervalMs = settings.minIntervalMs;
   }
 
-  /** A record at or above the threshold was written. */
-  hit(severityNumber: number): void {
+  /** A record at or above the threshold was written; `traceId` is its trace's, for the hand-off. */
+  hit(severityNumber: number, traceId?: string): void {
     this.triggering++;
+    if (this.target.handoff !== undefined) this.noteTrace(traceId);
     if (this.timer !== undefined || this.stopped) return;
     this.firstSeverity = severityNumber;
     // Inside the rate limit, the snapshot waits for its end; the records meanwhile join it.
@@ -54,5 +67,17 @@ export class SeverityTrigger {
     const cause = { severityNumber: this.firstSeverity, triggeringRecords: this.triggering };
     this.triggering = 0;
     void this.target.write('error', cause);
+    if (this.target.handoff !== undefined) {
+      const traces = this.traces;
+      this.traces = new Set();
+      void this.target.handoff(traces === undefined ? undefined : [...traces]);
+    }
+  }
+
+  private noteTrace(traceId: string | undefined): void {
+    const traces = this.traces;
+    if (traces === undefined) return;
+    if (traceId === undefined || traceId === '' || traceId === NO_TRACE || traces.size >= MAX_TRACES) this.traces = undefined;
+    else traces.add(traceId);
   }
 }

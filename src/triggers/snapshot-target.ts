@@ -19,6 +19,16 @@ export interface SnapshotTarget {
   write(reason: SnapshotReason, cause?: SnapshotCause): Promise<string | undefined>;
   /** Records ever written into the ring. */
   written(): number;
+  /**
+   * Present when the processor hands records off (its `handoff` option): exports the records not
+   * handed off yet, of the traces in `traceIds` when given, and resolves when done. Never rejects.
+   */
+  handoff?(traceIds: readonly string[] | undefined): Promise<unknown>;
+  /**
+   * Present when the processor hands records off: the hand-off before a termination signal ends
+   * the process, settled within the hand-off's time limit. Never rejects.
+   */
+  handoffBeforeExit?(): Promise<unknown>;
   /** What a watchdog thread needs to write snapshots of the same ring with a writer of its own. */
   readonly ringBuffer: SharedArrayBuffer;
   readonly writerSettings: SnapshotWriterSettings;

@@ -1,0 +1,123 @@
+/**
+ * Crash snapshots that earlier processes left in the snapshot directory → the hand-off exporter.
+ * An uncaught exception or `process.exit()` leaves no time for network I/O, so those snapshots
+ * stay files; the next process that starts with the same directory (a restarted container, with
+ * the directory on a volume that outlives it) sends them on.
+ *
+ * Which files: snapshot files of this service whose reason is a crash reason, not written by this
+ * process's ring, without a `done` marker (handoff-marker.ts). Each is read through the public
+ * reader (damaged chunks are skipped, so a damaged file hands off its intact records), in batches,
+ * one export in flight; after each batch the marker records how far it got, so a start killed
+ * mid-way is resumed by the next one, and a file whose export fails is tried again on a later
+ * start. Records the writing process had handed off live (the marker it wrote at the crash) are
+ * left out.
+ */
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { SnapshotFormatError } from '../read/errors.ts';
+import { openSnapshot } from '../read/reader.ts';
+import { parseSnapshotFileName, sanitizeNamePart } from '../snapshot/file-name.ts';
+import { CRASH_REASONS } from '../snapshot/snapshot-reason.ts';
+import type { SnapshotRecord } from '../types.ts';
+import { type ExportRun, exportRecords } from './export-records.ts';
+import type { FailureReport } from './failure-report.ts';
+import { HandedOffTickets } from './handed-off-tickets.ts';
+import { type HandoffMarker, MARKER_SUFFIX, readMarker, writeMarker } from './handoff-marker.ts';
+import type { HandoffSettings } from './handoff-settings.ts';
+import { ReadableRecords } from './readable-records.ts';
+
+const CRASH_NAME_PARTS: ReadonlySet<string> = new Set(CRASH_REASONS.map(sanitizeNamePart));
+
+export interface RecoveryRequest {
+  readonly directory: string;
+  readonly service: string;
+  /** This process's ring (hex): its own crash snapshots are its live hand-off's business. */
+  readonly ownRing: string;
+  readonly settings: HandoffSettings;
+  readonly report: FailureReport;
+  readonly send: ExportRun['send'];
+  /** True once the processor shuts down: the recovery stops before its next file. */
+  readonly stopped: () => boolean;
+}
+
+/** What a recovery pass did. */
+export interface RecoveryOutcome {
+  files: number;
+  failedFiles: number;
+  exported: number;
+}
+
+export async function recoverCrashFiles(request: RecoveryRequest): Promise<RecoveryOutcome> {
+  const outcome: RecoveryOutcome = { files: 0, failedFiles: 0, exported: 0 };
+  const names = await readdir(request.directory);
+  const present = new Set(names);
+  const service = sanitizeNamePart(request.service);
+  for (const name of names.sort()) {
+    if (request.stopped()) break;
+    if (name.endsWith(MARKER_SUFFIX)) {
+      // The snapshot it marked was removed by retention: the marker has nothing left to say.
+      if (!present.has(name.slice(0, -MARKER_SUFFIX.length))) await unlink(join(request.directory, name)).catch(() => undefined);
+      continue;
+    }
+    const parts = parseSnapshotFileName(name);
+    if (parts === undefined || parts.service !== service || !CRASH_NAME_PARTS.has(parts.reason)) continue;
+    const path = join(request.directory, name);
+    const marker = await readMarker(path);
+    if (marker?.done) continue;
+    const result = await recoverFile(path, marker ?? { done: false, read: 0 }, request);
+    if (result === 'own') continue;
+    if (result === 'failed') outcome.failedFiles++;
+    else {
+      outcome.files++;
+      outcome.exported += result;
+    }
+    await yieldToEventLoop();
+  }
+  return outcome;
+}
+
+/** Hands off one file; resolves to the records exported, `'failed'`, or `'own'` for this ring's file. */
+async function recoverFile(path: string, marker: HandoffMarker, request: RecoveryRequest): Promise<number | 'failed' | 'own'> {
+  const { settings } = request;
+  let reader: Awaited<ReturnType<typeof openSnapshot>>;
+  try {
+    reader = await openSnapshot(path);
+  } catch (error) {
+    if (!(error instanceof SnapshotFormatError)) {
+      request.report.failed(`handing off ${path}`, error as Error);
+      return 'failed';
+    }
+    // Not a snapshot that can ever be read: nothing to hand off, now or later.
+    await writeMarker(path, { done: true, read: 0 });
+    return 0;
+  }
+  const { metadata } = reader;
+  if (metadata.ring !== undefined && metadata.ring === request.ownRing) {
+    await reader.close();
+    return 'own';
+  }
+  const handedOffLive = liveTickets(marker, metadata.ring);
+  let position = 0;
+  const skip = (record: SnapshotRecord) => position++ < marker.read || (handedOffLive?.has(record.lane ?? 0, record.seq) ?? false);
+  const progress = (read: number): HandoffMarker => ({ done: false, read, ring: marker.ring, lanes: marker.lanes });
+  const outcome = await exportRecords(reader.chunks({ maxRecords: settings.maxExportBatchSize }), {
+    send: request.send,
+    builder: new ReadableRecords(ReadableRecords.fileResource(metadata.resource)),
+    skip,
+    total: metadata.records,
+    exported: (_batch, read) => writeMarker(path, progress(read)),
+  });
+  if (outcome.error !== undefined) {
+    request.report.failed(`handing off ${path}`, outcome.error);
+    return 'failed';
+  }
+  await writeMarker(path, { done: true, read: position });
+  return outcome.exported;
+}
+
+/** What the writing process had handed off live, when its marker is of this file's ring. */
+function liveTickets(marker: HandoffMarker, ring: string | undefined): HandedOffTickets | undefined {
+  if (marker.lanes === undefined || ring === undefined || marker.ring !== ring) return undefined;
+  return HandedOffTickets.fromLanes(marker.lanes);
+}
