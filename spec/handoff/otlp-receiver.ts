@@ -44,12 +44,20 @@ export interface ReceiverBehaviour {
 
 export class OtlpReceiver {
   readonly requests: ReceivedRequest[] = [];
+  /** Requests that reached the receiver, answered or not. */
+  arrived = 0;
   behaviour: ReceiverBehaviour = {};
   private readonly server: Server;
   private readonly waiting: { count: number; resolve: () => void }[] = [];
+  private readonly arrivals: { count: number; resolve: () => void }[] = [];
 
   private constructor() {
     this.server = createServer((request, response) => {
+      this.arrived++;
+      for (const waiter of this.arrivals.splice(0)) {
+        if (this.arrived >= waiter.count) waiter.resolve();
+        else this.arrivals.push(waiter);
+      }
       void readBody(request).then(async (body) => {
         const contentType = request.headers['content-type'] ?? '';
         const { delayMs, fail } = this.behaviour;
@@ -87,6 +95,12 @@ export class OtlpReceiver {
   until(count: number): Promise<void> {
     if (this.records().length >= count) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push({ count, resolve }));
+  }
+
+  /** Resolves once at least `count` requests have reached the receiver, answered or not. */
+  arrival(count: number): Promise<void> {
+    if (this.arrived >= count) return Promise.resolve();
+    return new Promise((resolve) => this.arrivals.push({ count, resolve }));
   }
 
   async close(): Promise<void> {
