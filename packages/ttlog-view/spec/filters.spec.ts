@@ -161,7 +161,7 @@ test('filters combine with the text output too', async () => {
   const result = await runViewer(['--utc', '--level', 'error', '--service', 'checkout', shop]);
   assert.is(
     result.stdout,
-    `2026-03-14T15:09:29.000Z ERROR checkout/${process.pid} [pay] payment failed: card declined order.id=A-17 error.type=CardDeclined\n2026-03-14T15:09:29.100Z FATAL checkout/${process.pid} [app] worker crashed\\n  at charge (pay.js:42)\n`,
+    `2026-03-14T15:09:29.000Z ERROR  checkout/${process.pid} 0af76519 [pay] payment failed: card declined order.id=A-17 error.type=CardDeclined\n2026-03-14T15:09:29.100Z FATAL  checkout/${process.pid}          [app] worker crashed\\n  at charge (pay.js:42)\n`,
   );
 });
 

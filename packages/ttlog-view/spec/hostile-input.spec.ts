@@ -45,18 +45,19 @@ test('text output: every string from the file escaped, straight from the chunks 
   assert.is(direct.stdout, viaRecords.stdout);
   const lines = direct.stdout.split('\n');
   assert.is(lines.length, 6, 'one line per record: no line break of a value ends one');
-  const service = `svc${RETITLE_SHOWN}/${process.pid}`;
+  // The source column, then the trace id column, blank: these records have no trace.
+  const service = `svc${RETITLE_SHOWN}/${process.pid}${' '.repeat(9)}`;
   assert.is(
     lines[0],
     `2026-03-14T15:09:26.000Z notice${RETITLE_SHOWN} ${service} [scope${RETITLE_SHOWN}] body${RETITLE_SHOWN} key${RETITLE_SHOWN}="value${RETITLE_SHOWN}" bare="${RETITLE_SHOWN}" c1="${CLEAR_C1_SHOWN}" reversed="${REVERSED_SHOWN}" tab="a\\tb" del="a\\u007fb" nested={"k${RETITLE_SHOWN}":["v${RETITLE_SHOWN}","${CLEAR_C1_SHOWN}"]}`,
   );
   assert.is(
     lines[1],
-    `2026-03-14T15:09:26.001Z INFO  ${service} [scope${RETITLE_SHOWN}] body${RETITLE_SHOWN} key${RETITLE_SHOWN}="value${RETITLE_SHOWN}" bare="${RETITLE_SHOWN}"`,
+    `2026-03-14T15:09:26.001Z INFO   ${service} [scope${RETITLE_SHOWN}] body${RETITLE_SHOWN} key${RETITLE_SHOWN}="value${RETITLE_SHOWN}" bare="${RETITLE_SHOWN}"`,
   );
   assert.is(
     lines[2],
-    `2026-03-14T15:09:26.002Z WARN  ${service} [app] naïve ${REVERSED_SHOWN} ${CLEAR_C1_SHOWN} line\\u2028break\\r\\n\\u0000end é="é${RETITLE_SHOWN}"`,
+    `2026-03-14T15:09:26.002Z WARN   ${service} [app] naïve ${REVERSED_SHOWN} ${CLEAR_C1_SHOWN} line\\u2028break\\r\\n\\u0000end é="é${RETITLE_SHOWN}"`,
   );
 });
 
