@@ -22,6 +22,8 @@ export {
   readSnapshots,
   type SnapshotMerge,
 } from './read/snapshot-merge.ts';
+export type { EventAttributeType, SeverityName, TypedEventOptions } from './record/event-declaration.ts';
+export type { TypedEvent } from './record/typed-event.ts';
 export { SnapshotExporter } from './snapshot/exporter.ts';
 export type { SnapshotReason } from './snapshot/snapshot-reason.ts';
 export type {
@@ -44,6 +46,7 @@ export type {
   SnapshotRecord,
   SnapshotScope,
   SnapshotTriggerOptions,
+  TypedEventStats,
   WatchdogOptions,
 } from './types.ts';
 export { VERSION } from './version.ts';

@@ -7,9 +7,11 @@ import { Handoff } from './handoff/handoff.ts';
 import { handoffSettings } from './handoff/handoff-settings.ts';
 import { SelfMetrics } from './metrics/self-metrics.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
+import type { TypedEventOptions } from './record/event-declaration.ts';
 import { createRingBuffer, Header, type LaneViews, openRingBuffer, type RingViews } from './record/ring-layout.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
 import { RingProducer } from './record/ring-producer.ts';
+import { type TypedEvent, TypedEvents } from './record/typed-event.ts';
 import { readWide } from './record/wide-counter.ts';
 import { bindExporter, SnapshotExporter } from './snapshot/exporter.ts';
 import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
@@ -125,6 +127,8 @@ export class TTLogProcessor {
   private readonly selfMetrics: SelfMetrics;
   /** Set by the `handoff` option. */
   private readonly handoffs: Handoff | undefined;
+  /** The typed events declared on this processor, from the first {@link TTLogProcessor.event}. */
+  private events: TypedEvents | undefined;
   /** Records the ring had taken when the last snapshot this processor wrote of it began. */
   private writtenAtLastSnapshot = 0;
 
@@ -181,6 +185,26 @@ export class TTLogProcessor {
     } catch (error) {
       this.producer.drop(error);
     }
+  }
+
+  /**
+   * Declares a typed event, once, at start-up: its `emit(attributes, body?)` then writes a record
+   * straight into the ring, as a record logged through the SDK with the same scope, severity,
+   * event name, attributes and body would read back, at a fraction of the cost. Other processors
+   * never see these records (README, "Typed events"). Throws a TypeError for a declaration it
+   * cannot record (an unknown attribute type, a missing scope); `emit` never throws. After
+   * `shutdown()` the events do nothing.
+   *
+   * @example
+   * const requestDone = processor.event('http.request.done', {
+   *   severity: 'INFO', scope: 'checkout', attributes: { 'http.route': 'string', 'http.status_code': 'int', duration_ms: 'double' },
+   * });
+   * requestDone.emit({ 'http.route': route, 'http.status_code': 200, duration_ms: 12.5 });
+   */
+  event(name: string, options: TypedEventOptions): TypedEvent {
+    this.events ??= new TypedEvents(this.ring, this.producer);
+    if (this.shutdownDone !== undefined) this.events.close();
+    return this.events.declare(name, options, this.severityThreshold, (severity, traceId) => this.triggers!.severity!.hit(severity, traceId));
   }
 
   /**
@@ -274,6 +298,7 @@ export class TTLogProcessor {
       truncated: sum((lane) => readWide(words, lane.base + Header.Truncated)),
       dropped: sum((lane) => readWide(words, lane.base + Header.Dropped)),
       ...(this.handoffs === undefined ? {} : { handoff: this.handoffs.stats() }),
+      ...(this.events === undefined ? {} : { typedEvents: this.events.counts() }),
     };
   }
 
@@ -281,10 +306,12 @@ export class TTLogProcessor {
     this.triggers?.stop();
     if (this.exporter === undefined) {
       this.isShutdown = true;
+      this.events?.close();
       return;
     }
     await this.pendingSnapshot?.catch(() => undefined);
     this.isShutdown = true;
+    this.events?.close();
     try {
       await this.snapshot('shutdown');
     } finally {

@@ -166,6 +166,16 @@ export interface RingStats {
   readonly dropped: number;
   /** Hand-off counts, when the processor has a `handoff` option. */
   readonly handoff?: HandoffStats;
+  /** Values given to this processor's typed events, in this thread, once one is declared (README, "Typed events"). */
+  readonly typedEvents?: TypedEventStats;
+}
+
+/** What a processor's typed events did with values of the wrong type. */
+export interface TypedEventStats {
+  /** Values converted to the declared type (a number for a string attribute, a numeric string for an int…). */
+  readonly coercedValues: number;
+  /** Values left out of their record, which counts them in its droppedAttributesCount. */
+  readonly droppedValues: number;
 }
 
 /** Counts a snapshot carries; `written = captured + overwritten + skipped` holds exactly. */

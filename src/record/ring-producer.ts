@@ -17,6 +17,13 @@ export interface ProducerOptions {
 }
 
 export class RingProducer {
+  /**
+   * This thread's producer id, interner and scope encoding, shared with its typed events
+   * (typed-event.ts), whose records then carry the same ids as the ones written here.
+   */
+  readonly producerId: number;
+  readonly interner: Interner;
+  readonly encodeScope: (scope: InstrumentationScopeLike) => Uint8Array;
   private readonly encoder: RecordEncoder;
   private readonly reserve: LaneViews | undefined;
   /** The reserve lane's lowest severityNumber; +Infinity without one, so the comparison is always false. */
@@ -27,12 +34,12 @@ export class RingProducer {
     private readonly ring: RingViews,
     options: ProducerOptions,
   ) {
-    const producerId = Atomics.add(ring.words, Header.NextProducerId, 1) & 0xffff;
-    const interner = new Interner(ring, { maxValueLength: options.maxInternedValueLength });
+    this.producerId = Atomics.add(ring.words, Header.NextProducerId, 1) & 0xffff;
+    this.interner = new Interner(ring, { maxValueLength: options.maxInternedValueLength });
     const cbor = createCborEncoder();
-    const encodeScope = (scope: InstrumentationScopeLike): Uint8Array =>
+    this.encodeScope = (scope) =>
       cbor.encode([scope.name, scope.version ?? null, scope.schemaUrl ?? null, scope.attributes === undefined ? null : toFileEntries(scope.attributes)]);
-    this.encoder = new RecordEncoder(ring, interner, producerId, encodeScope);
+    this.encoder = new RecordEncoder(ring, this.interner, this.producerId, this.encodeScope);
     this.reserve = ring.lanes[1];
     this.reserveSeverity = this.reserve?.minSeverity ?? Number.POSITIVE_INFINITY;
   }

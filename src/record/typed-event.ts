@@ -1,0 +1,387 @@
+/**
+ * Typed events: records declared once and written straight into the ring, without the
+ * OpenTelemetry SDK's `LogRecord` in between. The declaration (event-declaration.ts) interns the
+ * names and encodes the bytes that never change; `emit` reads the values, claims a slot, copies
+ * those bytes and writes the timestamp, the trace context and the values in the slot record
+ * format of record-encoder.ts, through the same claim → write → commit as RingProducer.write.
+ *
+ * This file holds a hot loop and is longer than most for it: `emit` does in one pass what the SDK
+ * and RecordEncoder do in several (bench/event-micro.ts). A record that might not fit its slot, or
+ * a body that is not a string, number or boolean, goes through RingProducer.write instead, which
+ * trims and encodes any value.
+ */
+import { context, diag, isSpanContextValid, type SpanContext, trace } from '@opentelemetry/api';
+import type { LogRecordLike } from '../otel-types.ts';
+import type { TypedEventStats } from '../types.ts';
+import { AttributeKind, checkedEventShape, type EventShape, eventTemplate, type TypedEventOptions } from './event-declaration.ts';
+import type { Interner } from './intern-table.ts';
+import { Fixed, RecordFlag, ValueTag } from './record-encoder.ts';
+import { Header, type LaneViews, type RingViews } from './ring-layout.ts';
+import type { RingProducer } from './ring-producer.ts';
+import { claimSlot, commitSlot } from './slot-claim.ts';
+import { incrementWide } from './wide-counter.ts';
+
+/** A declared event: `emit` records one occurrence. */
+export interface TypedEvent {
+  /**
+   * Records one event with the declared attributes' values (others are ignored; `undefined` and
+   * `null` leave an attribute out) and an optional body. Never throws: a value of the wrong type
+   * is converted where a primitive converts (counted as coerced) or left out (counted as dropped,
+   * and in the record's droppedAttributesCount).
+   */
+  emit(attributes?: Readonly<Record<string, unknown>> | null, body?: unknown): void;
+}
+
+/** Bytes of the trace context in a slot record: trace id, span id, flags. */
+const TRACE_BYTES = 25;
+/** Strings shorter than this are copied by a JS loop when ASCII, as RecordEncoder does (ASCII_LOOP_LENGTH). */
+const ASCII_LOOP_LENGTH = 32;
+/** Most bytes a number takes: a tag and a float64. */
+const NUMBER_BYTES = 9;
+/** A string's tag and its longest header, on top of 3 bytes per UTF-16 unit. */
+const TEXT_OVERHEAD = 4;
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** An event declared after shutdown: nothing to record. */
+const CLOSED_EVENT: TypedEvent = Object.freeze({ emit: () => undefined });
+
+/**
+ * The typed events of one producer (one processor in one thread): declares them, shares their
+ * scopes, counters and the switch that shutdown turns off.
+ */
+export class TypedEvents {
+  /** Set by {@link close}; every event of this producer checks it first. */
+  closed = false;
+  coerced = 0;
+  dropped = 0;
+  private reportedFailure = false;
+  /** One scope object per scope, so events of one scope share its interned entry. */
+  private readonly scopes = new Map<string, EventShape['scope']>();
+
+  constructor(
+    readonly ring: RingViews,
+    readonly producer: RingProducer,
+  ) {}
+
+  /**
+   * Declares an event (see TypedEventOptions); throws a TypeError for a declaration it cannot
+   * record. `onSevere`, when given, is called after each record at or above the severity
+   * trigger's threshold with the record's trace id.
+   */
+  declare(name: string, options: TypedEventOptions, severityThreshold: number, onSevere: (severity: number, traceId: string | undefined) => void): TypedEvent {
+    const checked = checkedEventShape(name, options);
+    if (this.closed) return CLOSED_EVENT;
+    const scopeKey = `${checked.scope.name}\u0000${checked.scope.version ?? ''}\u0000${checked.scope.schemaUrl ?? ''}`;
+    const scope = this.scopes.get(scopeKey) ?? checked.scope;
+    this.scopes.set(scopeKey, scope);
+    const shape: EventShape = { ...checked, scope };
+    return new DeclaredEvent(this, shape, checked.severityNumber >= severityThreshold ? onSevere : undefined);
+  }
+
+  /** Turns every event of this producer into a no-op. */
+  close(): void {
+    this.closed = true;
+  }
+
+  counts(): TypedEventStats {
+    return { coercedValues: this.coerced, droppedValues: this.dropped };
+  }
+
+  /** Counts a record lost after its slot was claimed, as RingProducer.write does. */
+  fail(lane: LaneViews, error: unknown): void {
+    incrementWide(this.ring.words, lane.base + Header.Dropped);
+    if (this.reportedFailure) return;
+    this.reportedFailure = true;
+    diag.warn('ttlog: a typed event could not be recorded (counted as dropped; further failures are counted silently)', error);
+  }
+}
+
+class DeclaredEvent implements TypedEvent {
+  private readonly ring: RingViews;
+  private readonly bytes: Buffer;
+  private readonly interner: Interner;
+  private readonly lane: LaneViews;
+  /** With a reserve lane the ticket does not order records across lanes: a shared counter does. */
+  private readonly sharedOrder: boolean;
+  private readonly producerId: number;
+  private readonly severityNumber: number;
+  private readonly baseFlags: number;
+  private readonly prefix: Uint8Array;
+  private readonly names: readonly string[];
+  private readonly kinds: Uint8Array;
+  private readonly keys: readonly Uint8Array[];
+  /** Bytes every record may take whatever its values: fixed part, trace, prefix, keys, numbers. */
+  private readonly fixedBound: number;
+  /** The values of the record being written, converted to their declared types. */
+  private values: unknown[];
+  private busy = false;
+  /** The trace context last written, and its slot bytes: a span's records share one object. */
+  private lastSpan: SpanContext | undefined;
+  private readonly spanBytes = new Uint8Array(TRACE_BYTES);
+
+  constructor(
+    private readonly events: TypedEvents,
+    private readonly shape: EventShape,
+    private readonly onSevere: ((severity: number, traceId: string | undefined) => void) | undefined,
+  ) {
+    const { ring, producer } = events;
+    const template = eventTemplate(shape, producer.interner, producer.encodeScope);
+    this.ring = ring;
+    this.bytes = ring.bytes;
+    this.interner = producer.interner;
+    const reserve = ring.lanes[1];
+    // The lane a record of this severity takes in RingProducer.write.
+    this.lane = reserve !== undefined && shape.severityNumber >= reserve.minSeverity ? reserve : ring;
+    this.sharedOrder = reserve !== undefined;
+    this.producerId = producer.producerId;
+    this.severityNumber = shape.severityNumber;
+    this.baseFlags = RecordFlag.EventName | (shape.severityText === undefined ? 0 : RecordFlag.SeverityText);
+    this.prefix = template.prefix;
+    this.names = shape.keys;
+    this.kinds = Uint8Array.from(shape.kinds);
+    this.keys = template.keys;
+    this.values = new Array<unknown>(shape.keys.length).fill(undefined);
+    const keyBytes = template.keys.reduce((sum, key) => sum + key.length, 0);
+    // The dropped count's varint takes at most 1 byte: an event has at most 127 attributes.
+    this.fixedBound = Fixed.Size + 1 + TRACE_BYTES + template.prefix.length + 1 + keyBytes + NUMBER_BYTES * shape.keys.length;
+  }
+
+  emit(attributes?: Readonly<Record<string, unknown>> | null, body?: unknown): void {
+    const events = this.events;
+    if (events.closed) return;
+    // A getter among the attributes may emit this same event: that call gets values of its own.
+    const outer = !this.busy;
+    const values = outer ? this.values : new Array<unknown>(this.names.length);
+    this.busy = true;
+    try {
+      this.record(attributes ?? EMPTY, body, values);
+    } catch (error) {
+      // Only reading the caller's attributes can throw here (a getter), before any slot is claimed.
+      events.producer.drop(error);
+    } finally {
+      if (outer) this.busy = false;
+    }
+  }
+
+  private record(attributes: Readonly<Record<string, unknown>>, body: unknown, values: unknown[]): void {
+    const names = this.names;
+    const kinds = this.kinds;
+    let bound = this.fixedBound;
+    let dropped = 0;
+    for (let i = 0; i < names.length; i++) {
+      let value = attributes[names[i]!];
+      if (value === undefined || value === null) value = undefined;
+      else {
+        const kind = kinds[i]!;
+        const wrong =
+          kind === AttributeKind.String
+            ? typeof value !== 'string'
+            : kind === AttributeKind.Boolean
+              ? typeof value !== 'boolean'
+              : typeof value !== 'number' || (kind === AttributeKind.Int && !Number.isInteger(value));
+        if (wrong) {
+          value = this.converted(value, kind);
+          if (value === undefined) dropped++;
+        }
+        if (typeof value === 'string') bound += TEXT_OVERHEAD + 3 * value.length;
+      }
+      values[i] = value;
+    }
+    const bodyKind = typeof body;
+    if (bodyKind === 'string') bound += TEXT_OVERHEAD + 3 * (body as string).length;
+    else if (body !== undefined && bodyKind !== 'number' && bodyKind !== 'boolean') bound = Number.POSITIVE_INFINITY;
+
+    const span = this.shape.context ? trace.getSpanContext(context.active()) : undefined;
+    const now = Date.now();
+    const lane = this.lane;
+    if (bound > lane.slotBytes) {
+      this.events.producer.write(this.logRecord(now, values, dropped, body, span));
+    } else {
+      const ring = this.ring;
+      const ticket = incrementWide(ring.words, lane.base + Header.Head);
+      const start = claimSlot(ring, ticket, lane);
+      if (start < 0) return;
+      ring.uint32[(start + Fixed.Order) >> 2] = this.sharedOrder ? Atomics.add(ring.words, Header.Order, 1) : ticket;
+      let length = 0;
+      try {
+        length = this.write(start, now, values, dropped, body, span);
+      } catch (error) {
+        this.events.fail(lane, error);
+      }
+      commitSlot(ring, ticket, length, lane);
+    }
+    if (this.onSevere !== undefined) this.onSevere(this.severityNumber, span !== undefined && isSpanContextValid(span) ? span.traceId : undefined);
+  }
+
+  /**
+   * Writes the record into the claimed slot at `start`; returns its length. The caller checked
+   * that the record fits, so no write here checks for room.
+   */
+  private write(start: number, now: number, values: readonly unknown[], dropped: number, body: unknown, span: SpanContext | undefined): number {
+    const ring = this.ring;
+    const bytes = this.bytes;
+    // Date.now() as the SDK turns it into [seconds, nanoseconds] (timeInputToHrTime); the
+    // observed time is the same instant, as the SDK sets both from one Date.now().
+    const seconds = Math.trunc(now / 1000);
+    const nanos = Math.round((now % 1000) * 1e6);
+    bytes[start + Fixed.Severity] = this.severityNumber;
+    ring.uint16[(start + Fixed.Producer) >> 1] = this.producerId;
+    ring.uint32[(start + Fixed.TimeNanos) >> 2] = nanos;
+    ring.uint32[(start + Fixed.ObservedNanos) >> 2] = nanos;
+    ring.float64[(start + Fixed.TimeSeconds) >> 3] = seconds;
+    ring.float64[(start + Fixed.ObservedSeconds) >> 3] = seconds;
+    let pos = start + Fixed.Size;
+    bytes[pos++] = dropped;
+    let flags = this.baseFlags;
+    if (span !== undefined && this.traceBytes(span)) {
+      flags |= RecordFlag.Trace;
+      pos = copyBytes(bytes, pos, this.spanBytes);
+    }
+    pos = copyBytes(bytes, pos, this.prefix);
+    if (body !== undefined) {
+      flags |= RecordFlag.Body;
+      if (typeof body === 'string') pos = this.writeString(pos, body);
+      else if (typeof body === 'number') pos = writeNumber(bytes, pos, body, ring.data);
+      else bytes[pos++] = body ? ValueTag.True : ValueTag.False;
+    }
+    const countAt = pos++;
+    let count = 0;
+    const keys = this.keys;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === undefined) continue;
+      pos = copyBytes(bytes, pos, keys[i]!);
+      if (typeof value === 'string') pos = this.writeString(pos, value);
+      else if (typeof value === 'number') pos = writeNumber(bytes, pos, value, ring.data);
+      else bytes[pos++] = value ? ValueTag.True : ValueTag.False;
+      count++;
+    }
+    bytes[countAt] = count;
+    bytes[start + Fixed.Flags] = flags;
+    return pos - start;
+  }
+
+  /** A Text value: an intern reference once the interner takes it, else inline UTF-8 (RecordEncoder.writeText). */
+  private writeString(pos: number, text: string): number {
+    const bytes = this.bytes;
+    const id = this.interner.value(text);
+    bytes[pos] = ValueTag.Text;
+    if (id >= 0) return putVarint(bytes, pos + 1, id * 2 + 1);
+    const length = text.length;
+    if (length < ASCII_LOOP_LENGTH) {
+      const body = pos + 2;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        bytes[body + i] = code;
+      }
+      if (i === length) {
+        bytes[pos + 1] = length * 2;
+        return body + length;
+      }
+    }
+    // One Buffer#write after a header padded for the longest encoding, as writeInlineText does.
+    const most = 3 * length;
+    const headerBytes = most < 0x40 ? 1 : most < 0x2000 ? 2 : 3;
+    const written = bytes.write(text, pos + 1 + headerBytes, most, 'utf8');
+    putPaddedVarint(bytes, pos + 1, headerBytes, written * 2);
+    return pos + 1 + headerBytes + written;
+  }
+
+  /** Fills spanBytes for `span` (cached by identity); false for a span context the SDK would not record. */
+  private traceBytes(span: SpanContext): boolean {
+    if (span === this.lastSpan) return true;
+    if (!isSpanContextValid(span)) return false;
+    const out = this.spanBytes;
+    Buffer.from(span.traceId, 'hex').copy(out, 0);
+    Buffer.from(span.spanId, 'hex').copy(out, 16);
+    out[24] = span.traceFlags & 0xff;
+    this.lastSpan = span;
+    return true;
+  }
+
+  /**
+   * Converts a value of the wrong type to the declared one, counted as coerced; undefined,
+   * counted as dropped, when it has no such form. Only primitives convert: an object's own
+   * conversion (toString, valueOf) would run the caller's code inside the logging call.
+   */
+  private converted(value: unknown, kind: number): unknown {
+    const type = typeof value;
+    let result: unknown;
+    if (kind === AttributeKind.String) {
+      if (type === 'number' || type === 'boolean' || type === 'bigint') result = String(value);
+    } else if (kind === AttributeKind.Boolean) {
+      if (type === 'number' || type === 'bigint') result = Boolean(value);
+      else if (value === 'true' || value === 'false') result = value === 'true';
+    } else if (type === 'number' || type === 'bigint' || type === 'boolean' || (type === 'string' && (value as string).trim() !== '')) {
+      const number = Number(value);
+      // A double takes any number; an int the integer part of a finite one.
+      if (kind === AttributeKind.Double ? !Number.isNaN(number) : Number.isFinite(number)) result = kind === AttributeKind.Int ? Math.trunc(number) : number;
+    }
+    if (result === undefined) this.events.dropped++;
+    else this.events.coerced++;
+    return result;
+  }
+
+  /** The record as a LogRecordLike, for RingProducer.write: trims what does not fit, encodes any body. */
+  private logRecord(now: number, values: readonly unknown[], dropped: number, body: unknown, span: SpanContext | undefined): LogRecordLike {
+    const attributes: Record<string, unknown> = {};
+    for (let i = 0; i < values.length; i++) if (values[i] !== undefined) attributes[this.names[i]!] = values[i];
+    const time: [number, number] = [Math.trunc(now / 1000), Math.round((now % 1000) * 1e6)];
+    const shape = this.shape;
+    return {
+      hrTime: time,
+      hrTimeObserved: time,
+      spanContext: span !== undefined && isSpanContextValid(span) ? span : undefined,
+      severityNumber: shape.severityNumber,
+      severityText: shape.severityText,
+      eventName: shape.name,
+      body,
+      instrumentationScope: shape.scope,
+      attributes,
+      droppedAttributesCount: dropped,
+    };
+  }
+}
+
+function copyBytes(bytes: Buffer, pos: number, from: Uint8Array): number {
+  for (let i = 0; i < from.length; i++) bytes[pos + i] = from[i]!;
+  return pos + from.length;
+}
+
+/** RecordEncoder.writeNumber: an int32 (not −0) as a zigzag varint, any other number as a float64. */
+function writeNumber(bytes: Buffer, pos: number, value: number, data: DataView): number {
+  if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    bytes[pos] = ValueTag.Int;
+    return putVarint(bytes, pos + 1, ((value << 1) ^ (value >> 31)) >>> 0);
+  }
+  bytes[pos] = ValueTag.Float;
+  data.setFloat64(pos + 1, value, true);
+  return pos + 9;
+}
+
+function putVarint(bytes: Buffer, pos: number, value: number): number {
+  while (value >= 0x80) {
+    bytes[pos++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  bytes[pos++] = value;
+  return pos;
+}
+
+/** A varint padded to `size` bytes (1 to 3), which the decoder reads like a minimal one. */
+function putPaddedVarint(bytes: Buffer, at: number, size: number, value: number): void {
+  if (size === 1) {
+    bytes[at] = value;
+    return;
+  }
+  bytes[at] = (value & 0x7f) | 0x80;
+  if (size === 2) {
+    bytes[at + 1] = value >>> 7;
+    return;
+  }
+  bytes[at + 1] = ((value >>> 7) & 0x7f) | 0x80;
+  bytes[at + 2] = (value >>> 14) & 0x7f;
+}
