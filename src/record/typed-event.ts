@@ -100,6 +100,10 @@ export class TypedEvents {
 class DeclaredEvent implements TypedEvent {
   private readonly ring: RingViews;
   private readonly bytes: Buffer;
+  private readonly uint16: Uint16Array;
+  private readonly uint32: Uint32Array;
+  private readonly float64: Float64Array;
+  private readonly data: DataView;
   private readonly interner: Interner;
   private readonly lane: LaneViews;
   /** With a reserve lane the ticket does not order records across lanes: a shared counter does. */
@@ -110,7 +114,14 @@ class DeclaredEvent implements TypedEvent {
   private readonly prefix: Uint8Array;
   private readonly names: readonly string[];
   private readonly kinds: Uint8Array;
-  private readonly keys: readonly Uint8Array[];
+  /** Every attribute key's bytes, one after the other: key i is [keyEnds[i - 1], keyEnds[i]). */
+  private readonly keyBytes: Uint8Array;
+  private readonly keyEnds: Uint16Array;
+  private readonly readsContext: boolean;
+  /** The last Date.now() and the record time it makes: records of one millisecond share it. */
+  private lastNow = -1;
+  private lastSeconds = 0;
+  private lastNanos = 0;
   /** Bytes every record may take whatever its values: fixed part, trace, prefix, keys, numbers. */
   private readonly fixedBound: number;
   /** The values of the record being written, converted to their declared types. */
@@ -129,6 +140,10 @@ class DeclaredEvent implements TypedEvent {
     const template = eventTemplate(shape, producer.interner, producer.encodeScope);
     this.ring = ring;
     this.bytes = ring.bytes;
+    this.uint16 = ring.uint16;
+    this.uint32 = ring.uint32;
+    this.float64 = ring.float64;
+    this.data = ring.data;
     this.interner = producer.interner;
     const reserve = ring.lanes[1];
     // The lane a record of this severity takes in RingProducer.write.
@@ -140,9 +155,12 @@ class DeclaredEvent implements TypedEvent {
     this.prefix = template.prefix;
     this.names = shape.keys;
     this.kinds = Uint8Array.from(shape.kinds);
-    this.keys = template.keys;
+    this.keyBytes = Uint8Array.from(template.keys.flatMap((key) => [...key]));
+    let end = 0;
+    this.keyEnds = Uint16Array.from(template.keys, (key) => (end += key.length));
+    this.readsContext = shape.context;
     this.values = new Array<unknown>(shape.keys.length).fill(undefined);
-    const keyBytes = template.keys.reduce((sum, key) => sum + key.length, 0);
+    const keyBytes = this.keyBytes.length;
     // The dropped count's varint takes at most 1 byte: an event has at most 127 attributes.
     this.fixedBound = Fixed.Size + 1 + TRACE_BYTES + template.prefix.length + 1 + keyBytes + NUMBER_BYTES * shape.keys.length;
   }
@@ -192,7 +210,7 @@ class DeclaredEvent implements TypedEvent {
     if (bodyKind === 'string') bound += TEXT_OVERHEAD + 3 * (body as string).length;
     else if (body !== undefined && bodyKind !== 'number' && bodyKind !== 'boolean') bound = Number.POSITIVE_INFINITY;
 
-    const span = this.shape.context ? trace.getSpanContext(context.active()) : undefined;
+    const span = this.readsContext ? trace.getSpanContext(context.active()) : undefined;
     const now = Date.now();
     const lane = this.lane;
     if (bound > lane.slotBytes) {
@@ -219,18 +237,22 @@ class DeclaredEvent implements TypedEvent {
    * that the record fits, so no write here checks for room.
    */
   private write(start: number, now: number, values: readonly unknown[], dropped: number, body: unknown, span: SpanContext | undefined): number {
-    const ring = this.ring;
     const bytes = this.bytes;
-    // Date.now() as the SDK turns it into [seconds, nanoseconds] (timeInputToHrTime); the
-    // observed time is the same instant, as the SDK sets both from one Date.now().
-    const seconds = Math.trunc(now / 1000);
-    const nanos = Math.round((now % 1000) * 1e6);
+    if (now !== this.lastNow) {
+      // Date.now() as the SDK turns it into [seconds, nanoseconds] (timeInputToHrTime); the
+      // observed time is the same instant, as the SDK sets both from one Date.now().
+      this.lastNow = now;
+      this.lastSeconds = Math.trunc(now / 1000);
+      this.lastNanos = Math.round((now % 1000) * 1e6);
+    }
+    const nanos = this.lastNanos;
+    const seconds = this.lastSeconds;
     bytes[start + Fixed.Severity] = this.severityNumber;
-    ring.uint16[(start + Fixed.Producer) >> 1] = this.producerId;
-    ring.uint32[(start + Fixed.TimeNanos) >> 2] = nanos;
-    ring.uint32[(start + Fixed.ObservedNanos) >> 2] = nanos;
-    ring.float64[(start + Fixed.TimeSeconds) >> 3] = seconds;
-    ring.float64[(start + Fixed.ObservedSeconds) >> 3] = seconds;
+    this.uint16[(start + Fixed.Producer) >> 1] = this.producerId;
+    this.uint32[(start + Fixed.TimeNanos) >> 2] = nanos;
+    this.uint32[(start + Fixed.ObservedNanos) >> 2] = nanos;
+    this.float64[(start + Fixed.TimeSeconds) >> 3] = seconds;
+    this.float64[(start + Fixed.ObservedSeconds) >> 3] = seconds;
     let pos = start + Fixed.Size;
     bytes[pos++] = dropped;
     let flags = this.baseFlags;
@@ -242,18 +264,20 @@ class DeclaredEvent implements TypedEvent {
     if (body !== undefined) {
       flags |= RecordFlag.Body;
       if (typeof body === 'string') pos = this.writeString(pos, body);
-      else if (typeof body === 'number') pos = writeNumber(bytes, pos, body, ring.data);
+      else if (typeof body === 'number') pos = writeNumber(bytes, pos, body, this.data);
       else bytes[pos++] = body ? ValueTag.True : ValueTag.False;
     }
     const countAt = pos++;
     let count = 0;
-    const keys = this.keys;
+    const keyBytes = this.keyBytes;
+    const keyEnds = this.keyEnds;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (value === undefined) continue;
-      pos = copyBytes(bytes, pos, keys[i]!);
+      const keyEnd = keyEnds[i]!;
+      for (let k = i === 0 ? 0 : keyEnds[i - 1]!; k < keyEnd; k++) bytes[pos++] = keyBytes[k]!;
       if (typeof value === 'string') pos = this.writeString(pos, value);
-      else if (typeof value === 'number') pos = writeNumber(bytes, pos, value, ring.data);
+      else if (typeof value === 'number') pos = writeNumber(bytes, pos, value, this.data);
       else bytes[pos++] = value ? ValueTag.True : ValueTag.False;
       count++;
     }
