@@ -4,7 +4,9 @@
  *   (b) the same with `TTLogProcessor`;
  *   (c) the same with `BatchLogRecordProcessor` + `InMemoryLogRecordExporter`;
  *   (c-json) the same batch processor with an exporter that serializes every batch to OTLP JSON
- *       (`JsonLogsSerializer`, what the OTLP/HTTP JSON exporter sends), without the network.
+ *       (`JsonLogsSerializer`, what the OTLP/HTTP JSON exporter sends), without the network;
+ *   (t) the same records as a typed event of a `TTLogProcessor` (`processor.event(…).emit`),
+ *       which writes into the ring without the SDK.
  * The other loggers (pino, winston, bunyan, Powertools) are in peers.ts.
  *
  * Every candidate counts what reached its destination, so a record a queue dropped is reported as
@@ -18,10 +20,10 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { readSnapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
+import { readSnapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions, type TypedEvent } from '../src/index.ts';
 import { callSiteAttributes, checkCallSiteAttributes, ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
-export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g';
+export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g' | 't';
 
 export interface Candidate {
   readonly id: CandidateId;
@@ -119,6 +121,48 @@ export function ttlogCandidate(options: TTLogProcessorOptions = {}): Candidate &
     verify: () => verifyRing(processor),
     close: async () => {
       await provider.shutdown();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The benchmark record's attributes as a typed event declares them (record.ts). */
+export const BENCH_EVENT_ATTRIBUTES = {
+  'http.method': 'string',
+  'http.route': 'string',
+  'http.status_code': 'int',
+  duration_ms: 'double',
+  'cache.hit': 'boolean',
+  'request.id': 'string',
+} as const;
+
+/** The typed-event call site: the same fresh attributes object and message as {@link otelEmitter}'s. */
+export function typedEventEmitter(processor: TTLogProcessor): (index: number) => void {
+  const event: TypedEvent = processor.event('bench.request', {
+    severity: SEVERITY_TEXT,
+    scope: { name: SCOPE_NAME, version: SCOPE_VERSION },
+    attributes: BENCH_EVENT_ATTRIBUTES,
+  });
+  return (index) => event.emit(callSiteAttributes(index), MESSAGE);
+}
+
+/** (t): a typed event of a `TTLogProcessor` with the defaults of (b); no SDK in the way. */
+export function typedEventCandidate(options: TTLogProcessorOptions = {}): Candidate & { readonly processor: TTLogProcessor } {
+  const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-'));
+  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), ...options });
+  const one = typedEventEmitter(processor);
+  return {
+    id: 't',
+    label: 'typed event, TTLogProcessor.event(…).emit',
+    processor,
+    run: loopOf(one),
+    one,
+    collect: nothing,
+    settle: settled,
+    takeDelivered: deltaOf(() => processor.stats().written),
+    verify: () => verifyRing(processor),
+    close: async () => {
+      await processor.shutdown();
       rmSync(directory, { recursive: true, force: true });
     },
   };

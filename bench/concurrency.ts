@@ -6,7 +6,9 @@
  * one-thread rate). The same runs with a no-op processor in each worker give the machine's own
  * scaling (OpenTelemetry's emit, the cores, the memory system) to read ttlog's against: on a
  * 2-core machine 4 threads cannot run at once, so the 4-thread figure shows oversubscription.
- * Counts rotate every round. After the runs a snapshot of the shared ring is read back.
+ * The typed-event rows run the same threads logging the same records through a typed event of the
+ * attached processor (`processor.event(…).emit`) into a ring of their own, without the SDK.
+ * Counts rotate every round. After the runs a snapshot of each shared ring is read back.
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +28,7 @@ export interface ConcurrencyPlan {
 }
 
 export interface ConcurrencyRow {
-  readonly processor: 'ttlog' | 'noop';
+  readonly processor: 'ttlog' | 'event' | 'noop';
   readonly threads: number;
   /** Aggregate records/s of each round. */
   readonly samples: number[];
@@ -50,11 +52,11 @@ interface Pool {
   generation: number;
 }
 
-async function startPool(size: number, handle: WorkerSetup['handle'], warmupRecords: number): Promise<Pool> {
+async function startPool(size: number, handle: WorkerSetup['handle'], warmupRecords: number, typed = false): Promise<Pool> {
   const startLine = new SharedArrayBuffer(4);
   const workers: Worker[] = [];
   for (let worker = 0; worker < size; worker++) {
-    const setup: WorkerSetup = { worker, handle, startLine, warmupRecords };
+    const setup: WorkerSetup = { worker, handle, typed, startLine, warmupRecords };
     workers.push(
       new Worker(new URL('./ts-worker.mjs', import.meta.url), { argv: [new URL('./concurrency-worker.ts', import.meta.url).href], workerData: setup }),
     );
@@ -102,13 +104,19 @@ export async function measureConcurrency(plan: ConcurrencyPlan, cores: number): 
   const maxThreads = Math.max(...plan.threads);
   try {
     const owner = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }) });
-    const pools = { ttlog: await startPool(maxThreads, owner.handle, plan.warmupRecords), noop: await startPool(maxThreads, undefined, plan.warmupRecords) };
+    const eventOwner = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }) });
+    const pools = {
+      ttlog: await startPool(maxThreads, owner.handle, plan.warmupRecords),
+      event: await startPool(maxThreads, eventOwner.handle, plan.warmupRecords, true),
+      noop: await startPool(maxThreads, undefined, plan.warmupRecords),
+    };
+    const kinds = ['ttlog', 'event', 'noop'] as const;
     const samples = new Map<string, { rates: number[]; cpu: number[] }>();
     let from = plan.warmupRecords;
     for (let round = 0; round < plan.rounds; round++) {
       const order = plan.threads.map((_, k) => plan.threads[(k + round) % plan.threads.length]!);
       for (const threads of order) {
-        for (const kind of round % 2 === 0 ? (['ttlog', 'noop'] as const) : (['noop', 'ttlog'] as const)) {
+        for (const kind of kinds.map((_, k) => kinds[(k + round) % kinds.length]!)) {
           const { rate, cpuNs } = await runOnce(pools[kind], threads, plan.recordsPerThread, from);
           const key = `${kind}:${threads}`;
           const entry = samples.get(key) ?? { rates: [], cpu: [] };
@@ -119,13 +127,13 @@ export async function measureConcurrency(plan: ConcurrencyPlan, cores: number): 
         from += plan.recordsPerThread;
       }
     }
-    const check = await verifySharedRing(owner, maxThreads, plan);
-    await closePool(pools.ttlog);
-    await closePool(pools.noop);
+    const check = `${await verifySharedRing(owner, maxThreads, plan)}; typed events: ${await verifySharedRing(eventOwner, maxThreads, plan)}`;
+    for (const pool of Object.values(pools)) await closePool(pool);
     await owner.shutdown();
+    await eventOwner.shutdown();
 
     const rows: ConcurrencyRow[] = [];
-    for (const kind of ['ttlog', 'noop'] as const) {
+    for (const kind of kinds) {
       const single = median(samples.get(`${kind}:${Math.min(...plan.threads)}`)!.rates) / Math.min(...plan.threads);
       for (const threads of plan.threads) {
         const entry = samples.get(`${kind}:${threads}`)!;
@@ -162,7 +170,7 @@ async function verifySharedRing(owner: TTLogProcessor, workers: number, plan: Co
     problems.push(`${records.length} records in the snapshot, expected ${Math.min(stats.capacity, logged)}`);
   const producers = new Set<string>();
   for (const record of records) {
-    producers.add(record.scope.name);
+    producers.add(String(record.producer));
     if (record.body !== MESSAGE || checkCallSiteAttributes(record.attributes) < 0) {
       problems.push(`record seq ${record.seq} (${record.scope.name}) does not match what was logged`);
       break;

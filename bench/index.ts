@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBatchBurst } from './batch-burst.ts';
-import { batchCandidate, type Candidate, noopCandidate, ttlogCandidate } from './candidates.ts';
+import { batchCandidate, type Candidate, noopCandidate, ttlogCandidate, typedEventCandidate } from './candidates.ts';
 import { type ConcurrencyPlan, measureConcurrency } from './concurrency.ts';
 import { describeEnvironment } from './environment.ts';
 import { type LatencyPlan, measureLatency } from './latency.ts';
@@ -103,13 +103,13 @@ async function main(): Promise<void> {
     bunyanCandidate(),
     powertoolsCandidate(),
   ];
-  const candidates: Candidate[] = [noopCandidate(), ttlogCandidate(), batchCandidate(false), batchCandidate(true), ...(await peers())];
+  const candidates: Candidate[] = [noopCandidate(), ttlogCandidate(), typedEventCandidate(), batchCandidate(false), batchCandidate(true), ...(await peers())];
   const throughput = await measureThroughput(candidates, plan.throughput);
   for (const candidate of candidates) await candidate.close();
   const burst = await measureBatchBurst(plan.burstRecords);
 
   step(`latency: ${plan.latency.rounds} rounds × ${plan.latency.callsPerRound} single calls per candidate …`);
-  const latencyCandidates: Candidate[] = [noopCandidate(), batchCandidate(false), batchCandidate(true), ...(await peers())];
+  const latencyCandidates: Candidate[] = [noopCandidate(), typedEventCandidate(), batchCandidate(false), batchCandidate(true), ...(await peers())];
   const latencyRing = ttlogCandidate({ capacity: 65_536 });
   const latency = await measureLatency(latencyCandidates, latencyRing, plan.latency);
   for (const candidate of [...latencyCandidates, latencyRing]) await candidate.close();

@@ -102,7 +102,11 @@ const CONCURRENCY_HEADER = ['processor', 'threads', 'records/s (median)', 'min�
 
 function concurrencyRows(concurrency: ConcurrencyResult): string[][] {
   return concurrency.rows.map((row) => [
-    row.processor === 'ttlog' ? 'TTLogProcessor.attach, one ring' : 'no-op processor (floor)',
+    row.processor === 'ttlog'
+      ? 'TTLogProcessor.attach, one ring'
+      : row.processor === 'event'
+        ? 'typed event of an attached processor, one ring'
+        : 'no-op processor (floor)',
     String(row.threads),
     formatRate(row.recordsPerSecond),
     `${formatRate(Math.min(...row.samples))}–${formatRate(Math.max(...row.samples))}`,
@@ -290,6 +294,10 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     "- (a) is OpenTelemetry's `Logger.emit` (record creation, attribute limits, the processor call) into a processor whose `onEmit` only counts.",
     `- (b) is \`TTLogProcessor\` with its defaults (8192 slots of 1024 bytes). After the samples a snapshot of its ring is read back: ${byId.get('b')?.check ?? ''}.`,
+    byId.get('t') === undefined
+      ? ''
+      : '- (t) logs the same records as a typed event of a `TTLogProcessor` with the same defaults (`processor.event(…).emit(attributes, message)`, ' +
+          `the six attributes declared with their types), which writes into the ring without the SDK (README, "Typed events"): ${byId.get('t')!.check}.`,
     batch === undefined
       ? ''
       : '- (c) uses the SDK\'s default batch settings (queue 2048, batch 512); "delivered" counts records the exporter received. ' +

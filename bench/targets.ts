@@ -27,6 +27,21 @@ export interface TargetInputs {
   readonly memory: MemoryResult;
 }
 
+/** The typed-event path (README, "Typed events"): its own cost, against the SDK's floor and pino, and two threads into one ring. */
+function typedEventTargets(typed: ThroughputResult, pino: ThroughputResult, two: ConcurrencyResult['rows'][number] | undefined): TargetOutcome[] {
+  return [
+    atMost('typed event ≤ 100 ns per record (CPU time; the six-attribute record)', typed.cpuNs, 100, (value) => `${value.toFixed(0)} ns`),
+    {
+      ...atLeast('typed event ≥ 5 × faster than the no-op floor (CPU time)', 1 / typed.cpuRatioToA, 5, (value) => `${value.toFixed(2)} ×`, 'it needs'),
+      measured: `${(1 / typed.cpuRatioToA).toFixed(2)} × in CPU time (${(1 / typed.ratioToA).toFixed(2)} × in wall time)`,
+    },
+    atLeast(`typed event ≥ 25 × faster than pino (CPU time, (${pino.id}))`, pino.cpuNs / typed.cpuNs, 25, (value) => `${value.toFixed(1)} ×`, 'it needs'),
+    two === undefined
+      ? { target: 'typed events from 2 threads ≥ 8M records/s', measured: 'not measured', met: undefined, margin: '' }
+      : atLeast('typed events from 2 threads ≥ 8M records/s (one ring)', two.recordsPerSecond / 1e6, 8, (value) => `${value.toFixed(2)} M/s`, 'they need'),
+  ];
+}
+
 export function evaluateTargets({ throughput, latency, concurrency, snapshots, memory }: TargetInputs): TargetOutcome[] {
   const byId = new Map(throughput.map((result) => [result.id, result]));
   const ttlog = byId.get('b')!;
@@ -41,7 +56,10 @@ export function evaluateTargets({ throughput, latency, concurrency, snapshots, m
   const noopTwo = concurrency.rows.find((row) => row.processor === 'noop' && row.threads === 2);
   const during = latency.duringSnapshot;
   const main = memory.main;
+  const typed = byId.get('t');
+  const typedTwo = concurrency.rows.find((row) => row.processor === 'event' && row.threads === 2);
   return [
+    ...(typed === undefined ? [] : typedEventTargets(typed, pino, typedTwo)),
     // Judged on CPU time per record (whole process, ratio within each round): on this shared
     // machine wall time swings with other work; the wall-time ratio is shown beside it.
     {
