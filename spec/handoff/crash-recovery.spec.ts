@@ -89,7 +89,8 @@ test('a start killed mid-recovery, and one whose export fails, leave the file to
 
   receiver.behaviour = { delayMs: 1500 };
   const killed = startChild(['start', directory, receiver.url, '1']);
-  await receiver.arrival(1);
+  // Killed while its first recovery export waits for the receiver's answer.
+  await Promise.race([receiver.arrival(receiver.arrived + 1), killed.done]);
   killed.child.kill('SIGKILL');
   await killed.done;
   await new Promise((resolve) => setTimeout(resolve, 1600));
@@ -107,7 +108,10 @@ test('a start killed mid-recovery, and one whose export fails, leave the file to
 test('SIGTERM: everything new is handed off before the process ends by the signal; the next start sends nothing again', async () => {
   const { directory, receiver } = await setup();
   const running = startChild(['sigterm', directory, receiver.url]);
-  await new Promise<void>((resolve) => running.child.stdout!.on('data', (part: Buffer) => String(part).includes('ready') && resolve()));
+  await Promise.race([
+    new Promise<void>((resolve) => running.child.stdout!.on('data', (part: Buffer) => String(part).includes('ready') && resolve())),
+    running.done,
+  ]);
   running.child.kill('SIGTERM');
   const ended = await running.done;
   assert.is(ended.signal, 'SIGTERM', 'the exit status is the signal, as without ttlog');
