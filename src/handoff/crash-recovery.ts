@@ -10,7 +10,7 @@
  * one export in flight; after each batch the marker records how far it got, so a start killed
  * mid-way is resumed by the next one, and a file whose export fails is tried again on a later
  * start. Records the writing process had handed off live (the marker it wrote at the crash) are
- * left out.
+ * left out, and so is the `exit` snapshot of a process that exited with code 0: that is no crash.
  */
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -77,7 +77,7 @@ export async function recoverCrashFiles(request: RecoveryRequest): Promise<Recov
   return outcome;
 }
 
-/** Hands off one file; resolves to the records exported, `'failed'`, or `'own'` for this ring's file. */
+/** Hands off one file; resolves to the records exported, `'failed'`, or `'own'` for a file not to hand off (this ring's, a clean exit's). */
 async function recoverFile(path: string, marker: HandoffMarker, request: RecoveryRequest): Promise<number | 'failed' | 'own'> {
   const { settings } = request;
   let reader: Awaited<ReturnType<typeof openSnapshot>>;
@@ -95,6 +95,12 @@ async function recoverFile(path: string, marker: HandoffMarker, request: Recover
   const { metadata } = reader;
   if (metadata.ring !== undefined && metadata.ring === request.ownRing) {
     await reader.close();
+    return 'own';
+  }
+  if (metadata.reason === 'exit' && metadata.cause?.exitCode === 0) {
+    // A clean exit is no crash: what its ring held stays local, as it would have in the process.
+    await reader.close();
+    await writeMarker(path, { done: true, read: 0 });
     return 'own';
   }
   const handedOffLive = liveTickets(marker, metadata.ring);
