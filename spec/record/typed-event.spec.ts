@@ -110,6 +110,22 @@ test('a record too large for its slot is trimmed as the SDK path trims it', asyn
   await provider.shutdown();
 });
 
+test('with a full intern table every name travels inline, and long strings take a wider header, as on the SDK path', async () => {
+  const { processor, provider, read } = harness({ internCapacity: 0, maxRecordBytes: 64 * 1024 });
+  const inline = processor.event('inline.names', { scope: { name: 'inline', version: '1' }, attributes: { text: 'string', n: 'int' } });
+  const logger = provider.getLogger('inline', '1');
+  for (const text of ['short', 'ü'.repeat(3000), 'a'.repeat(5000)]) {
+    inline.emit({ text, n: -3 }, text);
+    logger.emit({ eventName: 'inline.names', severityNumber: 9, severityText: 'INFO', body: text, attributes: { text, n: -3 } });
+  }
+  const records = await read();
+  assert.is(records.length, 6);
+  for (let i = 0; i < records.length; i += 2) assertSameRecord(records[i]!, records[i + 1]!);
+  assert.is(records[2]!.attributes.text, 'ü'.repeat(3000));
+  assert.not.ok(records[2]!.truncated);
+  await provider.shutdown();
+});
+
 test('warnings and errors take the reserve lane, as SDK records do', async () => {
   const { processor, provider, read } = harness();
   const failed = processor.event('http.request.failed', { severity: 'ERROR', scope: 'checkout', attributes: { 'http.status_code': 'int' } });

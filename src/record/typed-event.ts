@@ -84,6 +84,7 @@ export class TypedEvents {
     this.closed = true;
   }
 
+  /** What `stats().typedEvents` reports. */
   counts(): TypedEventStats {
     return { coercedValues: this.coerced, droppedValues: this.dropped };
   }
