@@ -97,6 +97,8 @@ function streamed(cursor: RecordCursor): SnapshotRecord {
     attributes[key] = valueFrom(cursor) as AnyValue;
   }
   cursor.end();
+  // The trace id's bytes, for a caller that writes it without its text: the digits traceId gives.
+  const traceIdBytes = cursor.bytes.subarray(cursor.traceIdStart, cursor.traceIdEnd);
   const record: Record<string, unknown> = {
     ...head,
     body,
@@ -111,6 +113,7 @@ function streamed(cursor: RecordCursor): SnapshotRecord {
     lane: cursor.lane,
   };
   for (const key of Object.keys(record)) if (record[key] === undefined || (key === 'lane' && record[key] === 0)) delete record[key];
+  assert.is(Buffer.from(traceIdBytes).toString('hex'), cursor.traceId ?? '');
   return record as unknown as SnapshotRecord;
 }
 
@@ -171,6 +174,7 @@ test('values come as the kinds the cursor names: interned strings by index, in-p
       }
       cursor.end(false);
       assert.is(cursor.traceId, undefined, 'end(false) builds no trace context');
+      assert.is(cursor.traceIdEnd, 0);
       assert.is(cursor.eventName, undefined);
     }
   }));

@@ -118,15 +118,17 @@ export class CborCursor {
     return typeof value === 'string' ? value : undefined;
   }
 
-  /** A byte string as hex, read in place; undefined (and the item skipped) for anything else. */
-  hexBytes(): string | undefined {
+  /**
+   * A definite byte string read in place: the offset of its first byte, with `pos` left at its
+   * end; -1 (and the item skipped) for anything else. Nothing is built from its bytes.
+   */
+  byteStringStart(): number {
     if (this.pos < this.end && this.bytes[this.pos]! >> 5 === 2 && (this.bytes[this.pos]! & 0x1f) !== 31) {
       const length = this.argument(this.bytes[this.pos++]! & 0x1f);
-      const start = this.take(Number(length));
-      return this.bytes.toString('hex', start, start + Number(length));
+      return this.take(Number(length));
     }
     this.value();
-    return undefined;
+    return -1;
   }
 
   /** The length of a definite array at `pos` (consumed), or undefined (nothing consumed) for any other item. */

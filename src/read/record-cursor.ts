@@ -8,8 +8,9 @@
  * The payload is plain CBOR, but decoding it with cbor-x into arrays, then walking those arrays
  * into records, made CBOR decoding most of the viewer's time (bench/viewer.ts). Here the bytes
  * are read once, in place (cbor-cursor.ts): string references resolve as they are met (the
- * string table comes first), maps become objects without an array in between, and trace ids go
- * from bytes to hex.
+ * string table comes first), maps become objects without an array in between, and trace and
+ * span ids become hex text only when asked for (a record object asks; the viewer's text output
+ * writes the trace id's digits from its bytes, {@link RecordCursor.traceIdStart}).
  */
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotRecord, SnapshotScope } from '../types.ts';
@@ -92,6 +93,14 @@ export class RecordCursor {
   textEnd = 0;
   /** Set by nextValue(): the number of an `unsigned`, the value of a `value`, undefined for `absent`. */
   decoded: AnyValue | undefined = undefined;
+  /**
+   * Set by end(): where the bytes of the record's trace id start in {@link RecordCursor.bytes},
+   * for a caller that writes the id without a string; 0, as {@link RecordCursor.traceIdEnd}, when
+   * the record has no trace context or `end(false)` walked past it.
+   */
+  traceIdStart = 0;
+  /** Set by end(): where the bytes of the record's trace id end. */
+  traceIdEnd = 0;
 
   private readonly items: CborCursor;
   private readonly scopes: readonly SnapshotScope[];
@@ -113,8 +122,12 @@ export class RecordCursor {
   private currentSeverityText: string | undefined;
   private currentScope: SnapshotScope = NO_SCOPE;
   private currentEventName: string | undefined;
+  private hasTrace = false;
+  /** The hex texts of the trace and span ids, built on the first ask. */
   private currentTraceId: string | undefined;
   private currentSpanId: string | undefined;
+  private spanIdStart = 0;
+  private spanIdEnd = 0;
   private currentTraceFlags: number | undefined;
   private currentDropped = 0;
   private currentProducer = 0;
@@ -385,7 +398,7 @@ export class RecordCursor {
     } else {
       items.skip(2);
       this.currentEventName = undefined;
-      this.currentTraceId = this.currentSpanId = this.currentTraceFlags = undefined;
+      this.clearTrace();
     }
     this.currentDropped = items.integer();
     this.currentProducer = items.integer();
@@ -401,11 +414,15 @@ export class RecordCursor {
 
   /** 32 hex digits; undefined when the record has no trace context. */
   get traceId(): string | undefined {
+    if (!this.hasTrace) return undefined;
+    this.currentTraceId ??= this.bytes.toString('hex', this.traceIdStart, this.traceIdEnd);
     return this.currentTraceId;
   }
 
   /** 16 hex digits; undefined when the record has no trace context. */
   get spanId(): string | undefined {
+    if (!this.hasTrace) return undefined;
+    this.currentSpanId ??= this.bytes.toString('hex', this.spanIdStart, this.spanIdEnd);
     return this.currentSpanId;
   }
 
@@ -454,9 +471,9 @@ export class RecordCursor {
     if (this.currentSeverityText !== undefined) out.severityText = this.currentSeverityText;
     if (body !== undefined) out.body = body;
     if (this.currentEventName !== undefined) out.eventName = this.currentEventName;
-    if (this.currentTraceId !== undefined) {
-      out.traceId = this.currentTraceId;
-      out.spanId = this.currentSpanId!;
+    if (this.hasTrace) {
+      out.traceId = this.traceId!;
+      out.spanId = this.spanId!;
       out.traceFlags = this.currentTraceFlags!;
     }
     if (this.currentFlags & 2) out.lane = 1;
@@ -473,7 +490,7 @@ export class RecordCursor {
   /** Field 9: [traceId, spanId, flags] with the ids as bytes, or anything else for none. */
   private readTrace(): void {
     const items = this.items;
-    this.currentTraceId = this.currentSpanId = this.currentTraceFlags = undefined;
+    this.clearTrace();
     if (this.bytes[items.pos] === NULL) {
       items.pos++;
       return;
@@ -487,16 +504,27 @@ export class RecordCursor {
     }
     // Counted as a level like every other array, so that check() and this agree on the depth limit.
     items.enter();
-    const traceId = items.hexBytes();
-    const spanId = items.hexBytes();
+    const traceStart = items.byteStringStart();
+    const traceEnd = items.pos;
+    const spanStart = items.byteStringStart();
+    const spanEnd = items.pos;
     const flags = items.integer();
     for (let extra = 3; extra < length; extra++) items.value();
     items.leave();
-    if (traceId !== undefined && spanId !== undefined) {
-      this.currentTraceId = traceId;
-      this.currentSpanId = spanId;
+    if (traceStart >= 0 && spanStart >= 0) {
+      this.hasTrace = true;
+      this.traceIdStart = traceStart;
+      this.traceIdEnd = traceEnd;
+      this.spanIdStart = spanStart;
+      this.spanIdEnd = spanEnd;
       this.currentTraceFlags = flags;
     }
+  }
+
+  private clearTrace(): void {
+    this.hasTrace = false;
+    this.traceIdStart = this.traceIdEnd = 0;
+    this.currentTraceId = this.currentSpanId = this.currentTraceFlags = undefined;
   }
 
   /** Before the body (which it moves past) or an attribute's value. */

@@ -50,4 +50,22 @@ test('replace and truncate work on what was written since the last take', () => 
   assert.is(out.takeText(), 'h|body');
 });
 
+test('room written first and filled later: ASCII text and hex digits over bytes already written, after a take too', () => {
+  const out = new LineBytes(8);
+  out.text('taken\n');
+  assert.is(out.takeText(), 'taken\n');
+  out.text('id=');
+  const room = out.length;
+  out.text(' '.repeat(8));
+  out.text(' rest of the line, long enough to move the buffer');
+  out.asciiAt(room, '0af7651916cd', 4);
+  const bytes = Uint8Array.from([0x00, 0x09, 0x7f, 0xa0, 0xff, 0x42]);
+  out.hexAt(room + 4, bytes, 2, 4);
+  assert.is(out.takeText(), 'id=0af77fa0 rest of the line, long enough to move the buffer');
+  const all = new LineBytes(64);
+  all.text(' '.repeat(12));
+  all.hexAt(0, bytes, 0, bytes.length);
+  assert.is(all.takeText(), Buffer.from(bytes).toString('hex'));
+});
+
 test.run();

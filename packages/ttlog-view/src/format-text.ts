@@ -171,6 +171,11 @@ export class TextFormatter {
     out.asciiAt(at + this.traceDigitsAt, traceId, Math.min(traceId.length, this.traceDigits));
   }
 
+  /** {@link fillTrace} from the trace id's bytes, `bytes[start, end)`: the digits without the id's text. */
+  fillTraceBytes(at: number, bytes: Uint8Array, start: number, end: number, out: LineBytes): void {
+    out.hexAt(at + this.traceDigitsAt, bytes, start, Math.min(end, start + (this.traceDigits >> 1)));
+  }
+
   /** ` [scope]`, or nothing for a scope without a name. */
   scope(scope: SnapshotScope): Uint8Array {
     if (scope !== this.lastScope) {

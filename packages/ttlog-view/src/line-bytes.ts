@@ -9,6 +9,8 @@
 const NATIVE_COPY_LENGTH = 64;
 const LINE_FEED = 0x0a;
 const SPACE = 0x20;
+/** The lowercase hex digits' character codes, by value. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 export class LineBytes {
   protected buffer: Buffer;
@@ -112,6 +114,20 @@ export class LineBytes {
     const buffer = this.buffer;
     const from = this.start + at;
     for (let i = 0; i < count; i++) buffer[from + i] = text.charCodeAt(i);
+  }
+
+  /**
+   * Writes `source[from, to)` as lowercase hex digits, two per byte, over the bytes at `at`, as
+   * {@link asciiAt} writes text: the same digits `Buffer.toString('hex')` gives, without the string.
+   */
+  hexAt(at: number, source: Uint8Array, from: number, to: number): void {
+    const buffer = this.buffer;
+    let pos = this.start + at;
+    for (let i = from; i < to; i++) {
+      const byte = source[i]!;
+      buffer[pos++] = HEX_DIGITS[byte >> 4]!;
+      buffer[pos++] = HEX_DIGITS[byte & 0x0f]!;
+    }
   }
 
   /** Drops what was written after `length` (a {@link length} read earlier, since the last take). */
