@@ -16,6 +16,7 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import type { SnapshotFileHandle, SnapshotFileSystem } from '../types.ts';
+import type { StepLimit } from './deadline.ts';
 import { ensureDirectory, ensureDirectorySync } from './directory.ts';
 import { tempFileName } from './temp-file.ts';
 
@@ -33,8 +34,9 @@ const MAX_NAME_ATTEMPTS = 100;
 export type NextName = () => string;
 
 /**
- * Writes `blocks` under a name from `nextName` in `directory`; resolves to the file's path. Once
- * `signal` is aborted, the write stops at its next step, rejects with the signal's reason and
+ * Writes `blocks` under a name from `nextName` in `directory`; resolves to the file's path. Each
+ * step that ends tells `limit` of its progress. Once `limit.signal` is aborted, the write stops
+ * at its next step, rejects with the signal's reason and
  * removes its temp file; a step that never ends keeps its promise pending, so the temp file is
  * also removed right away, in case the file system still answers that.
  */
@@ -43,9 +45,13 @@ export async function writeFileAtomically(
   directory: string,
   nextName: NextName,
   blocks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  signal?: AbortSignal,
+  limit?: StepLimit,
 ): Promise<string> {
-  const step = () => signal?.throwIfAborted();
+  const signal = limit?.signal;
+  const step = () => {
+    signal?.throwIfAborted();
+    limit?.progress();
+  };
   await ensureDirectory(fs, directory);
   step();
   const temp = join(directory, tempFileName());

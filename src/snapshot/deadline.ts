@@ -3,6 +3,8 @@
  * that stopped answering, a resource whose async attributes never settle) cannot be cancelled,
  * only left behind: the snapshot's promise settles with the deadline's error instead, and the
  * signal tells the abandoned work to stop and clean up at its next step, should it ever get one.
+ * Each step that ends (a chunk encoded, a file system call answered) starts the limit again: a
+ * large ring on a busy machine takes long in all, and that is no reason to lose its snapshot.
  */
 
 /** The default of `SnapshotExporterOptions.timeoutMillis`, as OpenTelemetry's exporters' `timeoutMillis`. */
@@ -22,12 +24,19 @@ export function checkedTimeoutMillis(value: number | undefined): number {
 
 /** The error a snapshot's promise rejects with when its time is up; `code` is `ETIMEDOUT`. */
 export function snapshotTimedOut(timeoutMillis: number): Error {
-  return Object.assign(new Error(`ttlog: the snapshot did not finish within ${timeoutMillis} ms (timeoutMillis); the file system may have stopped answering`), {
+  return Object.assign(new Error(`ttlog: the snapshot made no progress for ${timeoutMillis} ms (timeoutMillis); the file system may have stopped answering`), {
     code: 'ETIMEDOUT',
   });
 }
 
-export class Deadline {
+/** What a multi-step write needs of its time limit: whether it has passed, and a way to report progress. */
+export interface StepLimit {
+  readonly signal: AbortSignal;
+  /** Starts the limit again: a step has ended. */
+  progress(): void;
+}
+
+export class Deadline implements StepLimit {
   /** Aborted, with the deadline's error as its reason, when the time is up. */
   readonly signal: AbortSignal;
   private readonly timer: NodeJS.Timeout;
@@ -50,6 +59,11 @@ export class Deadline {
       else signal.addEventListener('abort', onAbort, { once: true });
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
+  }
+
+  /** Starts the limit again after a step that made progress. */
+  progress(): void {
+    if (!this.signal.aborted) this.timer.refresh();
   }
 
   /** Stops the timer; the snapshot has settled. */

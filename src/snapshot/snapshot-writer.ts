@@ -112,7 +112,7 @@ export class SnapshotWriter {
     const deadline = new Deadline(this.settings.timeoutMillis);
     const names = this.names(request);
     try {
-      const path = await deadline.race(this.writeFile(request, names, started, deadline.signal));
+      const path = await deadline.race(this.writeFile(request, names, started, deadline));
       await deadline.race(this.removeOldFiles(request)).catch((error: unknown) => this.reportRetentionFailure(error));
       return path;
     } catch (error) {
@@ -144,18 +144,20 @@ export class SnapshotWriter {
     }
   }
 
-  /** {@link write} up to the file in place; stops at its next step once `signal` is aborted. */
-  private async writeFile(request: SnapshotRequest, names: HandedNames, started: number, signal: AbortSignal): Promise<string> {
+  /** {@link write} up to the file in place; stops at its next step once the deadline has passed. */
+  private async writeFile(request: SnapshotRequest, names: HandedNames, started: number, deadline: Deadline): Promise<string> {
+    const { signal } = deadline;
     const encoder = encoderFor(request.ring);
     await request.resource?.waitForAsyncAttributes?.();
     const chunks: Buffer[] = [];
     for (const chunk of encoder.chunkBlocks()) {
       signal.throwIfAborted();
+      deadline.progress();
       chunks.push(chunk);
       await yieldToEventLoop();
     }
     const blocks = this.fileBlocks(encoder, chunks, request);
-    const path = await writeFileAtomically(this.fileSystem, this.settings.directory, names.next, blocks, signal);
+    const path = await writeFileAtomically(this.fileSystem, this.settings.directory, names.next, blocks, deadline);
     // A write finished after its deadline was already reported as failed.
     signal.throwIfAborted();
     this.tell(request, started, blocks);
