@@ -11,6 +11,10 @@
  * mid-way is resumed by the next one, and a file whose export fails is tried again on a later
  * start. Records the writing process had handed off live (the marker it wrote at the crash) are
  * left out, and so is the `exit` snapshot of a process that exited with code 0: that is no crash.
+ *
+ * The pass ends at the first failed export (the collector is down: every further file would wait
+ * for its own timeout, and all of them are tried again on a later start), and between batches
+ * once the processor shuts down (the marker keeps the place for the next start).
  */
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +23,7 @@ import { SnapshotFormatError } from '../read/errors.ts';
 import { openSnapshot } from '../read/reader.ts';
 import { parseSnapshotFileName, sanitizeNamePart } from '../snapshot/file-name.ts';
 import { CRASH_REASONS } from '../snapshot/snapshot-reason.ts';
-import type { SnapshotRecord } from '../types.ts';
+import type { SnapshotDamage, SnapshotRecord } from '../types.ts';
 import { type ExportRun, exportRecords } from './export-records.ts';
 import type { FailureReport } from './failure-report.ts';
 import { HandedOffTickets } from './handed-off-tickets.ts';
@@ -46,11 +50,16 @@ export interface RecoveryOutcome {
   files: number;
   failedFiles: number;
   exported: number;
+  /** Records of damaged chunks: never readable, so never handed off. */
+  lost: number;
 }
 
+/** How one file went: its records exported and lost, or why it was not handed off. */
+type FileResult = { exported: number; lost: number } | 'failed' | 'export-failed' | 'stopped' | 'own';
+
 export async function recoverCrashFiles(request: RecoveryRequest): Promise<RecoveryOutcome> {
-  const outcome: RecoveryOutcome = { files: 0, failedFiles: 0, exported: 0 };
-  const names = await readdir(request.directory);
+  const outcome: RecoveryOutcome = { files: 0, failedFiles: 0, exported: 0, lost: 0 };
+  const names = await directoryNames(request.directory);
   const present = new Set(names);
   const service = sanitizeNamePart(request.service);
   for (const name of names.sort()) {
@@ -67,18 +76,32 @@ export async function recoverCrashFiles(request: RecoveryRequest): Promise<Recov
     if (marker?.done) continue;
     const result = await recoverFile(path, marker ?? { done: false, read: 0 }, request);
     if (result === 'own') continue;
-    if (result === 'failed') outcome.failedFiles++;
-    else {
+    if (result === 'stopped') break;
+    if (result === 'failed' || result === 'export-failed') {
+      outcome.failedFiles++;
+      if (result === 'export-failed') break;
+    } else {
       outcome.files++;
-      outcome.exported += result;
+      outcome.exported += result.exported;
+      outcome.lost += result.lost;
     }
     await yieldToEventLoop();
   }
   return outcome;
 }
 
-/** Hands off one file; resolves to the records exported, `'failed'`, or `'own'` for a file not to hand off (this ring's, a clean exit's). */
-async function recoverFile(path: string, marker: HandoffMarker, request: RecoveryRequest): Promise<number | 'failed' | 'own'> {
+/** The names in the snapshot directory; none when it does not exist yet (nothing was ever written there). */
+async function directoryNames(directory: string): Promise<string[]> {
+  try {
+    return await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Hands off one file; `'own'` for a file not to hand off (this ring's, a clean exit's). */
+async function recoverFile(path: string, marker: HandoffMarker, request: RecoveryRequest): Promise<FileResult> {
   const { settings } = request;
   let reader: Awaited<ReturnType<typeof openSnapshot>>;
   try {
@@ -90,7 +113,7 @@ async function recoverFile(path: string, marker: HandoffMarker, request: Recover
     }
     // Not a snapshot that can ever be read: nothing to hand off, now or later.
     await writeMarker(path, { done: true, read: 0 });
-    return 0;
+    return { exported: 0, lost: 0 };
   }
   const { metadata } = reader;
   if (metadata.ring !== undefined && metadata.ring === request.ownRing) {
@@ -107,7 +130,12 @@ async function recoverFile(path: string, marker: HandoffMarker, request: Recover
   let position = 0;
   const skip = (record: SnapshotRecord) => position++ < marker.read || (handedOffLive?.has(record.lane ?? 0, record.seq) ?? false);
   const progress = (read: number): HandoffMarker => ({ done: false, read, ring: marker.ring, lanes: marker.lanes });
-  const outcome = await exportRecords(reader.chunks({ maxRecords: settings.maxExportBatchSize }), {
+  let stopped = false;
+  const batches = untilStopped(reader.chunks({ maxRecords: settings.maxExportBatchSize }), () => {
+    stopped = request.stopped();
+    return stopped;
+  });
+  const outcome = await exportRecords(batches, {
     send: request.send,
     builder: new ReadableRecords(ReadableRecords.fileResource(metadata.resource)),
     skip,
@@ -116,10 +144,28 @@ async function recoverFile(path: string, marker: HandoffMarker, request: Recover
   });
   if (outcome.error !== undefined) {
     request.report.failed(`handing off ${path}`, outcome.error);
-    return 'failed';
+    return 'export-failed';
   }
+  if (stopped) return 'stopped';
   await writeMarker(path, { done: true, read: position });
-  return outcome.exported;
+  return { exported: outcome.exported, lost: lostRecords(reader.damage) };
+}
+
+/** The batches of `source` until `stopped()` says so before the next one; the source is closed either way. */
+async function* untilStopped<T>(source: AsyncGenerator<T>, stopped: () => boolean): AsyncGenerator<T> {
+  try {
+    for await (const batch of source) {
+      if (stopped()) return;
+      yield batch;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+/** Records the damage report says were lost; a damaged part that does not say how many counts as none known. */
+function lostRecords(damage: readonly SnapshotDamage[]): number {
+  return damage.reduce((sum, entry) => sum + (entry.records ?? 0), 0);
 }
 
 /** What the writing process had handed off live, when its marker is of this file's ring. */

@@ -24,11 +24,24 @@ import { HandedOffTickets } from './handed-off-tickets.ts';
 import { writeMarker, writeMarkerSync } from './handoff-marker.ts';
 import type { HandoffSettings } from './handoff-settings.ts';
 import { ReadableRecords } from './readable-records.ts';
-import { selectFromRing } from './ring-selection.ts';
+import { ringWindow, selectFromRing } from './ring-selection.ts';
+import { settleWithin } from './time-limit.ts';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 /** Crash snapshots of this process whose markers follow later hand-offs; a process writes very few. */
 const MAX_MARKED_FILES = 16;
+
+/**
+ * A crash snapshot of this process whose marker follows later hand-offs, while any of its records
+ * may still be in the ring. Per lane: `from`, a ticket at or below the file's first (its window
+ * could have started up to a ring's length before the window when it was noted), and `end`, the
+ * tickets written when it was noted (the file holds none at or above).
+ */
+interface MarkedFile {
+  readonly path: string;
+  readonly from: readonly number[];
+  readonly end: readonly number[];
+}
 
 export class Handoff {
   readonly settings: HandoffSettings;
@@ -40,7 +53,7 @@ export class Handoff {
   /** The hand-off in flight, or the last one: the next waits for it. */
   private queue: Promise<unknown> = Promise.resolve();
   private recovery: Promise<void> | undefined;
-  private readonly crashFiles: string[] = [];
+  private readonly crashFiles: MarkedFile[] = [];
   private stopped = false;
 
   constructor(
@@ -81,7 +94,11 @@ export class Handoff {
   noteCrashFile(path: string): void {
     try {
       writeMarkerSync(path, this.liveMarker());
-      if (this.crashFiles.length < MAX_MARKED_FILES) this.crashFiles.push(path);
+      if (this.crashFiles.length < MAX_MARKED_FILES) {
+        const { start, written } = ringWindow(this.ring);
+        const from = start.map((ticket, lane) => Math.max(0, ticket - this.ring.lanes[lane]!.slotCount));
+        this.crashFiles.push({ path, from, end: written });
+      }
     } catch (error) {
       this.report.failed(`marking ${path} for hand-off`, error as Error);
     }
@@ -113,6 +130,7 @@ export class Handoff {
           this.counts.recoveredFiles += outcome.files;
           this.counts.failedFiles += outcome.failedFiles;
           this.counts.exported += outcome.exported;
+          this.counts.failed += outcome.lost;
         },
         (error: unknown) => this.report.failed(`handing off the crash snapshots in ${directory}`, error as Error),
       );
@@ -120,43 +138,56 @@ export class Handoff {
 
   /** {@link handoff} of everything new, settled within `timeoutMillis` whether or not it is done. */
   handoffWithin(timeoutMillis: number): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    // Not unref'd: this time limit is what ends the wait when nothing else keeps the process up.
-    const limit = new Promise((resolve) => {
-      timer = setTimeout(resolve, timeoutMillis);
-    });
-    return Promise.race([this.handoff(), limit]).finally(() => clearTimeout(timer));
-  }
-
-  /** Resolves once a recovery started by {@link recover} is over (at once when none was). */
-  recovered(): Promise<void> {
-    return this.recovery ?? Promise.resolve();
+    return settleWithin(this.handoff(), timeoutMillis);
   }
 
   stats(): HandoffStats {
     return { ...this.counts };
   }
 
-  /** Flushes the exporter (what it holds; hand-offs still selecting records are not waited for). */
+  /**
+   * Waits for what is on its way to the exporter — the hand-offs asked for so far and a recovery
+   * of crash files in progress, each export bounded by `timeoutMillis` — then flushes the
+   * exporter, for at most `timeoutMillis`. A process about to be frozen (a serverless function
+   * after its invocation) or to exit flushes so that what it started is not left half done.
+   */
   async forceFlush(): Promise<void> {
-    await this.settings.exporter.forceFlush?.();
+    await this.recovery;
+    await this.queue;
+    await this.exports.idle();
+    const { exporter, timeoutMillis } = this.settings;
+    if (exporter.forceFlush !== undefined)
+      await settleWithin(
+        Promise.resolve().then(() => exporter.forceFlush!()),
+        timeoutMillis,
+      );
   }
 
   /**
-   * A last hand-off of everything new, then the exporter's shutdown once its exports are done; a
-   * recovery stops before its next file, and later hand-offs export nothing.
+   * A last hand-off of everything new (a recovery stops before its next batch, and later
+   * hand-offs export nothing), then the exporter's shutdown once its exports are done. Each of the
+   * two waits at most `timeoutMillis`: an exporter that never answers cannot hold shutdown up.
    */
   async shutdown(): Promise<void> {
-    await this.handoff();
+    const drained = this.handoff().then(async () => {
+      this.stopped = true;
+      await this.recovery;
+      await this.queue;
+      await this.exports.idle();
+    });
+    await settleWithin(drained, this.settings.timeoutMillis);
     this.stopped = true;
-    await this.queue;
-    await this.exports.idle();
-    await this.settings.exporter.shutdown();
+    const { exporter } = this.settings;
+    await settleWithin(
+      Promise.resolve().then(() => exporter.shutdown()),
+      this.settings.timeoutMillis,
+    );
   }
 
   private async handoffNow(traceIds: ReadonlySet<string> | undefined): Promise<number> {
     const resource = this.resource();
     if (this.stopped || resource === undefined || traceIds?.size === 0) return 0;
+    this.forgetPassedTickets();
     const selection = selectFromRing(this.ring, this.taken, traceIds);
     if (selection === undefined) return 0;
     let exported = 0;
@@ -182,9 +213,26 @@ export class Handoff {
     return exported;
   }
 
+  /**
+   * Keeps `delivered` bounded: a ticket that has left the ring's window is in no crash snapshot
+   * written from now on, so only the crash snapshots already written need it — and only those
+   * whose records may still be handed off (some still in the ring); the others' markers are
+   * final and no longer followed.
+   */
+  private forgetPassedTickets(): void {
+    const { start } = ringWindow(this.ring);
+    for (let i = this.crashFiles.length - 1; i >= 0; i--) {
+      if (this.crashFiles[i]!.end.every((end, lane) => end <= start[lane]!)) this.crashFiles.splice(i, 1);
+    }
+    for (const [lane, ticket] of start.entries()) {
+      const needed = this.crashFiles.reduce((lowest, file) => Math.min(lowest, file.from[lane] ?? 0), ticket);
+      this.delivered.raise(lane, needed);
+    }
+  }
+
   /** This process's crash snapshots: their markers follow what has been delivered since. */
   private async updateCrashMarkers(): Promise<void> {
-    for (const path of this.crashFiles) await writeMarker(path, this.liveMarker()).catch(() => undefined);
+    for (const { path } of this.crashFiles) await writeMarker(path, this.liveMarker()).catch(() => undefined);
   }
 
   private liveMarker() {

@@ -9,7 +9,8 @@
  * records themselves are built a batch at a time by the reader.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { RingViews } from '../record/ring-layout.ts';
+import { Header, type RingViews } from '../record/ring-layout.ts';
+import { readWide } from '../record/wide-counter.ts';
 import { slotTraceIdAt } from '../snapshot/record-decoder.ts';
 import { captureRing, type RingCapture } from '../snapshot/ring-capture.ts';
 import { SnapshotEncoder } from '../snapshot/snapshot-encoder.ts';
@@ -45,6 +46,12 @@ export function selectFromRing(ring: RingViews, taken: HandedOffTickets, traceId
   for (const i of chosen) taken.add(capture.lanes[i]!, capture.tickets[i]!);
   const selected = subCapture(capture, chosen);
   return { records: selected.count, encode: () => encodeSnapshot(ring, selected) };
+}
+
+/** Per lane: the tickets written so far, and the first still in the ring's window (the ones before it are overwritten). */
+export function ringWindow(ring: RingViews): { readonly start: number[]; readonly written: number[] } {
+  const written = ring.lanes.map((lane) => readWide(ring.words, lane.base + Header.Head));
+  return { written, start: written.map((count, lane) => count - Math.min(count, ring.lanes[lane]!.slotCount)) };
 }
 
 function traceIdOf(capture: RingCapture, index: number): string {
