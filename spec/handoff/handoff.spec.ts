@@ -23,6 +23,8 @@ const cleanup: (() => Promise<void> | void)[] = [];
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
 
+const silentDiag = { error() {}, warn() {}, info() {}, debug() {}, verbose() {} };
+
 function directory(): string {
   const path = mkdtempSync(join(tmpdir(), 'ttlog-handoff-'));
   cleanup.push(() => rmSync(path, { recursive: true, force: true }));
@@ -298,6 +300,40 @@ test('shutdown hands off what is new, then shuts the exporter down; forceFlush f
   assert.equal(calls, ['forceFlush', 'shutdown after 2 records']);
   assert.equal(bodies(otlp.records()), ['one', 'two']);
   assert.is(await processor.handoff(), 0, 'after shutdown');
+});
+
+test('shutdown and forceFlush settle within timeoutMillis when the exporter never answers', async () => {
+  const never = new Promise<void>(() => {});
+  const exporter = { export() {}, forceFlush: () => never, shutdown: () => never };
+  const { processor, logger } = setup(exporter, { timeoutMillis: 200 });
+  logger.emit({ body: 'never exported' });
+  const within = (work: Promise<unknown>) =>
+    Promise.race([work.then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting after 10 s')).then(String)]);
+  assert.is(await within(processor.forceFlush()), 'settled', 'forceFlush');
+  assert.is(await within(processor.shutdown()), 'settled', 'shutdown');
+  assert.equal(processor.stats().handoff, { exported: 0, failed: 1, recoveredFiles: 0, failedFiles: 0 });
+});
+
+test('a snapshot directory that does not exist yet has no crash files: no failure reported', async () => {
+  const warnings: string[] = [];
+  otel.diag.setLogger({ ...silentDiag, warn: (message: string) => warnings.push(message) }, otel.DiagLogLevel.WARN);
+  try {
+    const otlp = await receiver();
+    const processor = new TTLogProcessor({
+      exporter: new SnapshotExporter({ directory: join(directory(), 'not', 'made', 'yet') }),
+      handoff: { exporter: new otel.OTLPLogExporter({ url: otlp.url }) as never },
+    });
+    const provider = new otel.LoggerProvider({ resource: otel.resourceFromAttributes({ 'service.name': 'fresh' }), processors: [processor as never] });
+    cleanup.push(() => provider.shutdown());
+    provider.getLogger('fresh').emit({ body: 'first record of a fresh service' });
+    // The recovery pass reads the directory first; the flush's snapshot makes it afterwards.
+    await new Promise((resolve) => setImmediate(resolve));
+    await processor.forceFlush();
+    assert.equal(warnings, []);
+    assert.equal(processor.stats().handoff, { exported: 0, failed: 0, recoveredFiles: 0, failedFiles: 0 });
+  } finally {
+    otel.diag.disable();
+  }
 });
 
 test.after(async () => {

@@ -51,29 +51,41 @@ export class OtlpReceiver {
   private readonly waiting: { count: number; resolve: () => void }[] = [];
   private readonly arrivals: { count: number; resolve: () => void }[] = [];
 
+  /** Requests not answered yet (or whose sender went away before their answer). */
+  private pending = 0;
+  private readonly idlers: (() => void)[] = [];
+
   private constructor() {
     this.server = createServer((request, response) => {
       this.arrived++;
+      this.pending++;
       for (const waiter of this.arrivals.splice(0)) {
         if (this.arrived >= waiter.count) waiter.resolve();
         else this.arrivals.push(waiter);
       }
-      void readBody(request).then(async (body) => {
-        const contentType = request.headers['content-type'] ?? '';
-        const { delayMs, fail } = this.behaviour;
-        if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (fail) {
-          response.writeHead(500).end();
-          return;
-        }
-        this.requests.push({ ...decodeRequest(body, contentType), contentType, at: performance.now() });
-        for (const waiter of this.waiting.splice(0)) {
-          if (this.records().length >= waiter.count) waiter.resolve();
-          else this.waiting.push(waiter);
-        }
-        response.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
-        response.end(contentType.includes('json') ? '{}' : Buffer.alloc(0));
-      });
+      void readBody(request)
+        .then(async (body) => {
+          const contentType = request.headers['content-type'] ?? '';
+          const { delayMs, fail } = this.behaviour;
+          if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
+          if (fail) {
+            response.writeHead(500).end();
+            return;
+          }
+          this.requests.push({ ...decodeRequest(body, contentType), contentType, at: performance.now() });
+          for (const waiter of this.waiting.splice(0)) {
+            if (this.records().length >= waiter.count) waiter.resolve();
+            else this.waiting.push(waiter);
+          }
+          response.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
+          response.end(contentType.includes('json') ? '{}' : Buffer.alloc(0));
+        })
+        // A sender that went away mid-request: nothing arrived.
+        .catch(() => undefined)
+        .finally(() => {
+          this.pending--;
+          if (this.pending === 0) for (const resolve of this.idlers.splice(0)) resolve();
+        });
     });
   }
 
@@ -103,6 +115,12 @@ export class OtlpReceiver {
     return new Promise((resolve) => this.arrivals.push({ count, resolve }));
   }
 
+  /** Resolves once every request that arrived is dealt with (kept or not, answered or its sender gone). */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idlers.push(resolve));
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
@@ -115,6 +133,8 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => resolve(Buffer.concat(parts)));
     request.on('error', reject);
+    // Closed before its end: the sender went away (a no-op once the body has ended).
+    request.on('close', () => reject(new Error('the request was aborted')));
   });
 }
 
