@@ -6,7 +6,9 @@
  *   (c-json) the same batch processor with an exporter that serializes every batch to OTLP JSON
  *       (`JsonLogsSerializer`, what the OTLP/HTTP JSON exporter sends), without the network;
  *   (t) the same records as a typed event of a `TTLogProcessor` (`processor.event(…).emit`),
- *       which writes into the ring without the SDK.
+ *       which writes into the ring without the SDK;
+ *   (h) (b) with a `handoff` exporter and the severity trigger configured (docs/handoff.md): what
+ *       being ready to hand records off costs each `emit` while nothing fails.
  * The other loggers (pino, winston, bunyan, Powertools) are in peers.ts.
  *
  * Every candidate counts what reached its destination, so a record a queue dropped is reported as
@@ -23,7 +25,7 @@ import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, typ
 import { readSnapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions, type TypedEvent } from '../src/index.ts';
 import { callSiteAttributes, checkCallSiteAttributes, ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
-export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g' | 't';
+export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g' | 'h' | 't';
 
 export interface Candidate {
   readonly id: CandidateId;
@@ -122,6 +124,34 @@ export function ttlogCandidate(options: TTLogProcessorOptions = {}): Candidate &
     close: async () => {
       await provider.shutdown();
       rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * (h): (b) with `snapshotOnSeverity` and a `handoff` whose exporter only counts what it is given.
+ * The benchmark's records are INFO, so no hand-off runs while they are timed: this is the price of
+ * being ready to hand off, paid by every record.
+ */
+export function ttlogHandoffCandidate(): Candidate {
+  let handedOff = 0;
+  const exporter = {
+    export(records: readonly unknown[], done: (result: ExportResult) => void): void {
+      handedOff += records.length;
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    shutdown: settled,
+  };
+  const base = ttlogCandidate({ snapshotOnSeverity: true, handoff: { exporter, recover: false } });
+  return {
+    ...base,
+    id: 'h',
+    label: 'OTel emit, TTLogProcessor with handoff',
+    verify: async () => {
+      const ring = await base.verify();
+      const exported = await base.processor.handoff();
+      if (exported === 0 || handedOff !== exported) throw new Error(`(h): handoff() exported ${exported}, the exporter got ${handedOff}`);
+      return `${ring}; no hand-off while timed, then handoff() sent ${exported.toLocaleString('en-US')} records`;
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * `node --expose-gc --import tsx bench/emit-micro.ts [rounds]`: a focused look at what
- * `TTLogProcessor.onEmit` adds on top of OpenTelemetry's `logger.emit` — candidates (a) and (b)
- * of the throughput benchmark only, the same record and sampler, more rounds. For tuning the hot
- * path between full runs of `npm run bench`; it writes nothing.
+ * `TTLogProcessor.onEmit` adds on top of OpenTelemetry's `logger.emit` — candidates (a), (b) and
+ * (h) (with `handoff` configured, docs/handoff.md "Costs") of the throughput benchmark only, the
+ * same record and sampler, more rounds, ratios taken within each round. For tuning the hot path
+ * between full runs of `npm run bench`; it writes nothing.
  *
  * The figures behind the hot path's choices, as measured when each was made (2-core benchmark
  * machine, Node 20; with this script, or `npm run bench:profile -- emit` for the profiles). The
@@ -22,17 +23,20 @@
  *   the emit profile, ~270 ns more for an id built by concatenation; `===` between two different
  *   fresh strings of the same length is a runtime call, ~35 ns, which the print comparison avoids.
  */
-import { noopCandidate, ttlogCandidate } from './candidates.ts';
+import { loadavg } from 'node:os';
+import { noopCandidate, ttlogCandidate, ttlogHandoffCandidate } from './candidates.ts';
 import { measureThroughput, median } from './measure.ts';
 
 const rounds = Number(process.argv[2] ?? 15);
-const candidates = [noopCandidate(), ttlogCandidate()];
-const [floor, ttlog] = await measureThroughput(candidates, {
+const candidates = [noopCandidate(), ttlogCandidate(), ttlogHandoffCandidate()];
+const loadBefore = loadavg()[0]!;
+const [floor, ttlog, handoff] = await measureThroughput(candidates, {
   warmupRecords: 50_000,
   rounds,
   recordsPerSample: 100_000,
   yieldEvery: 1024,
 });
+const loadAfter = loadavg()[0]!;
 for (const candidate of candidates) await candidate.close();
 
 const added = median(ttlog!.samplesNs.map((ns, round) => ns - floor!.samplesNs[round]!));
@@ -40,3 +44,8 @@ console.log(
   `(a) ${floor!.medianNs.toFixed(0)} ns  (b) ${ttlog!.medianNs.toFixed(0)} ns  ` +
     `(b)/(a) ${ttlog!.ratioToA.toFixed(3)}  added by ttlog ${added.toFixed(0)} ns/record (median over ${rounds} rounds)`,
 );
+console.log(
+  `(h) ${handoff!.medianNs.toFixed(0)} ns  (h)/(a) ${handoff!.ratioToA.toFixed(3)}  (h)/(b) ${handoff!.ratioToB.toFixed(3)}  ` +
+    `CPU (h)/(a) ${handoff!.cpuRatioToA.toFixed(3)}  (b)/(a) ${ttlog!.cpuRatioToA.toFixed(3)}  (${handoff!.check})`,
+);
+console.log(`1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
