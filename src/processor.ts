@@ -213,7 +213,9 @@ export class TTLogProcessor {
    * frameworks flush once per request or invocation, and such a file would only repeat the last
    * one. Otherwise every flush writes, so that what was logged before it is in a file when it
    * resolves. `exporter.forceFlush()` and `snapshot()` always write. A processor attached without
-   * an exporter has nothing to do. With a `handoff`, its exporter is flushed too.
+   * an exporter has nothing to do. With a `handoff`, the hand-offs asked for so far and a
+   * recovery of crash files in progress are waited for, and its exporter is flushed too (each
+   * wait on the exporter bounded by `handoff.timeoutMillis`).
    */
   async forceFlush(): Promise<void> {
     const handoffFlushed = this.handoffs?.forceFlush();

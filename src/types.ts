@@ -329,7 +329,10 @@ export interface HandoffOptions {
 export interface HandoffStats {
   /** Records exported, from the ring and from recovered files. */
   readonly exported: number;
-  /** Records whose export failed or timed out: not retried from the ring (they stay in snapshot files). */
+  /**
+   * Records whose export failed or timed out (not retried from the ring; they stay in snapshot
+   * files), and records of a recovered crash file's damaged chunks, which can never be read.
+   */
   readonly failed: number;
   /** Snapshot files of earlier processes handed off and marked so. */
   readonly recoveredFiles: number;
