@@ -212,7 +212,8 @@ test('the severity trigger hands off the failing trace with its window; other tr
   logger.emit({ body: 'b after the error', context: inTrace(TRACE_B) });
   logger.emit({ body: 'a after the error', context: inTrace(TRACE_A) });
   await otlp.until(12);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Any hand-off still queued (one sending more than the failing trace would be seen).
+  await processor.forceFlush();
   assert.equal(bodies(otlp.records()), [...Array.from({ length: 10 }, (_, i) => `b ${i}`), 'b failed', 'b after the error']);
   assert.is(processor.stats().handoff?.exported, 12);
 });
@@ -270,7 +271,8 @@ test('an exporter that throws or never answers is a failed export, never an erro
     const { processor, logger } = setup(exporter, { timeoutMillis: 100 }, { snapshotOnSeverity: { windowMs: 0, minIntervalMs: 0 } });
     logger.emit({ severityNumber: 17, body: 'failed', context: inTrace(TRACE_A) });
     assert.is(await processor.handoff(), 0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The trigger's own hand-off too, whichever of the two took the record.
+    await processor.forceFlush();
     assert.is(processor.stats().handoff?.failed, 1);
   }
   assert.equal(unhandled, []);
