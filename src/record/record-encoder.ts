@@ -3,10 +3,11 @@
  *
  * This file is longer than most on purpose: the encode loop is one class so V8 keeps its fields
  * monomorphic. Nothing here allocates for an ordinary record — short ASCII strings are copied by
- * a JS loop (faster than a native call below ~32 chars), others by one `Buffer#write`; ids come
+ * a JS loop (faster than a native call for short strings), others by one `Buffer#write`; ids come
  * from the interner's caches; numbers go through one DataView. Each speed trick names the
  * measurement behind it (bench/emit-micro.ts, `npm run bench:profile -- emit`). The slot layout is
- * internal (docs/architecture.md, "Slot records"); record-decoder.ts is its twin.
+ * internal (docs/architecture.md, "Slot records"): slot-record.ts holds its constants and the byte
+ * writers this file shares with typed events; record-decoder.ts is its twin.
  *
  * A record that does not fit the slot is encoded again in trim mode: each string may take at
  * most half the room left and ends in "…", containers stop when room runs out, and the record is
@@ -16,54 +17,23 @@ import { cutBigIntText, fitsBignumLimit } from '../format/bigint-limit.ts';
 import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
 import { type Interner, KEY_POSITIONS } from './intern-table.ts';
 import type { RingViews } from './ring-layout.ts';
+import {
+  ASCII_LOOP_LENGTH,
+  Fixed,
+  INT_BYTES,
+  isSlotInt,
+  NUMBER_BYTES,
+  putAscii,
+  putNumber,
+  putPaddedVarint,
+  putUtf8Text,
+  putVarint,
+  RecordFlag,
+  utf8HeaderBytes,
+  ValueTag,
+} from './slot-record.ts';
 
-export const RecordFlag = {
-  Truncated: 1,
-  SeverityText: 2,
-  EventName: 4,
-  Body: 8,
-  Trace: 16,
-} as const;
-
-export const ValueTag = {
-  Undefined: 0,
-  Null: 1,
-  False: 2,
-  True: 3,
-  /** int32, zigzag varint */
-  Int: 4,
-  Float: 5,
-  Text: 6,
-  Bytes: 7,
-  Array: 8,
-  Map: 9,
-  /** bigint within int64, 8 bytes */
-  BigInt64: 10,
-  /** bigint beyond int64 and within the file's bignum limit, decimal text */
-  BigIntText: 11,
-  /** a value cut away by trimming, too deep, or of a type AnyValue has no place for */
-  Omitted: 12,
-} as const;
-
-/**
- * Byte offsets of the fixed part of a slot record. Slots start 8-byte aligned, so each field is
- * naturally aligned and written through a typed array in the platform's byte order (the ring is
- * never shared across machines; the decoder reads it in the same order).
- */
-export const Fixed = {
-  Flags: 0,
-  Severity: 1,
-  Producer: 2,
-  TimeNanos: 4,
-  TimeSeconds: 8,
-  ObservedSeconds: 16,
-  ObservedNanos: 24,
-  /** Written by the producer: emission order across lanes (ring-producer.ts). */
-  Order: 28,
-  Size: 32,
-} as const;
-
-export const MAX_DEPTH = 8;
+const MAX_DEPTH = 8;
 /**
  * Trim mode writes a container's count as a 3-byte (padded) varint, patched after the loop. The
  * normal mode writes one byte and makes room for the padded form only if the count reaches 128
@@ -74,12 +44,6 @@ const MAX_COUNT = (1 << 21) - 1;
 /** Room kept free in trim mode for the bytes that close a record. */
 const TRIM_RESERVE = 8;
 const ELLIPSIS = [0xe2, 0x80, 0xa6];
-/**
- * Inline strings shorter than this are copied by a JS loop when they are ASCII; longer ones and
- * non-ASCII ones by one `Buffer#write`, whose fixed call cost the loop beats only on short
- * strings; the two meet near this length (bench/emit-micro.ts, "ASCII_LOOP_LENGTH").
- */
-const ASCII_LOOP_LENGTH = 32;
 /** writeText's `tag` for a string that is not a value (a key, severity text, event name). */
 const NO_TAG = -1;
 
@@ -94,6 +58,10 @@ for (let i = 0; i < 16; i++) {
   HEX_VALUES['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
+/**
+ * Encodes OpenTelemetry log records into ring slots, one producer's: its interner, its producer
+ * id and the ring's views, reused for every record.
+ */
 export class RecordEncoder {
   private pos = 0;
   private limit = 0;
@@ -353,42 +321,26 @@ export class RecordEncoder {
     const pos = this.pos;
     const length = text.length;
     const body = tag === NO_TAG ? pos + 1 : pos + 2;
-    if (length < ASCII_LOOP_LENGTH && !this.trimming && body + length <= this.limit) {
-      let i = 0;
-      for (; i < length; i++) {
-        const code = text.charCodeAt(i);
-        if (code >= 0x80) break;
-        bytes[body + i] = code;
-      }
-      if (i === length) {
-        if (tag !== NO_TAG) bytes[pos] = tag;
-        bytes[body - 1] = length * 2;
-        this.pos = body + length;
-        return;
-      }
+    if (length < ASCII_LOOP_LENGTH && !this.trimming && body + length <= this.limit && putAscii(bytes, body, text)) {
+      if (tag !== NO_TAG) bytes[pos] = tag;
+      bytes[body - 1] = length * 2;
+      this.pos = body + length;
+      return;
     }
     if (tag !== NO_TAG) this.writeTag(tag);
     this.writeInlineText(text);
   }
 
   /**
-   * Inline UTF-8 of any length. In normal mode one `Buffer#write` after a header padded to the
-   * size the longest possible encoding needs (3 bytes per UTF-16 unit) — not `Buffer.byteLength`
-   * first and then `write`, which walks the string twice (bench/emit-micro.ts, "writeInlineText").
-   * In trim mode a string takes at most half the room left.
+   * Inline UTF-8 of any length: in normal mode through putUtf8Text when its padded header and the
+   * longest encoding fit, else measured first. In trim mode a string takes at most half the room
+   * left.
    */
   private writeInlineText(text: string): void {
     const pos = this.pos;
-    if (!this.trimming) {
-      const room = this.limit - pos;
-      const most = 3 * text.length;
-      const headerBytes = most < 0x40 ? 1 : most < 0x2000 ? 2 : COUNT_BYTES;
-      if (headerBytes + most <= room) {
-        const written = this.bytes.write(text, pos + headerBytes, most, 'utf8');
-        this.writeHeader(pos, headerBytes, written * 2);
-        this.pos = pos + headerBytes + written;
-        return;
-      }
+    if (!this.trimming && utf8HeaderBytes(text) + 3 * text.length <= this.limit - pos) {
+      this.pos = putUtf8Text(this.bytes, pos, text);
+      return;
     }
     const byteLength = Buffer.byteLength(text, 'utf8');
     if (this.trimming) {
@@ -412,7 +364,7 @@ export class RecordEncoder {
     const written = room > 0 ? this.bytes.write(text, headerAt + COUNT_BYTES, room, 'utf8') : 0;
     let end = headerAt + COUNT_BYTES + written;
     for (const byte of ELLIPSIS) this.bytes[end++] = byte;
-    this.writePaddedVarint(headerAt, (end - headerAt - COUNT_BYTES) * 2);
+    putPaddedVarint(this.bytes, headerAt, COUNT_BYTES, (end - headerAt - COUNT_BYTES) * 2);
     this.pos = end;
     this.truncated = true;
   }
@@ -422,47 +374,23 @@ export class RecordEncoder {
     this.bytes[this.pos++] = tag;
   }
 
-  /**
-   * An int32 as a zigzag varint, any other number as a float64. −0 passes the int32 test, so a
-   * zero is also checked for its sign, which keeps the test for every other integer one compare.
-   */
+  /** An Int or a Float value (putNumber), with one bounds check away from the slot's end. */
   private writeNumber(value: number): void {
-    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) this.writeTaggedVarint(ValueTag.Int, ((value << 1) ^ (value >> 31)) >>> 0);
-    else this.writeFloat(value);
-  }
-
-  /** A Float value: its tag and 8 bytes (little-endian; the decoder reads them so), one bounds check. */
-  private writeFloat(value: number): void {
-    if (this.pos + 9 > this.limit) {
-      // Near the end of the slot: the tag and the 8 bytes are checked apart, as room() expects.
-      this.writeTag(ValueTag.Float);
-      this.room(8);
-    } else this.bytes[this.pos++] = ValueTag.Float;
-    this.data.setFloat64(this.pos, value, true);
-    this.pos += 8;
+    // Near the end of the slot an int needs only its own room, as a float does.
+    if (this.pos + NUMBER_BYTES > this.limit) this.room(isSlotInt(value) ? INT_BYTES : NUMBER_BYTES);
+    this.pos = putNumber(this.bytes, this.data, this.pos, value);
   }
 
   /** A value tag and a varint, with one bounds check. */
   private writeTaggedVarint(tag: number, value: number): void {
-    if (this.pos + 6 > this.limit) this.room(6);
+    if (this.pos + INT_BYTES > this.limit) this.room(INT_BYTES);
     this.bytes[this.pos] = tag;
-    this.pos = this.putVarint(this.pos + 1, value);
+    this.pos = putVarint(this.bytes, this.pos + 1, value);
   }
 
   private writeVarint(value: number): void {
     this.room(5);
-    this.pos = this.putVarint(this.pos, value);
-  }
-
-  /** Writes a minimal varint at `pos` (room already checked); returns the position after it. */
-  private putVarint(pos: number, value: number): number {
-    const bytes = this.bytes;
-    while (value >= 0x80) {
-      bytes[pos++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    bytes[pos++] = value;
-    return pos;
+    this.pos = putVarint(this.bytes, this.pos, value);
   }
 
   /** Keeps room for a container's count: one byte, or in trim mode the padded three. */
@@ -483,7 +411,7 @@ export class RecordEncoder {
    */
   private patchCount(at: number, count: number): void {
     if (this.trimming) {
-      this.writePaddedVarint(at, count);
+      putPaddedVarint(this.bytes, at, COUNT_BYTES, count);
       return;
     }
     if (count < 0x80) {
@@ -493,23 +421,7 @@ export class RecordEncoder {
     this.room(COUNT_BYTES - 1);
     this.bytes.copyWithin(at + COUNT_BYTES, at + 1, this.pos);
     this.pos += COUNT_BYTES - 1;
-    this.writePaddedVarint(at, count);
-  }
-
-  /** A varint padded to `size` bytes (1 to 3); the decoder reads padded and minimal ones alike. */
-  private writeHeader(at: number, size: number, value: number): void {
-    if (size === 1) this.bytes[at] = value;
-    else if (size === 2) {
-      this.bytes[at] = (value & 0x7f) | 0x80;
-      this.bytes[at + 1] = value >>> 7;
-    } else this.writePaddedVarint(at, value);
-  }
-
-  private writePaddedVarint(at: number, value: number): void {
-    const bytes = this.bytes;
-    bytes[at] = (value & 0x7f) | 0x80;
-    bytes[at + 1] = ((value >>> 7) & 0x7f) | 0x80;
-    bytes[at + 2] = (value >>> 14) & 0x7f;
+    putPaddedVarint(this.bytes, at, COUNT_BYTES, count);
   }
 
   /** Makes sure `count` more bytes fit; in normal mode an overflow restarts in trim mode. */

@@ -7,9 +7,10 @@ import { createCborEncoder } from '../format/cbor.ts';
 import { toFileEntries } from '../format/file-values.ts';
 import type { InstrumentationScopeLike, LogRecordLike } from '../otel-types.ts';
 import { Interner } from './intern-table.ts';
-import { Fixed, RecordEncoder } from './record-encoder.ts';
+import { RecordEncoder } from './record-encoder.ts';
 import { Header, type LaneViews, type RingViews } from './ring-layout.ts';
 import { claimSlot, commitSlot } from './slot-claim.ts';
+import { Fixed } from './slot-record.ts';
 import { incrementWide } from './wide-counter.ts';
 
 export interface ProducerOptions {

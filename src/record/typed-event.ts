@@ -15,10 +15,10 @@ import type { LogRecordLike } from '../otel-types.ts';
 import type { TypedEventStats } from '../types.ts';
 import { AttributeKind, checkedEventShape, type EventShape, eventTemplate, type TypedEventOptions } from './event-declaration.ts';
 import type { Interner } from './intern-table.ts';
-import { Fixed, RecordFlag, ValueTag } from './record-encoder.ts';
 import { Header, type LaneViews, type RingViews } from './ring-layout.ts';
 import type { RingProducer } from './ring-producer.ts';
 import { claimSlot, commitSlot } from './slot-claim.ts';
+import { ASCII_LOOP_LENGTH, Fixed, NUMBER_BYTES, putAscii, putNumber, putUtf8Text, putVarint, RecordFlag, ValueTag } from './slot-record.ts';
 import { incrementWide } from './wide-counter.ts';
 
 /** A declared event: `emit` records one occurrence. */
@@ -34,10 +34,6 @@ export interface TypedEvent {
 
 /** Bytes of the trace context in a slot record: trace id, span id, flags. */
 const TRACE_BYTES = 25;
-/** Strings shorter than this are copied by a JS loop when ASCII, as RecordEncoder does (ASCII_LOOP_LENGTH). */
-const ASCII_LOOP_LENGTH = 32;
-/** Most bytes a number takes: a tag and a float64. */
-const NUMBER_BYTES = 9;
 /** A string's tag and its longest header, on top of 3 bytes per UTF-16 unit. */
 const TEXT_OVERHEAD = 4;
 
@@ -265,7 +261,7 @@ class DeclaredEvent implements TypedEvent {
     if (body !== undefined) {
       flags |= RecordFlag.Body;
       if (typeof body === 'string') pos = this.writeString(pos, body);
-      else if (typeof body === 'number') pos = writeNumber(bytes, pos, body, this.data);
+      else if (typeof body === 'number') pos = putNumber(bytes, this.data, pos, body);
       else bytes[pos++] = body ? ValueTag.True : ValueTag.False;
     }
     const countAt = pos++;
@@ -278,7 +274,7 @@ class DeclaredEvent implements TypedEvent {
       const keyEnd = keyEnds[i]!;
       for (let k = i === 0 ? 0 : keyEnds[i - 1]!; k < keyEnd; k++) bytes[pos++] = keyBytes[k]!;
       if (typeof value === 'string') pos = this.writeString(pos, value);
-      else if (typeof value === 'number') pos = writeNumber(bytes, pos, value, this.data);
+      else if (typeof value === 'number') pos = putNumber(bytes, this.data, pos, value);
       else bytes[pos++] = value ? ValueTag.True : ValueTag.False;
       count++;
     }
@@ -294,25 +290,11 @@ class DeclaredEvent implements TypedEvent {
     bytes[pos] = ValueTag.Text;
     if (id >= 0) return putVarint(bytes, pos + 1, id * 2 + 1);
     const length = text.length;
-    if (length < ASCII_LOOP_LENGTH) {
-      const body = pos + 2;
-      let i = 0;
-      for (; i < length; i++) {
-        const code = text.charCodeAt(i);
-        if (code >= 0x80) break;
-        bytes[body + i] = code;
-      }
-      if (i === length) {
-        bytes[pos + 1] = length * 2;
-        return body + length;
-      }
+    if (length < ASCII_LOOP_LENGTH && putAscii(bytes, pos + 2, text)) {
+      bytes[pos + 1] = length * 2;
+      return pos + 2 + length;
     }
-    // One Buffer#write after a header padded for the longest encoding, as writeInlineText does.
-    const most = 3 * length;
-    const headerBytes = most < 0x40 ? 1 : most < 0x2000 ? 2 : 3;
-    const written = bytes.write(text, pos + 1 + headerBytes, most, 'utf8');
-    putPaddedVarint(bytes, pos + 1, headerBytes, written * 2);
-    return pos + 1 + headerBytes + written;
+    return putUtf8Text(bytes, pos + 1, text);
   }
 
   /** Fills spanBytes for `span` (cached by identity); false for a span context the SDK would not record. */
@@ -374,39 +356,4 @@ class DeclaredEvent implements TypedEvent {
 function copyBytes(bytes: Buffer, pos: number, from: Uint8Array): number {
   for (let i = 0; i < from.length; i++) bytes[pos + i] = from[i]!;
   return pos + from.length;
-}
-
-/** RecordEncoder.writeNumber: an int32 (not −0) as a zigzag varint, any other number as a float64. */
-function writeNumber(bytes: Buffer, pos: number, value: number, data: DataView): number {
-  if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
-    bytes[pos] = ValueTag.Int;
-    return putVarint(bytes, pos + 1, ((value << 1) ^ (value >> 31)) >>> 0);
-  }
-  bytes[pos] = ValueTag.Float;
-  data.setFloat64(pos + 1, value, true);
-  return pos + 9;
-}
-
-function putVarint(bytes: Buffer, pos: number, value: number): number {
-  while (value >= 0x80) {
-    bytes[pos++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  bytes[pos++] = value;
-  return pos;
-}
-
-/** A varint padded to `size` bytes (1 to 3), which the decoder reads like a minimal one. */
-function putPaddedVarint(bytes: Buffer, at: number, size: number, value: number): void {
-  if (size === 1) {
-    bytes[at] = value;
-    return;
-  }
-  bytes[at] = (value & 0x7f) | 0x80;
-  if (size === 2) {
-    bytes[at + 1] = value >>> 7;
-    return;
-  }
-  bytes[at + 1] = ((value >>> 7) & 0x7f) | 0x80;
-  bytes[at + 2] = (value >>> 14) & 0x7f;
 }

@@ -1,11 +1,11 @@
 /**
- * Slot record bytes (record-encoder.ts) → the CBOR-ready record array of file format v1
+ * Slot record bytes (slot-record.ts) → the CBOR-ready record array of file format v1
  * (docs/format.md, "Records"). Runs on the snapshot side only.
  */
 import { endianness } from 'node:os';
 import { fileNumber, Tag } from '../format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
-import { Fixed, RecordFlag, ValueTag } from '../record/record-encoder.ts';
+import { Fixed, RecordFlag, ValueTag } from '../record/slot-record.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 
 /** Bits of a file record's flags item (docs/format.md, "Records"). */
@@ -25,7 +25,7 @@ export interface RecordTime {
   nanos: number;
 }
 
-/** The fixed part of a slot record is in the platform's byte order (record-encoder.ts). */
+/** The fixed part of a slot record is in the platform's byte order (slot-record.ts). */
 const NATIVE_LE = endianness() === 'LE';
 
 function readFloat64(bytes: Buffer, at: number): number {
