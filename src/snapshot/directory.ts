@@ -19,42 +19,57 @@ type PathKind = 'directory' | 'other' | 'missing';
 /** Creates `directory` and its missing parents, one component at a time. */
 export async function ensureDirectory(fs: SnapshotFileSystem, directory: string): Promise<void> {
   const missing: string[] = [];
-  for (let path = resolve(directory); ; path = dirname(path)) {
-    const kind = await fs.promises.stat(path).then(statKind, (error: unknown) => missingKind(directory, path, error));
-    if (kind === 'directory') break;
-    if (kind === 'other') throw notADirectory(directory, path);
-    missing.push(path);
-    if (dirname(path) === path) break;
-  }
-  for (const path of missing.reverse()) {
+  let path = resolve(directory);
+  while (walksOn(directory, path, await kindOf(fs, directory, path), missing)) path = dirname(path);
+  for (const component of missing.reverse()) {
     try {
-      await fs.promises.mkdir(path, { mode: DIRECTORY_MODE });
+      await fs.promises.mkdir(component, { mode: DIRECTORY_MODE });
     } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw cannotCreate(directory, path, error);
-      // Another writer made it first; it still has to be a directory.
-      const kind = await fs.promises.stat(path).then(statKind, (statError: unknown) => missingKind(directory, path, statError));
-      if (kind !== 'directory') throw notADirectory(directory, path);
+      checkMadeMeanwhile(directory, component, error);
+      if ((await kindOf(fs, directory, component)) !== 'directory') throw notADirectory(directory, component);
     }
   }
 }
 
-/** {@link ensureDirectory} without giving up the thread. */
+/** {@link ensureDirectory} without giving up the thread: the same walk with sync calls. */
 export function ensureDirectorySync(fs: SnapshotFileSystem, directory: string): void {
   const missing: string[] = [];
-  for (let path = resolve(directory); ; path = dirname(path)) {
-    const kind = kindOfSync(fs, directory, path);
-    if (kind === 'directory') break;
-    if (kind === 'other') throw notADirectory(directory, path);
-    missing.push(path);
-    if (dirname(path) === path) break;
-  }
-  for (const path of missing.reverse()) {
+  let path = resolve(directory);
+  while (walksOn(directory, path, kindOfSync(fs, directory, path), missing)) path = dirname(path);
+  for (const component of missing.reverse()) {
     try {
-      fs.mkdirSync(path, { mode: DIRECTORY_MODE });
+      fs.mkdirSync(component, { mode: DIRECTORY_MODE });
     } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw cannotCreate(directory, path, error);
-      if (kindOfSync(fs, directory, path) !== 'directory') throw notADirectory(directory, path);
+      checkMadeMeanwhile(directory, component, error);
+      if (kindOfSync(fs, directory, component) !== 'directory') throw notADirectory(directory, component);
     }
+  }
+}
+
+/**
+ * One step of the walk up: notes a missing `path` and says whether to go on to its parent; stops
+ * at an existing directory or the root, and throws at a path that is not a directory.
+ */
+function walksOn(directory: string, path: string, kind: PathKind, missing: string[]): boolean {
+  if (kind === 'directory') return false;
+  if (kind === 'other') throw notADirectory(directory, path);
+  missing.push(path);
+  return dirname(path) !== path;
+}
+
+/**
+ * A failed `mkdir`: EEXIST means another writer made the path first (the caller then checks it is
+ * a directory); anything else stops the walk.
+ */
+function checkMadeMeanwhile(directory: string, path: string, error: unknown): void {
+  if (errorCode(error) !== 'EEXIST') throw cannotCreate(directory, path, error);
+}
+
+async function kindOf(fs: SnapshotFileSystem, directory: string, path: string): Promise<PathKind> {
+  try {
+    return statKind(await fs.promises.stat(path));
+  } catch (error) {
+    return missingKind(directory, path, error);
   }
 }
 
