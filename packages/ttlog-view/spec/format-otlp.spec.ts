@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { type AnyValue, readSnapshot, type SnapshotRecord, type SnapshotScope } from 'ttlog';
 import { test } from 'uvu';
@@ -42,6 +42,13 @@ interface Request {
     resource: { attributes: Array<{ key: string; value: OtlpValue }> };
     scopeLogs: Array<{ scope: { name: string; version?: string }; logRecords: OtlpRecord[] }>;
   }>;
+}
+
+/** All of `records` in one request line, whatever its size. */
+function oneRequestLine(records: readonly ViewRecord[]): string {
+  const encoder = new OtlpEncoder({ records: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY });
+  for (const item of records) assert.is(encoder.add(item), undefined);
+  return encoder.end()!;
 }
 
 /** OTLP JSON AnyValue → the value it encodes (int64 strings back to numbers where the test data has numbers). */
@@ -139,7 +146,7 @@ test('64-bit integers (bigint values read from a snapshot) become OTLP intValue 
   const [source] = await openSources([cartFile], (message) => assert.unreachable(message));
   const record = (await readSnapshot(cartFile)).records[0]!;
   const big = 2n ** 63n - 1n;
-  const line = new OtlpEncoder().requestLine([{ source: source!, record: { ...record, attributes: { big, list: [big, 1] }, body: -big } }]);
+  const line = oneRequestLine([{ source: source!, record: { ...record, attributes: { big, list: [big, 1] }, body: -big } }]);
   await source!.reader.close();
   const otlp = (JSON.parse(line) as Request).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!;
   assert.equal(otlp.attributes, [
@@ -157,7 +164,7 @@ test('absent fields carry no value, scope details are carried, and the service n
   const bare = { ...source!, metadata: { ...source!.metadata, resource: { 'host.name': 'box' } } };
   const { severityText: _text, body: _body, traceFlags: _flags, ...rest } = record;
   const scope = { name: 'db', version: '2.0.0', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', attributes: { pool: 'main', size: 4 } };
-  const line = new OtlpEncoder().requestLine([
+  const line = oneRequestLine([
     { source: bare, record: { ...rest, severityNumber: 0, traceId: TRACE_ORDER.traceId, spanId: TRACE_ORDER.spanId, scope } },
     { source: source!, record: { ...record, scope: { name: 'plain' } } },
   ]);
@@ -166,7 +173,17 @@ test('absent fields carry no value, scope details are carried, and the service n
   };
   assert.is(request.resourceLogs.length, 2);
   const [first, second] = request.resourceLogs as [(typeof request.resourceLogs)[0], (typeof request.resourceLogs)[0]];
-  assert.equal(decodeAttributes(first.resource.attributes), { 'host.name': 'box', 'service.name': 'cart' });
+  // The snapshot's ring and file name lead, so that two snapshots' outputs differ in their first bytes.
+  assert.equal(decodeAttributes(first.resource.attributes), {
+    'ttlog.snapshot.ring': source!.metadata.ring!,
+    'ttlog.snapshot.file': basename(cartFile),
+    'host.name': 'box',
+    'service.name': 'cart',
+  });
+  assert.equal(
+    first.resource.attributes.slice(0, 2).map(({ key }) => key),
+    ['ttlog.snapshot.ring', 'ttlog.snapshot.file'],
+  );
   assert.is(decodeAttributes(second.resource.attributes)['service.name'], 'cart');
   const scopeLogs = first.scopeLogs[0]!;
   assert.is(scopeLogs.scope.name, 'db');
@@ -208,7 +225,11 @@ function serializedByOpenTelemetry(batch: readonly ViewRecord[]): string {
   const scopes = new Map<string, object>();
   const shared = (source: SnapshotSource, scope: SnapshotScope) => {
     if (!resources.has(source)) {
-      const resource = { ...source.metadata.resource };
+      const resource: Record<string, AnyValue> = {
+        'ttlog.snapshot.ring': source.metadata.ring!,
+        'ttlog.snapshot.file': basename(source.path),
+        ...source.metadata.resource,
+      };
       if (resource['service.name'] === undefined) resource['service.name'] = source.metadata.service;
       resources.set(source, { attributes: attributes(resource) });
     }
@@ -268,7 +289,7 @@ test("the request lines are byte for byte what OpenTelemetry's JsonLogsSerialize
     { source: { ...second.source, metadata: { ...second.source.metadata, resource: { 'host.name': 'box' } } }, record: second.record },
   ];
   for (const records of [batch, odd, [...odd, ...batch, ...odd]]) {
-    assert.is(new OtlpEncoder().requestLine(records), serializedByOpenTelemetry(records));
+    assert.is(oneRequestLine(records), serializedByOpenTelemetry(records));
   }
   for (const source of sources) await source.reader.close();
 });

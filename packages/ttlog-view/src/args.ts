@@ -14,6 +14,8 @@ export interface ViewOptions extends FilterOptions {
   /** `--stats --json`: the summary as one JSON document. */
   readonly statsJson: boolean;
   readonly htmlPath?: string;
+  /** `--otlp --out FILE`: the lines go to FILE (`.jsonl`, or `.jsonl.gz` compressed) instead of stdout. */
+  readonly outPath?: string;
   readonly utc: boolean;
   readonly color: boolean;
   /** Whole trace ids in the text output. */
@@ -23,6 +25,8 @@ export interface ViewOptions extends FilterOptions {
 }
 
 const DEFAULT_WINDOW_NS = 30_000_000_000n;
+/** The names `--out` takes: OTLP JSON lines, plain or gzip-compressed (the otlpjsonfile receiver's one compression). */
+const OUT_FILE_NAME = /\.jsonl(\.gz)?$/;
 
 const optionSpec = {
   help: { type: 'boolean', short: 'h' },
@@ -35,6 +39,7 @@ const optionSpec = {
   otlp: { type: 'boolean' },
   stats: { type: 'boolean' },
   html: { type: 'string' },
+  out: { type: 'string' },
   interactive: { type: 'boolean', short: 'i' },
   level: { type: 'string', short: 'l' },
   since: { type: 'string' },
@@ -64,7 +69,11 @@ Output (default: one line per record: time, level, service/pid, the first 8 hex 
 the trace id, [scope], body, attributes as key=value)
   --wide                 whole trace ids (32 hex digits)
   --json                 NDJSON, one record per line, lossless (64-bit values as strings)
-  --otlp                 OTLP JSON lines (one ExportLogsServiceRequest per line)
+  --otlp                 OTLP JSON lines (one ExportLogsServiceRequest per line, each at most
+                         1 MiB, as the Collector's otlpjsonfile receiver reads them)
+  --out FILE             with --otlp: write FILE instead of stdout, gzip-compressed if it ends
+                         in .jsonl.gz (else it must end in .jsonl); complete or not at all
+                         (written to a temp file, then renamed), mode 0600
   --stats                summary per file and overall (with --json: as JSON), with the reason
                          each snapshot was written: ${ROUTINE_REASONS.join(', ')}, …,
                          for a crash ${CRASH_REASONS.join(', ')}, …
@@ -112,12 +121,18 @@ export function parseViewArgs(argv: readonly string[], env: NodeJS.ProcessEnv, i
     throw new UsageError('--json goes with the default output or --stats only');
   }
   const mode: OutputMode = values.stats === true ? 'stats' : ((exclusive[0] as OutputMode | undefined) ?? 'text');
+  if (values.out !== undefined) {
+    if (mode !== 'otlp') throw new UsageError('--out goes with --otlp');
+    // The name says whether the file is compressed, for the receiver as for anyone else.
+    if (!OUT_FILE_NAME.test(values.out)) throw new UsageError(`--out ${JSON.stringify(values.out)}: expected a name ending in .jsonl, or .jsonl.gz for gzip`);
+  }
 
   return {
     paths: positionals,
     mode,
     statsJson: values.stats === true && values.json === true,
     ...(values.html === undefined ? {} : { htmlPath: values.html }),
+    ...(values.out === undefined ? {} : { outPath: values.out }),
     utc: values.utc === true,
     color: colorsWanted(values['no-color'] === true, values.color === true, env, isTerminal),
     wide: values.wide === true,

@@ -13,8 +13,9 @@ import { formatJsonRecord } from './format-json.ts';
 import { duplicatesText, StatsCollector } from './format-stats.ts';
 import { TextFormatter, textFormatFor } from './format-text.ts';
 import { mergedBatches, mergedLast, mergeSources } from './merge.ts';
+import type { OutFile } from './out-file.ts';
 import { LineOutput } from './output.ts';
-import { expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
+import { describeError, expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
 import { terminalSafeJson, terminalText } from './values.ts';
 import { VERSION } from './version.ts';
@@ -141,25 +142,8 @@ async function writeOutput(
       await runInteractive(records, sources, options, timeline.merge.duplicates);
       return undefined;
     }
-    case 'otlp': {
-      // Loaded on demand, like the HTML and interactive modules: the default output should not pay their start-up.
-      const { OTLP_BATCH_RECORDS, OtlpEncoder } = await import('./format-otlp.ts');
-      const output = new LineOutput(io.stdout);
-      const encoder = new OtlpEncoder();
-      let batch: ViewRecord[] = [];
-      reading: for await (const records of timeline.records) {
-        for (const item of records) {
-          batch.push(item);
-          if (batch.length < OTLP_BATCH_RECORDS) continue;
-          await output.line(terminalSafeJson(encoder.requestLine(batch)));
-          batch = [];
-          if (output.closed) break reading;
-        }
-      }
-      if (batch.length > 0 && !output.closed) output.line(terminalSafeJson(encoder.requestLine(batch)));
-      await output.end();
-      return output.failure;
-    }
+    case 'otlp':
+      return writeOtlp(timeline, options.outPath, io);
     case 'json':
     case 'text': {
       const output = new LineOutput(io.stdout);
@@ -184,6 +168,70 @@ async function writeOutput(
       return output.failure;
     }
   }
+}
+
+/**
+ * `--otlp`: request lines to stdout, or with `--out` to a file that appears whole or not at all
+ * (out-file.ts). Records cut to fit a line are noted on stderr; lines over the limit even so
+ * count as a problem.
+ */
+async function writeOtlp(timeline: Timeline, outPath: string | undefined, io: CommandIO): Promise<Error | undefined> {
+  // Loaded on demand, like the HTML and interactive modules: the default output should not pay their start-up.
+  const { OTLP_MAX_LINE_BYTES, OtlpEncoder } = await import('./format-otlp.ts');
+  let file: OutFile | undefined;
+  if (outPath !== undefined) {
+    const { OutFile } = await import('./out-file.ts');
+    try {
+      file = await OutFile.create(outPath);
+    } catch (error) {
+      return new Error(`--out ${outPath}: ${describeError(error)}`);
+    }
+  }
+  const output = new LineOutput(file?.stream ?? io.stdout);
+  const encoder = new OtlpEncoder();
+  try {
+    reading: for await (const records of timeline.records) {
+      for (const item of records) {
+        const line = encoder.add(item);
+        if (line === undefined) continue;
+        const pause = output.line(line);
+        if (pause !== undefined) {
+          await pause;
+          if (output.closed) break reading;
+        }
+      }
+    }
+    const last = encoder.end();
+    if (last !== undefined && !output.closed) output.line(last);
+    await output.end();
+  } catch (error) {
+    await file?.discard();
+    throw error;
+  }
+  let failure = output.failure;
+  if (file !== undefined) {
+    if (failure === undefined)
+      failure = await file.commit().then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+    if (failure !== undefined) {
+      await file.discard();
+      failure = new Error(`--out ${outPath}: ${describeError(failure)}; nothing written`);
+    }
+  }
+  const limit = `${OTLP_MAX_LINE_BYTES / 1024 / 1024} MiB`;
+  if (encoder.cutRecords > 0) {
+    io.stderr.write(
+      `ttlog-view: ${encoder.cutRecords} records larger than one OTLP line (${limit}) had their body cut to fit, marked "… [cut by ttlog-view …]"\n`,
+    );
+  }
+  if (encoder.oversizedLines > 0) {
+    timeline.report(
+      `${encoder.oversizedLines} OTLP lines are over ${limit} (a resource or scope alone is larger); the otlpjsonfile receiver needs a larger max_log_size for them`,
+    );
+  }
+  return failure;
 }
 
 function textWriter(formatter: TextFormatter, output: LineOutput): (item: ViewRecord) => Promise<void> | undefined {
