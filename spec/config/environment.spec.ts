@@ -14,6 +14,8 @@ import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSnapshot, SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
+import { ttlogWarningsDuring } from '../support/diag-messages.ts';
+import { withEnv } from '../support/env-vars.ts';
 import { otel } from '../support/otel.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,39 +27,6 @@ function freshDirectory(): string {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-env-'));
   directories.push(directory);
   return directory;
-}
-
-/** Runs `body` with environment variables set (undefined: removed), then restores them. */
-async function withEnv<T>(vars: Record<string, string | undefined>, body: () => T | Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [key, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  apply(vars);
-  try {
-    return await body();
-  } finally {
-    apply(saved);
-  }
-}
-
-/** The ttlog warnings `body` sends to a real diag logger. */
-async function warningsOf(body: () => unknown): Promise<string[]> {
-  const warnings: string[] = [];
-  const ignore = () => undefined;
-  otel.diag.setLogger(
-    { error: ignore, warn: (message: string) => warnings.push(message), info: ignore, debug: ignore, verbose: ignore },
-    otel.DiagLogLevel.WARN,
-  );
-  try {
-    await body();
-  } finally {
-    otel.diag.disable();
-  }
-  return warnings.filter((message) => message.startsWith('ttlog:'));
 }
 
 function exporter(): SnapshotExporter {
@@ -76,7 +45,7 @@ test('TTLOG_CAPACITY and TTLOG_MAX_RECORD_BYTES size the ring; options given in 
 });
 
 test('a malformed value is reported once, naming the variable, and ignored', async () => {
-  const warnings = await warningsOf(() =>
+  const warnings = await ttlogWarningsDuring(() =>
     withEnv({ TTLOG_CAPACITY: '16k', TTLOG_INTERVAL_MS: 'soon', TTLOG_CAPTURE_CRASHES: 'exit,segfault' }, () => {
       for (let i = 0; i < 3; i++) assert.is(new TTLogProcessor({ exporter: exporter() }).stats().capacity, 8192);
     }),
@@ -89,7 +58,7 @@ test('a malformed value is reported once, naming the variable, and ignored', asy
 });
 
 test('a value its option refuses is reported and ignored, never thrown from the constructor', async () => {
-  const warnings = await warningsOf(() =>
+  const warnings = await ttlogWarningsDuring(() =>
     withEnv({ TTLOG_CAPACITY: '1', TTLOG_WATCHDOG: '10', TTLOG_RETENTION_MAX_FILES: '0', TTLOG_SNAPSHOT_ON_SEVERITY: '30' }, () => {
       const processor = new TTLogProcessor({ exporter: exporter() });
       assert.is(processor.stats().capacity, 8192);

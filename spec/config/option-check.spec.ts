@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
+import { ttlogWarningsDuring } from '../support/diag-messages.ts';
 import { otel } from '../support/otel.ts';
 
 const directories: string[] = [];
@@ -19,29 +20,13 @@ function freshDirectory(): string {
   return directory;
 }
 
-/** The ttlog warnings `body` sends to a real diag logger. */
-async function warningsOf(body: () => unknown): Promise<string[]> {
-  const warnings: string[] = [];
-  const ignore = () => undefined;
-  otel.diag.setLogger(
-    { error: ignore, warn: (message: string) => warnings.push(message), info: ignore, debug: ignore, verbose: ignore },
-    otel.DiagLogLevel.WARN,
-  );
-  try {
-    await body();
-  } finally {
-    otel.diag.disable();
-  }
-  return warnings.filter((message) => message.startsWith('ttlog:'));
-}
-
 function exporter(): SnapshotExporter {
   return new SnapshotExporter({ directory: freshDirectory(), serviceName: 'options' });
 }
 
 test('a misspelt processor option is reported once, with the option meant, and the default applies', async () => {
   let processor: TTLogProcessor | undefined;
-  const warnings = await warningsOf(() => {
+  const warnings = await ttlogWarningsDuring(() => {
     processor = new TTLogProcessor({ exporter: exporter(), capcity: 64 } as never);
   });
   assert.equal(warnings, ["ttlog: unknown option 'capcity' (did you mean 'capacity'?) in new TTLogProcessor(options); ignored"]);
@@ -49,7 +34,7 @@ test('a misspelt processor option is reported once, with the option meant, and t
 });
 
 test('unknown names are suggested by edit distance or as a prefix, nested options with their path', async () => {
-  const warnings = await warningsOf(() => {
+  const warnings = await ttlogWarningsDuring(() => {
     new TTLogProcessor({
       exporter: exporter(),
       intervall: 60_000,
@@ -70,7 +55,7 @@ test('unknown names are suggested by edit distance or as a prefix, nested option
 
 test('values of the wrong type are reported and ignored; values out of range still throw', async () => {
   let processor: TTLogProcessor | undefined;
-  const warnings = await warningsOf(() => {
+  const warnings = await ttlogWarningsDuring(() => {
     processor = new TTLogProcessor({
       exporter: exporter(),
       capacity: '64',
@@ -89,11 +74,15 @@ test('values of the wrong type are reported and ignored; values out of range sti
   assert.is(processor!.stats().reserveCapacity, 1024, 'the default reserve lane');
   await processor!.shutdown();
   assert.throws(() => new TTLogProcessor({ exporter: exporter(), capacity: 1 }), RangeError);
-  assert.equal(await warningsOf(() => new TTLogProcessor({ exporter: exporter(), capacity: undefined as never })), [], 'undefined counts as not given');
+  assert.equal(
+    await ttlogWarningsDuring(() => new TTLogProcessor({ exporter: exporter(), capacity: undefined as never })),
+    [],
+    'undefined counts as not given',
+  );
 });
 
 test('a correct configuration warns about nothing', async () => {
-  const warnings = await warningsOf(async () => {
+  const warnings = await ttlogWarningsDuring(async () => {
     const processor = new TTLogProcessor({
       exporter: new SnapshotExporter({
         directory: freshDirectory(),
@@ -119,7 +108,7 @@ test('a correct configuration warns about nothing', async () => {
 
 test('exporter options are checked too: a misspelt directory is reported and the default used', async () => {
   let made: SnapshotExporter | undefined;
-  const warnings = await warningsOf(() => {
+  const warnings = await ttlogWarningsDuring(() => {
     made = new SnapshotExporter({ dir: './snapshots', serviceName: 42, retention: { maxFile: 3 } } as never);
   });
   assert.equal(warnings, [
@@ -134,7 +123,7 @@ test('exporter options are checked too: a misspelt directory is reported and the
 
 test('attach() takes only its own options', async () => {
   const owner = new TTLogProcessor({ exporter: exporter(), capacity: 8 });
-  const warnings = await warningsOf(() => {
+  const warnings = await ttlogWarningsDuring(() => {
     TTLogProcessor.attach(owner.handle, { capacity: 64, maxInternedValueLength: 'long' } as never);
   });
   assert.equal(warnings, [
@@ -144,7 +133,7 @@ test('attach() takes only its own options', async () => {
 });
 
 test('options that are not an object are reported and ignored', async () => {
-  const warnings = await warningsOf(() => {
+  const warnings = await ttlogWarningsDuring(() => {
     new SnapshotExporter('/var/tmp' as never);
   });
   assert.equal(warnings, ['ttlog: the options of new SnapshotExporter(options) must be an object, got the string "/var/tmp"; ignored']);

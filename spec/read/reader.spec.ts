@@ -26,6 +26,7 @@ import {
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { assembleSnapshot, asVersion10, replaceChunk, splitSnapshot } from '../support/snapshot-chunks.ts';
+import { inTrace } from '../support/trace-context.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 
@@ -86,11 +87,7 @@ async function writeMultiChunkSnapshot(): Promise<{ path: string; bytes: Buffer;
   });
   const http = provider.getLogger('http', '1.0.0', { attributes: { 'scope.attr': true } });
   const jobs = provider.getLogger('jobs');
-  const traced = otel.trace.setSpanContext(otel.context.active(), {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    traceFlags: otel.TraceFlags.SAMPLED,
-  });
+  const traced = inTrace('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331');
   const small = [
     () => http.emit({ severityNumber: 9, severityText: 'INFO', body: 'GET /a', attributes: { 'http.method': 'GET', status: 200, ms: 1.5 }, context: traced }),
     () => jobs.emit({ severityNumber: 13, body: { nested: { list: [1, 'two', null, false], bytes: new Uint8Array([1, 2, 3]) } }, eventName: 'job.ran' }),

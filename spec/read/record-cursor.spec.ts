@@ -25,6 +25,7 @@ import {
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
+import { inTrace } from '../support/trace-context.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-cursor-'));
 
@@ -34,11 +35,7 @@ async function writeSnapshot(): Promise<Buffer> {
   const provider = new otel.LoggerProvider({ resource: otel.resourceFromAttributes({ 'service.name': 'cursor-spec' }), processors: [processor as never] });
   const http = provider.getLogger('http', '1.0.0', { attributes: { 'scope.attr': true } });
   const jobs = provider.getLogger('jobs');
-  const traced = otel.trace.setSpanContext(otel.context.active(), {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    traceFlags: otel.TraceFlags.SAMPLED,
-  });
+  const traced = inTrace('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331');
   for (let i = 0; i < 4; i++) {
     http.emit({
       severityNumber: 9,

@@ -14,6 +14,7 @@ import { readSnapshot, SnapshotExporter, type SnapshotFileHandle, type SnapshotF
 import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { writeFileAtomically, writeFileAtomicallySync } from '../../src/snapshot/atomic-file.ts';
 import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
+import { diagErrorsDuring } from '../support/diag-messages.ts';
 import { otel } from '../support/otel.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -110,22 +111,6 @@ function faultyFileSystem(faults: Faults): { fs: SnapshotFileSystem; calls: stri
     },
   };
   return { fs, calls };
-}
-
-/** Errors reported to OpenTelemetry's diag logger while `body` runs. */
-async function diagErrorsDuring(body: () => Promise<void> | void): Promise<string[]> {
-  const errors: string[] = [];
-  const ignore = () => undefined;
-  otel.diag.setLogger(
-    { error: (message: string) => errors.push(message), warn: ignore, info: ignore, debug: ignore, verbose: ignore },
-    otel.DiagLogLevel.ERROR,
-  );
-  try {
-    await body();
-  } finally {
-    otel.diag.disable();
-  }
-  return errors;
 }
 
 /**

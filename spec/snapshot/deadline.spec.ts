@@ -15,7 +15,9 @@ import * as assert from 'uvu/assert';
 import { readSnapshot, SnapshotExporter, type SnapshotFileSystem, TTLogProcessor } from '../../src/index.ts';
 import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
+import { diagErrorsDuring } from '../support/diag-messages.ts';
 import { otel } from '../support/otel.ts';
+import { type Settlement, settled } from '../support/settled.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
 let dirCount = 0;
@@ -51,43 +53,6 @@ function stoppingFileSystem(state: { hung: boolean }, hung: { write?: boolean; s
   };
 }
 
-/** How `promise` settled and how long it took; fails the test after GIVE_UP_MS. */
-async function settled(promise: Promise<unknown>): Promise<{ error: NodeJS.ErrnoException | undefined; ms: number }> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const giveUp = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not settle within ${GIVE_UP_MS} ms`)), GIVE_UP_MS);
-  });
-  try {
-    const error = await Promise.race([
-      promise.then(
-        () => undefined,
-        (caught: unknown) => caught as NodeJS.ErrnoException,
-      ),
-      giveUp,
-    ]);
-    return { error, ms: performance.now() - started };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Errors reported to OpenTelemetry's diag logger while `body` runs. */
-async function diagErrorsDuring(body: () => Promise<void> | void): Promise<string[]> {
-  const errors: string[] = [];
-  const ignore = () => undefined;
-  otel.diag.setLogger(
-    { error: (message: string) => errors.push(message), warn: ignore, info: ignore, debug: ignore, verbose: ignore },
-    otel.DiagLogLevel.ERROR,
-  );
-  try {
-    await body();
-  } finally {
-    otel.diag.disable();
-  }
-  return errors;
-}
-
 function setup(fileSystem: SnapshotFileSystem) {
   const directory = freshDir();
   const exporter = new SnapshotExporter({ directory, fileSystem, serviceName: 'deadline', timeoutMillis: TIMEOUT_MS });
@@ -97,7 +62,7 @@ function setup(fileSystem: SnapshotFileSystem) {
   return { directory, exporter, processor, provider };
 }
 
-function assertTimedOut(outcome: { error: NodeJS.ErrnoException | undefined; ms: number }, call: string, slack = 1): void {
+function assertTimedOut(outcome: Settlement, call: string, slack = 1): void {
   assert.is(outcome.error?.code, 'ETIMEDOUT', `${call}: ${String(outcome.error)}`);
   assert.match(String(outcome.error?.message), new RegExp(`made no progress for ${TIMEOUT_MS} ms \\(timeoutMillis\\)`));
   assert.ok(outcome.ms >= TIMEOUT_MS - 5, `${call} settled after ${outcome.ms} ms, before its time`);
@@ -111,9 +76,9 @@ async function waitUntilEmpty(directory: string): Promise<void> {
 test('a write that never comes back: snapshot() rejects with ETIMEDOUT after timeoutMillis, reported to diag; the temp file goes', async () => {
   const state = { hung: true };
   const { directory, processor, provider } = setup(stoppingFileSystem(state, { write: true }));
-  let outcome: Awaited<ReturnType<typeof settled>> | undefined;
+  let outcome: Settlement | undefined;
   const errors = await diagErrorsDuring(async () => {
-    outcome = await settled(processor.snapshot('manual'));
+    outcome = await settled(processor.snapshot('manual'), GIVE_UP_MS);
   });
   assertTimedOut(outcome!, 'snapshot()');
   assert.is(errors.length, 1);
@@ -135,10 +100,10 @@ test('a write that never comes back: snapshot() rejects with ETIMEDOUT after tim
 test('provider.forceFlush() and provider.shutdown() settle too', async () => {
   const { processor, provider } = setup(stoppingFileSystem({ hung: true }, { write: true }));
   await diagErrorsDuring(async () => {
-    assertTimedOut(await settled(provider.forceFlush()), 'forceFlush()');
+    assertTimedOut(await settled(provider.forceFlush(), GIVE_UP_MS), 'forceFlush()');
     // A snapshot in flight when shutdown() comes is awaited first: two timeouts at most.
     void processor.snapshot('manual').catch(() => undefined);
-    assertTimedOut(await settled(provider.shutdown()), 'shutdown()', 2);
+    assertTimedOut(await settled(provider.shutdown(), GIVE_UP_MS), 'shutdown()', 2);
   });
 });
 
@@ -181,7 +146,7 @@ test('export() reports ETIMEDOUT through its callback', async () => {
 
 test('a directory that never answers a stat (a stale mount) times out as well', async () => {
   const { processor, provider } = setup(stoppingFileSystem({ hung: true }, { stat: true }));
-  await diagErrorsDuring(async () => assertTimedOut(await settled(processor.snapshot('manual')), 'snapshot()'));
+  await diagErrorsDuring(async () => assertTimedOut(await settled(processor.snapshot('manual'), GIVE_UP_MS), 'snapshot()'));
   await diagErrorsDuring(() => provider.shutdown().catch(() => undefined));
 });
 
@@ -214,7 +179,7 @@ test('a file system that accepts no bytes fails the write (EIO) instead of loopi
   const { directory, processor, provider } = setup(fileSystem);
   const writer = new SnapshotWriter({ directory, fileSystem, serviceName: 'deadline' });
   await diagErrorsDuring(async () => {
-    const { error } = await settled(processor.snapshot('manual'));
+    const { error } = await settled(processor.snapshot('manual'), GIVE_UP_MS);
     assert.is(error?.code, 'EIO', String(error));
     assert.match(String(error?.message), /wrote 0 bytes/);
     assert.throws(

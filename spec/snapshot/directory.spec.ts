@@ -13,7 +13,9 @@ import * as assert from 'uvu/assert';
 import { SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
 import { openRingBuffer } from '../../src/record/ring-layout.ts';
 import { SnapshotWriter } from '../../src/snapshot/snapshot-writer.ts';
+import { diagErrorsDuring } from '../support/diag-messages.ts';
 import { otel } from '../support/otel.ts';
+import { type Settlement, settled } from '../support/settled.ts';
 import { skipTest } from '../support/skip.ts';
 import { runChild } from '../triggers/fixtures/harness.ts';
 
@@ -22,43 +24,6 @@ const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const UNDER_PROC = `/proc/self/ttlog-${process.pid}/snapshots`;
 /** Far more than a failing walk needs, far less than the exporter's default timeout: a rejection this fast comes from the walk. */
 const PROMPTLY_MS = 3000;
-
-/** `promise`'s outcome and how long it took, or a failure once `limitMs` has passed (before the fix these never settled). */
-async function settled(promise: Promise<unknown>, limitMs = PROMPTLY_MS): Promise<{ error: NodeJS.ErrnoException | undefined; ms: number }> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not settle within ${limitMs} ms`)), limitMs);
-  });
-  try {
-    const error = await Promise.race([
-      promise.then(
-        () => undefined,
-        (caught: unknown) => caught as NodeJS.ErrnoException,
-      ),
-      limit,
-    ]);
-    return { error, ms: performance.now() - started };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Errors reported to OpenTelemetry's diag logger while `body` runs. */
-async function diagErrorsDuring(body: () => Promise<void> | void): Promise<string[]> {
-  const errors: string[] = [];
-  const ignore = () => undefined;
-  otel.diag.setLogger(
-    { error: (message: string) => errors.push(message), warn: ignore, info: ignore, debug: ignore, verbose: ignore },
-    otel.DiagLogLevel.ERROR,
-  );
-  try {
-    await body();
-  } finally {
-    otel.diag.disable();
-  }
-  return errors;
-}
 
 function loggingProvider(directory: string) {
   const exporter = new SnapshotExporter({ directory, serviceName: 'walk' });
@@ -73,11 +38,11 @@ const CANNOT_CREATE = new RegExp(`/proc/self/ttlog-${process.pid} cannot be crea
 if (process.platform === 'linux' && existsSync('/proc/self')) {
   test('a directory under /proc: snapshot(), forceFlush() and provider.shutdown() reject at once, naming the component', async () => {
     const { processor, provider } = loggingProvider(UNDER_PROC);
-    const outcomes: Record<string, Awaited<ReturnType<typeof settled>>> = {};
+    const outcomes: Record<string, Settlement> = {};
     const errors = await diagErrorsDuring(async () => {
-      outcomes.snapshot = await settled(processor.snapshot('manual'));
-      outcomes.forceFlush = await settled(provider.forceFlush());
-      outcomes.shutdown = await settled(provider.shutdown());
+      outcomes.snapshot = await settled(processor.snapshot('manual'), PROMPTLY_MS);
+      outcomes.forceFlush = await settled(provider.forceFlush(), PROMPTLY_MS);
+      outcomes.shutdown = await settled(provider.shutdown(), PROMPTLY_MS);
     });
     for (const [call, { error, ms }] of Object.entries(outcomes)) {
       assert.ok(ms < PROMPTLY_MS, `${call} took ${ms} ms`);
@@ -114,7 +79,7 @@ test('a path through a regular file fails with ENOTDIR naming that file (async a
   let thrown: NodeJS.ErrnoException | undefined;
   let rejected: NodeJS.ErrnoException | undefined;
   await diagErrorsDuring(async () => {
-    rejected = (await settled(processor.snapshot('manual'))).error;
+    rejected = (await settled(processor.snapshot('manual'), PROMPTLY_MS)).error;
     try {
       writer.writeSync({ ring: openRingBuffer(processor.handle.buffer), reason: 'exit' });
     } catch (error) {

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSnapshot, SnapshotExporter, type SnapshotRecord, TTLogProcessor } from '../../src/index.ts';
+import { withEnv } from '../support/env-vars.ts';
 import { otel } from '../support/otel.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -25,23 +26,6 @@ function snapshotFiles(dir: string): string[] {
   const names = readdirSync(dir).sort();
   for (const name of names) assert.match(name, /^ttlog-[A-Za-z0-9_.]+-\d+-\d{8}T\d{9}Z-\d+-[A-Za-z0-9_.]+\.bin$/, `unexpected file ${name}`);
   return names.map((name) => join(dir, name));
-}
-
-/** Runs `body` with environment variables set (undefined: removed), then restores them. */
-async function withEnv<T>(vars: Record<string, string | undefined>, body: () => T | Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [key, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  apply(vars);
-  try {
-    return await body();
-  } finally {
-    apply(saved);
-  }
 }
 
 const resource = otel.resourceFromAttributes({ 'service.name': 'checkout', 'deployment.environment.name': 'spec' });
