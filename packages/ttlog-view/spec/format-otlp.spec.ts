@@ -5,7 +5,8 @@ import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { type AnyValue, readSnapshot, type SnapshotRecord, type SnapshotScope } from 'ttlog';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OTLP_BATCH_RECORDS, OtlpEncoder } from '../src/format-otlp.ts';
+import { seededRandom } from '../../../spec/support/seeded-random.ts';
+import { OTLP_BATCH_RECORDS, OTLP_MAX_LINE_BYTES, OtlpEncoder } from '../src/format-otlp.ts';
 import { openSources, type SnapshotSource, type ViewRecord } from '../src/sources.ts';
 import { at, CART, CHECKOUT, runViewer, TRACE_ORDER, writeServiceSnapshot } from './support/snapshots.ts';
 
@@ -140,6 +141,116 @@ test('--otlp splits large inputs into requests and follows the filters', async (
   const errors = (await runViewer(['--otlp', '--level', 'error', many])).stdout.trim().split('\n');
   assert.is(errors.length, 1);
   assert.is((JSON.parse(errors[0]!) as Request).resourceLogs[0]!.scopeLogs[0]!.logRecords.length, 11);
+});
+
+/** The UTF-8 bytes of each line of `stdout` with its line break: what the receiver's line buffer must hold. */
+function lineBytes(stdout: string): number[] {
+  assert.ok(stdout.endsWith('\n'), 'the last line ends in a line break');
+  return stdout
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => Buffer.byteLength(line) + 1);
+}
+
+function logRecordsOf(line: string): OtlpRecord[] {
+  return (JSON.parse(line) as Request).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords));
+}
+
+test('large snapshots are split by size: every line at most 1 MiB, each a whole request, every record once and in order', async () => {
+  const large = join(directory, 'large');
+  mkdirSync(large);
+  const random = seededRandom(7);
+  // Bodies of 1-6 KB: 512 of them are several MiB, so lines end on size before they reach 512
+  // records. Quotes and control characters grow when escaped, an é is two bytes, a C1 control
+  // becomes a \u escape: the line's size is its bytes as written, not its characters.
+  const pieces = ['x', 'é', '"', '\n', '\u0085', '漢'];
+  const bodies = Array.from({ length: 3000 }, (_, i) => {
+    let body = `record ${i} `;
+    const length = 1000 + Math.floor(random() * 5000);
+    while (body.length < length) body += random() < 0.9 ? 'x' : pieces[Math.floor(random() * pieces.length)]!;
+    return body;
+  });
+  await writeServiceSnapshot(large, {
+    service: 'bulk',
+    capacity: 4096,
+    maxRecordBytes: 8192,
+    records: bodies.map((body, i) => ({ at: at(i), severityNumber: 9, body, attributes: { i } })),
+  });
+  const result = await runViewer(['--otlp', large]);
+  assert.is(result.code, 0, result.stderr);
+  assert.is(result.stderr, '');
+  const sizes = lineBytes(result.stdout);
+  assert.ok(sizes.length > Math.ceil(bodies.length / OTLP_BATCH_RECORDS), `${sizes.length} lines: split by size, not only by count`);
+  for (const size of sizes) assert.ok(size <= OTLP_MAX_LINE_BYTES, `a line of ${size} bytes`);
+  // Lines are filled: a line ends only when the next record would not fit (a record is < 64 KiB here).
+  for (const size of sizes.slice(0, -1)) assert.ok(size > OTLP_MAX_LINE_BYTES - 64 * 1024, `a line of only ${size} bytes`);
+  const records = result.stdout.trim().split('\n').flatMap(logRecordsOf);
+  assert.equal(
+    records.map((record) => record.body!.stringValue),
+    bodies,
+  );
+  assert.equal(
+    records.map((record) => BigInt(record.timeUnixNano)),
+    bodies.map((_, i) => at(i)),
+  );
+});
+
+test('a record larger than a line of its own: its body is cut to fit and marked, the rest of it kept, and stderr counts it', async () => {
+  const huge = join(directory, 'huge');
+  mkdirSync(huge);
+  // 900,000 quotes: 1.8 MB once escaped, in a 1 MiB slot.
+  const body = '"'.repeat(900_000);
+  await writeServiceSnapshot(huge, {
+    service: 'huge',
+    capacity: 4,
+    maxRecordBytes: 1024 * 1024,
+    records: [
+      { at: at(0), severityNumber: 9, body: 'before' },
+      { at: at(1), severityNumber: 17, body, attributes: { 'error.type': 'Huge' }, trace: TRACE_ORDER },
+      { at: at(2), severityNumber: 9, body: 'after' },
+    ],
+  });
+  const result = await runViewer(['--otlp', huge]);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^ttlog-view: 1 record larger than one OTLP line \(1 MiB\): body cut to fit/);
+  for (const size of lineBytes(result.stdout)) assert.ok(size <= OTLP_MAX_LINE_BYTES, `a line of ${size} bytes`);
+  const records = result.stdout.trim().split('\n').flatMap(logRecordsOf);
+  assert.equal(
+    records.map((record) => record.timeUnixNano),
+    [at(0), at(1), at(2)].map(String),
+  );
+  const cut = records[1]!;
+  const text = cut.body!.stringValue!;
+  assert.match(text, /^"+… \[cut by ttlog-view from 900000 bytes to fit one OTLP line\]$/);
+  assert.ok(text.length > 500_000, `${text.length} characters kept: as many as fit`);
+  assert.equal(decodeAttributes(cut.attributes), { 'error.type': 'Huge' });
+  assert.is(cut.traceId, TRACE_ORDER.traceId);
+  assert.is(cut.severityNumber, 17);
+  assert.is(records[2]!.body!.stringValue, 'after');
+});
+
+test('a cut keeps surrogate pairs whole, and drops the attributes (counted) when even an empty body does not fit', async () => {
+  const [source] = await openSources([cartFile], (message) => assert.unreachable(message));
+  const record = (await readSnapshot(cartFile)).records[0]!;
+  await source!.reader.close();
+  const limit = 2000;
+  const encoder = new OtlpEncoder({ bytes: limit });
+  const emoji = { source: source!, record: { ...record, body: '😀'.repeat(1000), attributes: { small: 1 } } };
+  const crowded = { source: source!, record: { ...record, body: { big: 'y'.repeat(5000) }, attributes: { a: 'z'.repeat(3000), b: 2 }, droppedAttributesCount: 1 } };
+  const lines = [encoder.add(emoji), encoder.add(crowded), encoder.end()].filter((line) => line !== undefined);
+  assert.is(lines.length, 2);
+  assert.is(encoder.cutRecords, 2);
+  assert.is(encoder.oversizedLines, 0);
+  for (const line of lines) assert.ok(Buffer.byteLength(line) + 1 <= limit, `${Buffer.byteLength(line)} bytes`);
+  const [first, second] = lines.map((line) => logRecordsOf(line)[0]!) as [OtlpRecord, OtlpRecord];
+  const kept = first.body!.stringValue!.replace(/… \[cut by ttlog-view from 4000 bytes to fit one OTLP line\]$/, '');
+  assert.ok(kept.length > 0 && kept.length < 2000);
+  assert.ok(/^(😀)+$/.test(kept), 'only whole emoji');
+  assert.equal(decodeAttributes(first.attributes), { small: 1 });
+  // A body that is not a string is cut as its one-line text.
+  assert.match(second.body!.stringValue!, /^\{"big":"y+… \[cut by ttlog-view from 5010 bytes to fit one OTLP line\]$/);
+  assert.equal(second.attributes, []);
+  assert.is(second.droppedAttributesCount, 3);
 });
 
 test('64-bit integers (bigint values read from a snapshot) become OTLP intValue strings, exactly', async () => {

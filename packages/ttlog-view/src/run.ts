@@ -222,9 +222,8 @@ async function writeOtlp(timeline: Timeline, outPath: string | undefined, io: Co
   }
   const limit = `${OTLP_MAX_LINE_BYTES / 1024 / 1024} MiB`;
   if (encoder.cutRecords > 0) {
-    io.stderr.write(
-      `ttlog-view: ${encoder.cutRecords} records larger than one OTLP line (${limit}) had their body cut to fit, marked "… [cut by ttlog-view …]"\n`,
-    );
+    const records = encoder.cutRecords === 1 ? '1 record' : `${encoder.cutRecords} records`;
+    io.stderr.write(`ttlog-view: ${records} larger than one OTLP line (${limit}): body cut to fit, marked "… [cut by ttlog-view …]"\n`);
   }
   if (encoder.oversizedLines > 0) {
     timeline.report(

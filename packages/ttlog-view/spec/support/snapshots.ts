@@ -28,6 +28,8 @@ export interface ServiceSpec {
   readonly resource?: Record<string, unknown>;
   readonly records: readonly EmitSpec[];
   readonly capacity?: number;
+  /** The ring's slot size: larger records are trimmed. */
+  readonly maxRecordBytes?: number;
   /** SDK log record processors that see each record before the TTLogProcessor does. */
   readonly processorsBefore?: readonly object[];
 }
@@ -47,7 +49,11 @@ interface EmitsLogs {
 
 /** Emits `spec.records` through a provider with a TTLogProcessor and writes one snapshot into `directory`; resolves to its path. */
 export async function writeServiceSnapshot(directory: string, spec: ServiceSpec, reason = 'manual'): Promise<string> {
-  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), ...(spec.capacity === undefined ? {} : { capacity: spec.capacity }) });
+  const processor = new TTLogProcessor({
+    exporter: new SnapshotExporter({ directory }),
+    ...(spec.capacity === undefined ? {} : { capacity: spec.capacity }),
+    ...(spec.maxRecordBytes === undefined ? {} : { maxRecordBytes: spec.maxRecordBytes }),
+  });
   const provider = new otel.LoggerProvider({
     resource: otel.resourceFromAttributes({ 'service.name': spec.service, ...spec.resource }),
     processors: [...(spec.processorsBefore ?? []), processor] as never,
