@@ -8,14 +8,17 @@
 /** An OpenTelemetry AnyValue, plus bigint, which ttlog keeps losslessly. */
 export type AnyValue = string | number | boolean | bigint | Uint8Array | AnyValue[] | { [key: string]: AnyValue } | null | undefined;
 
+/** A time as OpenTelemetry keeps it: seconds and nanoseconds since the epoch. */
 export type HrTime = readonly [seconds: number, nanoseconds: number];
 
+/** The span context fields ttlog reads from a log record. */
 export interface SpanContextLike {
   readonly traceId: string;
   readonly spanId: string;
   readonly traceFlags: number;
 }
 
+/** The instrumentation scope fields ttlog reads from a log record. */
 export interface InstrumentationScopeLike {
   readonly name: string;
   readonly version?: string | undefined;
@@ -23,6 +26,7 @@ export interface InstrumentationScopeLike {
   readonly attributes?: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** The resource fields ttlog reads from a log record. */
 export interface ResourceLike {
   readonly attributes: Readonly<Record<string, unknown>>;
   /** Resolves once attributes from async resource detectors are in (both SDK lines have it). */

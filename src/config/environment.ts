@@ -33,6 +33,7 @@ export interface ExporterEnvironment {
   readonly maxAgeMs?: number;
 }
 
+/** The TTLOG_* variables a processor reads when it is made: each names what it takes and the option it sets. */
 export const PROCESSOR_VARIABLES: readonly EnvironmentVariable<ProcessorEnvironment>[] = [
   { name: 'TTLOG_CAPACITY', takes: 'an integer', parse: (text) => option('capacity', integer(text)) },
   { name: 'TTLOG_MAX_RECORD_BYTES', takes: 'an integer', parse: (text) => option('maxRecordBytes', integer(text)) },
@@ -54,6 +55,7 @@ export const PROCESSOR_VARIABLES: readonly EnvironmentVariable<ProcessorEnvironm
   },
 ];
 
+/** The TTLOG_* variables a SnapshotExporter reads when it is made, as PROCESSOR_VARIABLES. */
 export const EXPORTER_VARIABLES: readonly EnvironmentVariable<ExporterEnvironment>[] = [
   { name: 'TTLOG_SNAPSHOT_DIR', takes: 'a directory', parse: (text) => ({ directory: text }) },
   { name: 'TTLOG_SERVICE_NAME', takes: 'a name', parse: (text) => ({ serviceName: text }) },

@@ -12,6 +12,7 @@ import { diag } from '@opentelemetry/api';
 /** The type of value an option takes; `false` is the literal (an option that is an object or `false`). */
 export type OptionKind = 'number' | 'string' | 'boolean' | 'false' | 'object' | 'array' | 'any';
 
+/** What one option takes: the kinds of value, and for an object the options inside it. */
 export interface OptionRule {
   readonly kinds: readonly OptionKind[];
   /** For an object value: the options it takes in turn. */

@@ -6,10 +6,12 @@
  */
 import { addExtension, Decoder, Encoder, Tag } from 'cbor-x';
 
+/** A cbor-x encoder for the file's CBOR: plain maps and arrays, untagged byte strings, float64s kept whole, no shared structures. */
 export function createCborEncoder(): Encoder {
   return new Encoder({ useRecords: false, tagUint8Array: false, useFloat32: 0, pack: false, structuredClone: false });
 }
 
+/** A cbor-x decoder for the file's CBOR: maps become plain objects. */
 export function createCborDecoder(): Decoder {
   return new Decoder({ useRecords: false, mapsAsObjects: true });
 }
@@ -21,7 +23,7 @@ export { Tag };
  * −0 (`fb 80 00 00 00 00 00 00 00`). cbor-x writes the number −0 as the integer 0: its integer
  * test, `value >>> 0 === value`, holds for −0.
  */
-export const NEGATIVE_ZERO: object = Object.freeze(new (class NegativeZero {})());
+const NEGATIVE_ZERO: object = Object.freeze(new (class NegativeZero {})());
 
 // cbor-x keeps extensions in module state; this one matches only NEGATIVE_ZERO, so another cbor-x
 // user in the process sees no change. It has no tag (cbor-x's typings want one, and a decoder,

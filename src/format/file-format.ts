@@ -6,14 +6,18 @@ import { crc32 } from 'node:zlib';
 
 /** "\x89TTLOG\r\n": the high byte catches 7-bit transfers, CR LF catches newline conversion. */
 export const FILE_MAGIC = Buffer.from([0x89, 0x54, 0x54, 0x4c, 0x4f, 0x47, 0x0d, 0x0a]);
+/** The format's major version, in every file prefix (docs/format.md, versioning rules). */
 export const FORMAT_MAJOR = 1;
 /** 1.1 added the file id and the index blocks that bind each chunk to its file and position. */
-export const FORMAT_MINOR = 1;
+const FORMAT_MINOR = 1;
 
 /** magic(8) major(2) minor(2) headerLength(4), then the CBOR header, then its CRC(4). */
 export const FILE_PREFIX_BYTES = 16;
+/** Every block's header: magic(4) payloadLength(4) a(4) b(4) crc(4) (docs/format.md, "Blocks"). */
 export const BLOCK_HEADER_BYTES = 20;
+/** "TTLC": a chunk block. */
 export const CHUNK_MAGIC = Buffer.from('TTLC', 'latin1');
+/** "TTLE": the end block. */
 export const END_MAGIC = Buffer.from('TTLE', 'latin1');
 /**
  * Index block (v1.1): names the block after it. a = its position among the file's chunks (the
@@ -24,15 +28,18 @@ export const END_MAGIC = Buffer.from('TTLE', 'latin1');
 export const INDEX_MAGIC = Buffer.from('TTLI', 'latin1');
 /** Random bytes a writer draws per file; the header's `fileId` and every index block carry them. */
 export const FILE_ID_BYTES = 16;
+/** An index block's payload: the file id and a record count (u32). */
 export const INDEX_PAYLOAD_BYTES = FILE_ID_BYTES + 4;
-export const INDEX_BLOCK_BYTES = BLOCK_HEADER_BYTES + INDEX_PAYLOAD_BYTES;
+const INDEX_BLOCK_BYTES = BLOCK_HEADER_BYTES + INDEX_PAYLOAD_BYTES;
 
 /** Bytes of the header's `ring` identity: random, enough that two rings never draw the same one. */
 export const RING_ID_BYTES = 16;
 
 /** Bounds a reader enforces before allocating anything a damaged length field could ask for. */
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+/** A block's payload, as its length field may claim it. */
 export const MAX_CHUNK_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/** A chunk's records once decompressed, as its raw length may claim them. */
 export const MAX_CHUNK_RAW_BYTES = 256 * 1024 * 1024;
 /**
  * A chunk may claim at most this many records (16 times what the reference writer puts in one):
@@ -56,8 +63,10 @@ export const MAX_BIGNUM_BYTES = 1024;
 
 /** Chunks close at whichever limit comes first; small enough that damage loses little. */
 export const CHUNK_MAX_RECORDS = 4096;
+/** The records' raw bytes at which a writer closes a chunk. */
 export const CHUNK_MAX_RAW_BYTES = 512 * 1024;
 
+/** The file prefix for a CBOR `header`: magic, version, header length, the header and its CRC-32. */
 export function encodeFilePrefix(header: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(FILE_PREFIX_BYTES + header.length + 4);
   FILE_MAGIC.copy(out, 0);

@@ -14,7 +14,7 @@ const MAX_DEPTH = 8;
  * JS value → file value. Values with no place in AnyValue (functions, symbols) become undefined;
  * a bigint beyond the bignum limit becomes text (bigint-limit.ts).
  */
-export function toFileValue(value: unknown, depth = 0): unknown {
+function toFileValue(value: unknown, depth = 0): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':

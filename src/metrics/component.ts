@@ -7,7 +7,7 @@
  * No standard component type fits ttlog's processor, and for those the conventions ask for the
  * language's own name of the type: the class name.
  */
-export const COMPONENT_TYPE = 'TTLogProcessor';
+const COMPONENT_TYPE = 'TTLogProcessor';
 
 /**
  * Instances numbered per process in the order they are made, as the SDK's own processors do, so

@@ -8,7 +8,7 @@ import type { RingStats } from '../types.ts';
 import type { ComponentAttributes } from './component.ts';
 
 /** `error.type` of the records the ring gave up on (`RingStats.dropped`). */
-export const DROPPED_ERROR_TYPE = 'dropped';
+const DROPPED_ERROR_TYPE = 'dropped';
 
 /**
  * Reports the ring behind `stats` through `meter`, one `stats()` read per collection for every

@@ -44,7 +44,7 @@ export function snapshotRecorder(meter: Meter, component: ComponentAttributes): 
  * A failure's `error.type`: Node's system error code (`EACCES`, `ENOSPC`, …), which names the
  * cause with few values as the conventions ask, else the error's class name.
  */
-export function errorType(error: Error): string {
+function errorType(error: Error): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && code !== '' ? code : error.name || '_OTHER';
 }

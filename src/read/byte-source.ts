@@ -1,6 +1,7 @@
 /** Random-access reads from a file or from bytes in memory, so the reader handles both alike. */
 import { type FileHandle, open } from 'node:fs/promises';
 
+/** Bytes the reader reads by offset, from a file or from memory. */
 export interface ByteSource {
   readonly size: number;
   /**
@@ -11,6 +12,7 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
+/** A ByteSource over the file at a path, or over bytes in memory. */
 export async function openByteSource(source: string | Uint8Array): Promise<ByteSource> {
   if (typeof source !== 'string') return memorySource(Buffer.from(source.buffer, source.byteOffset, source.length));
   const handle = await open(source, 'r');
@@ -86,8 +88,8 @@ class ReadAheadSource implements ByteSource {
     const windowEnd = this.windowStart + this.window.length;
     if (offset >= this.windowStart && end <= windowEnd) return this.window.subarray(offset - this.windowStart, end - this.windowStart);
     // Reading on: the next window starts where this one ends (or at `offset`, after a jump). A
-    // read across the two is copied into a buffer of its own; copying the rest of this window
-    // and the next into one, which saved that copy, was 5% of the viewer's text run (profile).
+    // read across the two is copied into a buffer of its own: copying the rest of this window
+    // and the next into one, which saved that copy, cost more (bench/viewer.ts, "ReadAheadSource.read").
     const kept = offset >= this.windowStart && offset < windowEnd ? this.window.subarray(offset - this.windowStart) : undefined;
     const from = kept === undefined ? offset : windowEnd;
     const ahead = this.ahead;

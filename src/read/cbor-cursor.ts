@@ -87,8 +87,8 @@ export class CborCursor {
   /**
    * An unsigned integer with an argument of up to 4 bytes at `pos`, consumed; -1, with nothing
    * consumed, for any other item. Most keys, counts and indexes in a chunk are such (most under
-   * 24, one byte): read here, without a call to value(), decoding took 11% fewer instructions
-   * (valgrind, bench/viewer.ts's records).
+   * 24, one byte): read here, without a call to value(), they take fewer instructions
+   * (bench/viewer.ts, "CborCursor.unsigned").
    */
   unsigned(): number {
     const initial = this.bytes[this.pos];

@@ -10,11 +10,13 @@ import { SnapshotFormatError } from './errors.ts';
 import { headerBytes, headerInteger, headerMap, headerText } from './header-fields.ts';
 import { RecordCursor } from './record-cursor.ts';
 
+/** Options of readSnapshot and openSnapshot. */
 export interface ReadOptions {
   /** Throw a `SnapshotFormatError` with code `DAMAGED` instead of returning intact records plus a damage report. */
   readonly strict?: boolean;
 }
 
+/** Options of reading an open snapshot's records chunk by chunk. */
 export interface ChunkOptions {
   /**
    * At most this many records per array. A chunk is then checked whole before its first array

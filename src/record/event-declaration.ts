@@ -49,7 +49,7 @@ const SEVERITY_BASES: Readonly<Record<string, number>> = { TRACE: 1, DEBUG: 5, I
  * A record's attribute count is one byte in the slot (record-encoder.ts, patchCount); an event
  * with more attributes than that has outgrown what a typed event is for.
  */
-export const MAX_EVENT_ATTRIBUTES = 127;
+const MAX_EVENT_ATTRIBUTES = 127;
 
 /** A declaration, checked, with the options filled in. */
 export interface EventShape {

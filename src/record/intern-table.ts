@@ -20,7 +20,7 @@ export const InternKind = {
 } as const;
 
 /** Appends one entry and returns its id, or -1 when the table is full. */
-export function appendInternEntry(ring: RingViews, kind: number, content: string | Uint8Array): number {
+function appendInternEntry(ring: RingViews, kind: number, content: string | Uint8Array): number {
   const { words } = ring;
   const id = Atomics.add(words, Header.InternNextId, 1);
   if (id >= ring.internCapacity) return -1;

@@ -57,8 +57,9 @@ export const Header = {
   Words: 128,
 } as const;
 
-export const MAX_LANES = 2;
+const MAX_LANES = 2;
 
+/** Words of each slot's entry in its lane's slot table: its stamp and its record's length. */
 export const SLOT_WORDS = 2;
 export const INTERN_ENTRY_WORDS = 3;
 
@@ -194,14 +195,17 @@ export function ringId(ring: RingViews): Buffer {
  */
 const TICKET_MASK = 0x7fffffff;
 
+/** The stamp of a slot whose record of `ticket` is committed. */
 export function committedStamp(ticket: number): number {
   return ((ticket & TICKET_MASK) << 1) | 1 | 0;
 }
 
+/** The stamp of a slot whose record of `ticket` is being written. */
 export function writingStamp(ticket: number): number {
   return ((ticket & TICKET_MASK) << 1) | 0;
 }
 
+/** Whether a stamp says committed. */
 export function isCommitted(stamp: number): boolean {
   return (stamp & 1) === 1;
 }

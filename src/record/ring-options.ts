@@ -4,6 +4,7 @@
  */
 import type { RingSizes } from './ring-layout.ts';
 
+/** The longest string value (UTF-16 units) considered for interning, unless maxInternedValueLength says otherwise. */
 export const DEFAULT_INTERNED_VALUE_LENGTH = 64;
 const DEFAULT_CAPACITY = 8192;
 const DEFAULT_RECORD_BYTES = 1024;

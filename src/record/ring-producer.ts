@@ -13,6 +13,7 @@ import { claimSlot, commitSlot } from './slot-claim.ts';
 import { Fixed } from './slot-record.ts';
 import { incrementWide } from './wide-counter.ts';
 
+/** Settings of a producer that are not in the ring itself. */
 export interface ProducerOptions {
   readonly maxInternedValueLength: number;
 }

@@ -23,7 +23,7 @@ export function checkedTimeoutMillis(value: number | undefined): number {
 }
 
 /** The error a snapshot's promise rejects with when its time is up; `code` is `ETIMEDOUT`. */
-export function snapshotTimedOut(timeoutMillis: number): Error {
+function snapshotTimedOut(timeoutMillis: number): Error {
   return Object.assign(new Error(`ttlog: the snapshot made no progress for ${timeoutMillis} ms (timeoutMillis); the file system may have stopped answering`), {
     code: 'ETIMEDOUT',
   });

@@ -17,7 +17,7 @@ export function sanitizeNamePart(text: string): string {
 }
 
 /** `20261125T150647123Z`: sorts by time as text. */
-export function compactUtc(date: Date): string {
+function compactUtc(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 

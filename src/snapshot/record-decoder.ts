@@ -9,7 +9,7 @@ import { Fixed, RecordFlag, ValueTag } from '../record/slot-record.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 
 /** Bits of a file record's flags item (docs/format.md, "Records"). */
-export const FileRecordFlag = {
+const FileRecordFlag = {
   Truncated: 1,
   /** Kept in the ring's reserve lane for warnings and errors; `seq` counts within that lane. */
   ReserveLane: 2,
@@ -48,7 +48,7 @@ export function readRecordTime(bytes: Buffer, start: number, into: RecordTime): 
 }
 
 /** Nanoseconds from `from` to `to`: a number when exact, else a bigint. */
-export function nanosBetween(from: RecordTime, to: RecordTime): number | bigint {
+function nanosBetween(from: RecordTime, to: RecordTime): number | bigint {
   const seconds = to.seconds - from.seconds;
   const nanos = to.nanos - from.nanos;
   if (Math.abs(seconds) < EXACT_SECONDS) return seconds * NS_PER_SECOND + nanos;

@@ -38,7 +38,7 @@ export interface TriggerSettings {
   readonly watchdog: WatchdogSettings | undefined;
 }
 
-export const SEVERITY_ERROR = 17;
+const SEVERITY_ERROR = 17;
 const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 const DEFAULT_ON_DEMAND_SIGNAL: NodeJS.Signals = 'SIGUSR2';
 const DEFAULT_WINDOW_MS = 500;

@@ -16,7 +16,7 @@ import type { SeverityTriggerSettings } from './options.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
 
 /** Trace ids one hand-off collects; an error storm past this hands off everything new instead. */
-export const MAX_TRACES = 1024;
+const MAX_TRACES = 1024;
 /** The trace id of no trace (OpenTelemetry's invalid span context). */
 const NO_TRACE = '00000000000000000000000000000000';
 
