@@ -107,13 +107,28 @@ export function noopCandidate(): Candidate {
 
 /** (b) with the processor's defaults (8192 records of at most 1024 bytes), as a user gets it. */
 export function ttlogCandidate(options: TTLogProcessorOptions = {}): Candidate & { readonly processor: TTLogProcessor } {
+  return processorCandidate('b', 'OTel emit, TTLogProcessor', options, (processor) => {
+    const { provider, logger } = otelProvider(processor);
+    return { one: otelEmitter(logger), shutdown: () => provider.shutdown() };
+  });
+}
+
+/**
+ * A TTLogProcessor with `options` and a snapshot directory of its own, read back by verifyRing:
+ * (b) and (t) differ only in how a record reaches it and what shuts it down (`emitting`).
+ */
+function processorCandidate(
+  id: CandidateId,
+  label: string,
+  options: TTLogProcessorOptions,
+  emitting: (processor: TTLogProcessor) => { one: (index: number) => void; shutdown: () => Promise<void> },
+): Candidate & { readonly processor: TTLogProcessor } {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-'));
   const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), ...options });
-  const { provider, logger } = otelProvider(processor);
-  const one = otelEmitter(logger);
+  const { one, shutdown } = emitting(processor);
   return {
-    id: 'b',
-    label: 'OTel emit, TTLogProcessor',
+    id,
+    label,
     processor,
     run: loopOf(one),
     one,
@@ -122,7 +137,7 @@ export function ttlogCandidate(options: TTLogProcessorOptions = {}): Candidate &
     takeDelivered: deltaOf(() => processor.stats().written),
     verify: () => verifyRing(processor),
     close: async () => {
-      await provider.shutdown();
+      await shutdown();
       rmSync(directory, { recursive: true, force: true });
     },
   };
@@ -178,24 +193,10 @@ export function typedEventEmitter(processor: TTLogProcessor): (index: number) =>
 
 /** (t): a typed event of a `TTLogProcessor` with the defaults of (b); no SDK in the way. */
 export function typedEventCandidate(options: TTLogProcessorOptions = {}): Candidate & { readonly processor: TTLogProcessor } {
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-'));
-  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory }), ...options });
-  const one = typedEventEmitter(processor);
-  return {
-    id: 't',
-    label: 'typed event, TTLogProcessor.event(…).emit',
-    processor,
-    run: loopOf(one),
-    one,
-    collect: nothing,
-    settle: settled,
-    takeDelivered: deltaOf(() => processor.stats().written),
-    verify: () => verifyRing(processor),
-    close: async () => {
-      await processor.shutdown();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  return processorCandidate('t', 'typed event, TTLogProcessor.event(…).emit', options, (processor) => ({
+    one: typedEventEmitter(processor),
+    shutdown: () => processor.shutdown(),
+  }));
 }
 
 /**
