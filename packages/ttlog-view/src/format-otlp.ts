@@ -252,7 +252,7 @@ function recordPiece(record: ViewRecord['record'], body: OtlpValue | undefined, 
  * `record` in at most `room` bytes where its own fields allow: its body becomes a string (a
  * string body as it was, any other as its one-line text), cut where the record still fits, and
  * ends in a marker that says how large it was. If even an empty body does not fit, its attributes
- * go too and count as dropped. A cut never splits a surrogate pair.
+ * go too and count as dropped.
  */
 function cutBody(record: ViewRecord['record'], room: number): Piece {
   const text = typeof record.body === 'string' ? record.body : record.body === undefined ? '' : valueText(record.body);
@@ -264,7 +264,10 @@ function cutBody(record: ViewRecord['record'], room: number): Piece {
     dropped += attributes.length;
     attributes = [];
   }
-  // The longest prefix that fits: the size grows with the prefix, so a binary search finds it.
+  // The longest prefix that fits, by binary search: the size grows with the prefix, except that a
+  // prefix ending inside a surrogate pair is larger than the whole pair (JSON.stringify writes a
+  // lone surrogate as a six-byte escape, the pair as four bytes), so a prefix that fits never
+  // ends inside one.
   let fits = 0;
   let tooLong = text.length + 1;
   while (tooLong - fits > 1) {
@@ -272,8 +275,6 @@ function cutBody(record: ViewRecord['record'], room: number): Piece {
     if (withBody(middle).bytes <= room) fits = middle;
     else tooLong = middle;
   }
-  const last = text.charCodeAt(fits - 1);
-  if (fits > 0 && last >= 0xd800 && last <= 0xdbff) fits--;
   return withBody(fits);
 }
 

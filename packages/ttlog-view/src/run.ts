@@ -184,7 +184,9 @@ async function writeOtlp(timeline: Timeline, outPath: string | undefined, io: Co
     try {
       file = await OutFile.create(outPath);
     } catch (error) {
-      return new Error(`--out ${outPath}: ${describeError(error)}`);
+      // Not the temp file's name, which the error's message holds.
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'not a directory' : describeError(error);
+      return new Error(`--out ${outPath}: ${reason}`);
     }
   }
   const output = new LineOutput(file?.stream ?? io.stdout);
