@@ -28,8 +28,8 @@ export const OTLP_BATCH_RECORDS = 512;
  */
 export const OTLP_MAX_LINE_BYTES = 1024 * 1024;
 /** Resource attributes that tell one snapshot's output from another's (docs/handoff.md, "Files the Collector can ingest"). */
-export const SNAPSHOT_RING_ATTRIBUTE = 'ttlog.snapshot.ring';
-export const SNAPSHOT_FILE_ATTRIBUTE = 'ttlog.snapshot.file';
+const SNAPSHOT_RING_ATTRIBUTE = 'ttlog.snapshot.ring';
+const SNAPSHOT_FILE_ATTRIBUTE = 'ttlog.snapshot.file';
 
 /** An OTLP `AnyValue`: exactly one of these, or none for a value that has no OTLP form (null). */
 type OtlpValue =
