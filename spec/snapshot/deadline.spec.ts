@@ -109,7 +109,7 @@ test('provider.forceFlush() and provider.shutdown() settle too', async () => {
 
 test('a snapshot longer than timeoutMillis in all is written while each chunk makes progress', async () => {
   const directory = freshDir();
-  const timeoutMillis = 1000;
+  const timeoutMillis = 2000;
   const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, timeoutMillis }), capacity: 65_536, severityLane: false });
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   const logger = provider.getLogger('deadline');
