@@ -841,10 +841,10 @@ test('severity lane: a custom threshold and capacity keep accounting exact per l
   assert.throws(() => new TTLogProcessor({ severityLane: { minSeverity: 0 } }), RangeError);
 });
 
-test('-0 keeps its sign in bodies, nested values, attributes and the resource; 0 stays 0', async () => {
+test('-0 keeps its sign in bodies, nested values, attributes, scope attributes and the resource; 0 stays 0', async () => {
   const h = harness({}, { resource: otel.resourceFromAttributes({ ...RESOURCE, 'zero.negative': -0, 'zero.positive': 0 }) });
   try {
-    const logger = h.provider.getLogger('zeros');
+    const logger = h.provider.getLogger('zeros', '1.0.0', { attributes: { 'scope.zero': -0, 'scope.list': [0, -0] } });
     emit(logger, { body: -0, attributes: { n: 1, zero: -0, positive: 0, list: [0, -0, -1] } });
     emit(logger, { body: { nested: [-0, { deeper: -0 }] }, attributes: { n: 2 } });
     emit(logger, { body: 0, attributes: { n: 3 } });
@@ -864,6 +864,12 @@ test('-0 keeps its sign in bodies, nested values, attributes and the resource; 0
     assert.ok(Object.is(records.get(3)!.body, 0), 'a 0 body');
     assert.ok(Object.is(snapshot.metadata.resource['zero.negative'], -0), 'a -0 resource attribute');
     assert.ok(Object.is(snapshot.metadata.resource['zero.positive'], 0), 'a 0 resource attribute');
+    const scope = first.scope.attributes ?? {};
+    assert.ok(Object.is(scope['scope.zero'], -0), 'a -0 scope attribute');
+    assert.equal(
+      (scope['scope.list'] as number[]).map((value) => Object.is(value, -0)),
+      [false, true],
+    );
     assert.is(h.processor.stats().truncated, 0);
   } finally {
     h.cleanup();

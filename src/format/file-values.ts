@@ -34,6 +34,17 @@ function toFileValue(value: unknown, depth = 0): unknown {
   }
 }
 
+/**
+ * A file value as cbor-x decoded it → the same value, ready to be encoded again: cbor-x decodes
+ * the float64 −0 as −0 but would encode it as the integer 0, so each −0 is marked again.
+ */
+export function reencodable(value: unknown): unknown {
+  if (typeof value === 'number') return fileNumber(value);
+  if (Array.isArray(value)) return value.map(reencodable);
+  if (value instanceof Tag) return new Tag(reencodable(value.value), value.tag);
+  return value;
+}
+
 /** Attributes object → flat [key, value, …] array with inline keys. */
 export function toFileEntries(entries: Readonly<Record<string, unknown>>, depth = 0): unknown[] {
   const flat: unknown[] = [];

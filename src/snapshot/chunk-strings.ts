@@ -4,6 +4,7 @@
  * the strings it needs and can be decoded on its own (docs/format.md, "Chunk payload").
  */
 import type { Decoder } from 'cbor-x';
+import { reencodable } from '../format/file-values.ts';
 import { InternKind, readInternEntry } from '../record/intern-table.ts';
 import type { RingViews } from '../record/ring-layout.ts';
 
@@ -35,7 +36,7 @@ export class ChunkStrings {
 
   /** Adds a scope that was stored inline in a record (the intern table was full). */
   inlineScope(encoded: Uint8Array): number {
-    this.scopes.push(this.decoder.decode(encoded));
+    this.scopes.push(reencodable(this.decoder.decode(encoded)));
     return this.scopes.length - 1;
   }
 
@@ -65,7 +66,7 @@ export class ChunkStrings {
     if (cached !== undefined) return cached;
     const entry = readInternEntry(this.ring, id);
     if (entry === undefined || entry.kind !== kind) return undefined;
-    const value = kind === InternKind.Text ? entry.content.toString('utf8') : this.decoder.decode(Uint8Array.from(entry.content));
+    const value = kind === InternKind.Text ? entry.content.toString('utf8') : reencodable(this.decoder.decode(Uint8Array.from(entry.content)));
     this.resolved[id] = value;
     return value;
   }
