@@ -24,6 +24,7 @@ import {
   isSlotInt,
   NUMBER_BYTES,
   putAscii,
+  putHex,
   putNumber,
   putPaddedVarint,
   putUtf8Text,
@@ -51,12 +52,6 @@ const NO_TAG = -1;
 const OVERFLOW = { overflow: true };
 
 const hasOwn = Object.prototype.hasOwnProperty;
-
-const HEX_VALUES = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) {
-  HEX_VALUES['0123456789abcdef'.charCodeAt(i)] = i;
-  HEX_VALUES['0123456789ABCDEF'.charCodeAt(i)] = i;
-}
 
 /**
  * Encodes OpenTelemetry log records into ring slots, one producer's: its interner, its producer
@@ -154,20 +149,9 @@ export class RecordEncoder {
     if (traceId.length !== 32 || spanId.length !== 16) return false;
     this.room(25);
     const at = this.pos;
-    if (!this.writeHex(traceId, at, 16) || !this.writeHex(spanId, at + 16, 8)) return false;
+    if (!putHex(this.bytes, at, traceId, 16) || !putHex(this.bytes, at + 16, spanId, 8)) return false;
     this.bytes[at + 24] = traceFlags & 0xff;
     this.pos = at + 25;
-    return true;
-  }
-
-  private writeHex(hex: string, at: number, byteCount: number): boolean {
-    const bytes = this.bytes;
-    for (let i = 0; i < byteCount; i++) {
-      const high = hexValue(hex.charCodeAt(2 * i));
-      const low = hexValue(hex.charCodeAt(2 * i + 1));
-      if ((high | low) < 0) return false;
-      bytes[at + i] = (high << 4) | low;
-    }
     return true;
   }
 
@@ -432,10 +416,6 @@ export class RecordEncoder {
     // slot is too small for even the fixed part, which the processor rules out at start-up.
     throw new RangeError('ttlog: slot too small for a trimmed record');
   }
-}
-
-function hexValue(code: number): number {
-  return code < 128 ? HEX_VALUES[code]! : -1;
 }
 
 function clampByte(value: number | undefined): number {

@@ -70,6 +70,34 @@ export const NUMBER_BYTES = 9;
 /** Most bytes an int value takes: a tag and a 5-byte varint. */
 export const INT_BYTES = 6;
 
+/** Each ASCII code's hex digit value, −1 for a code that is none. */
+const HEX_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUES['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUES['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/**
+ * Writes the first `byteCount` bytes that `hex` spells (two digits a byte, either case) at `at`,
+ * for a trace or span id: decoded in place rather than by `Buffer.from(hex, 'hex')`, which would
+ * allocate a buffer per id. False at the first pair that is not two hex digits (the bytes before
+ * it are written and left for the caller to overwrite or abandon); the caller checks the length.
+ */
+export function putHex(bytes: Uint8Array, at: number, hex: string, byteCount: number): boolean {
+  for (let i = 0; i < byteCount; i++) {
+    const high = hexValue(hex.charCodeAt(2 * i));
+    const low = hexValue(hex.charCodeAt(2 * i + 1));
+    if ((high | low) < 0) return false;
+    bytes[at + i] = (high << 4) | low;
+  }
+  return true;
+}
+
+/** A hex digit's value; −1 for any other code, and for the NaN a read past the string's end gives. */
+function hexValue(code: number): number {
+  return code < 128 ? HEX_VALUES[code]! : -1;
+}
+
 /** Writes a minimal varint at `pos`; returns the position after it. */
 export function putVarint(bytes: Uint8Array, pos: number, value: number): number {
   while (value >= 0x80) {

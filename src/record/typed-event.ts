@@ -18,7 +18,7 @@ import type { Interner } from './intern-table.ts';
 import { Header, type LaneViews, type RingViews } from './ring-layout.ts';
 import type { RingProducer } from './ring-producer.ts';
 import { claimSlot, commitSlot } from './slot-claim.ts';
-import { ASCII_LOOP_LENGTH, Fixed, NUMBER_BYTES, putAscii, putNumber, putUtf8Text, putVarint, RecordFlag, ValueTag } from './slot-record.ts';
+import { ASCII_LOOP_LENGTH, Fixed, NUMBER_BYTES, putAscii, putHex, putNumber, putUtf8Text, putVarint, RecordFlag, ValueTag } from './slot-record.ts';
 import { incrementWide } from './wide-counter.ts';
 
 /** A declared event: `emit` records one occurrence. */
@@ -302,8 +302,9 @@ class DeclaredEvent implements TypedEvent {
     if (span === this.lastSpan) return true;
     if (!isSpanContextValid(span)) return false;
     const out = this.spanBytes;
-    Buffer.from(span.traceId, 'hex').copy(out, 0);
-    Buffer.from(span.spanId, 'hex').copy(out, 16);
+    // Until the new id is whole, spanBytes holds no span's bytes.
+    this.lastSpan = undefined;
+    if (!putHex(out, 0, span.traceId, 16) || !putHex(out, 16, span.spanId, 8)) return false;
     out[24] = span.traceFlags & 0xff;
     this.lastSpan = span;
     return true;
