@@ -33,13 +33,18 @@ import { ReadableRecords } from './readable-records.ts';
 
 const CRASH_NAME_PARTS: ReadonlySet<string> = new Set(CRASH_REASONS.map(sanitizeNamePart));
 
+/** What a recovery pass needs: where to look, whose files to take, and how to send and report. */
 export interface RecoveryRequest {
+  /** The snapshot directory to read. */
   readonly directory: string;
+  /** The service whose crash snapshots to hand off, as the processor names it (not yet sanitized for file names). */
   readonly service: string;
   /** This process's ring (hex): its own crash snapshots are its live hand-off's business. */
   readonly ownRing: string;
   readonly settings: HandoffSettings;
+  /** Where failures go: the hand-off's one rate-limited report, shared with its live hand-offs. */
   readonly report: FailureReport;
+  /** One export through the hand-off's queue, so recovery and live hand-offs take turns. */
   readonly send: ExportRun['send'];
   /** True once the processor shuts down: the recovery stops before its next file. */
   readonly stopped: () => boolean;
@@ -57,6 +62,12 @@ export interface RecoveryOutcome {
 /** How one file went: its records exported and lost, or why it was not handed off. */
 type FileResult = { exported: number; lost: number } | 'failed' | 'export-failed' | 'stopped' | 'own';
 
+/**
+ * Hands off the crash snapshots of earlier processes in the request's directory, in name order,
+ * and removes the markers of snapshots that retention has removed. A file that fails stays for a
+ * later start and its failure goes to `request.report`; an I/O failure outside an export (the
+ * directory, a marker) rejects the promise.
+ */
 export async function recoverCrashFiles(request: RecoveryRequest): Promise<RecoveryOutcome> {
   const outcome: RecoveryOutcome = { files: 0, failedFiles: 0, exported: 0, lost: 0 };
   const names = await directoryNames(request.directory);

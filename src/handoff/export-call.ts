@@ -6,7 +6,7 @@
 import type { LogRecordExporterLike, ReadableLogRecordLike } from '../otel-types.ts';
 
 /** Resolves to `undefined` when the exporter reported success, else to why it did not. */
-export function exportWithin(exporter: LogRecordExporterLike, records: ReadableLogRecordLike[], timeoutMillis: number): Promise<Error | undefined> {
+function exportWithin(exporter: LogRecordExporterLike, records: ReadableLogRecordLike[], timeoutMillis: number): Promise<Error | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (error: Error | undefined) => {
@@ -45,6 +45,7 @@ export class ExportQueue {
     private readonly timeoutMillis: number,
   ) {}
 
+  /** Exports `records` once the exports asked for before are done; resolves as {@link exportWithin}. */
   send(records: ReadableLogRecordLike[]): Promise<Error | undefined> {
     const sent = this.last.then(() => exportWithin(this.exporter, records, this.timeoutMillis));
     this.last = sent;

@@ -16,9 +16,11 @@ export interface ExportOutcome {
   error?: Error;
 }
 
+/** How one run exports: the send, the record builder, and what to leave out and tell along the way. */
 export interface ExportRun {
   /** One export: resolves to `undefined` on success, else to why not (export-call.ts). */
   readonly send: (records: ReadableLogRecordLike[]) => Promise<Error | undefined>;
+  /** Turns each read-back record into the `ReadableLogRecord` the exporter takes. */
   readonly builder: ReadableRecords;
   /** Records to leave out (already handed off). */
   readonly skip?: (record: SnapshotRecord) => boolean;

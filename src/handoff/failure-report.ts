@@ -6,10 +6,12 @@ import { diag } from '@opentelemetry/api';
 
 const REPORT_INTERVAL_MS = 10_000;
 
+/** One hand-off's failure reporting: the time of its last message and the failures since. */
 export class FailureReport {
   private lastAt = Number.NEGATIVE_INFINITY;
   private unreported = 0;
 
+  /** Reports that `what` failed with `error`, or counts it when the last message is too recent. */
   failed(what: string, error: Error): void {
     const now = performance.now();
     if (now - this.lastAt < REPORT_INTERVAL_MS) {

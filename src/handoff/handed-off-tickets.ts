@@ -14,10 +14,12 @@ export interface LaneTickets {
   readonly above: readonly number[];
 }
 
+/** The handed-off tickets of each lane of one ring (see the top of this file). */
 export class HandedOffTickets {
   private readonly below: number[];
   private readonly above: Set<number>[];
 
+  /** A state with nothing handed off, for a ring of `lanes` lanes. */
   constructor(lanes: number) {
     this.below = new Array<number>(lanes).fill(0);
     this.above = Array.from({ length: lanes }, () => new Set<number>());
@@ -33,11 +35,13 @@ export class HandedOffTickets {
     return tickets;
   }
 
+  /** Whether the record with `ticket` in `lane` is handed off. */
   has(lane: number, ticket: number): boolean {
     // A lane this state does not know (a file of a ring with more lanes) has nothing handed off.
     return ticket < (this.below[lane] ?? 0) || (this.above[lane]?.has(ticket) ?? false);
   }
 
+  /** Marks the record with `ticket` in `lane` handed off. */
   add(lane: number, ticket: number): void {
     const below = this.below[lane]!;
     if (ticket === below) this.extend(lane, ticket + 1);

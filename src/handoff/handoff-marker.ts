@@ -14,18 +14,25 @@ import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LaneTickets } from './handed-off-tickets.ts';
 
+/** What a marker's name adds to its snapshot file's name. */
 export const MARKER_SUFFIX = '.handoff';
 
+/** A marker's content (its fields are described at the top of this file). */
 export interface HandoffMarker {
+  /** Every record of the file is handed off. */
   readonly done: boolean;
+  /** Records of the file, in file order, that a recovery has handed off so far. */
   readonly read: number;
+  /** The id (hex) of the ring whose live hand-offs `lanes` describes. */
   readonly ring?: string | undefined;
+  /** What the writing process had handed off live, per lane. */
   readonly lanes?: readonly LaneTickets[] | undefined;
 }
 
 const VERSION = 1;
 
-export function markerPath(snapshotPath: string): string {
+/** The marker's path beside the snapshot file at `snapshotPath`. */
+function markerPath(snapshotPath: string): string {
   return `${snapshotPath}${MARKER_SUFFIX}`;
 }
 
@@ -40,6 +47,7 @@ export async function readMarker(snapshotPath: string): Promise<HandoffMarker | 
   return parseMarker(text);
 }
 
+/** Writes the marker of the snapshot file at `snapshotPath`, replacing any old one whole; rejects on I/O errors. */
 export async function writeMarker(snapshotPath: string, marker: HandoffMarker): Promise<void> {
   const path = markerPath(snapshotPath);
   const temp = tempPath(path);

@@ -6,6 +6,7 @@
 import type { LogRecordExporterLike } from '../otel-types.ts';
 import type { HandoffOptions } from '../types.ts';
 
+/** The `handoff` option checked, with every default filled in (`HandoffOptions` says what each means). */
 export interface HandoffSettings {
   readonly exporter: LogRecordExporterLike;
   readonly scope: 'trace' | 'all';
@@ -20,6 +21,7 @@ const DEFAULT_TIMEOUT_MILLIS = 5_000;
 const DEFAULT_BATCH_SIZE = 512;
 const MAX_TIMEOUT_MILLIS = 2 ** 31 - 1;
 
+/** The settings `options` asks for; throws a `TypeError` or `RangeError` for options that cannot work. */
 export function handoffSettings(options: HandoffOptions): HandoffSettings {
   const exporter = options.exporter;
   if (typeof exporter?.export !== 'function' || typeof exporter.shutdown !== 'function') {

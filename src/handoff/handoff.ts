@@ -43,6 +43,10 @@ interface MarkedFile {
   readonly end: readonly number[];
 }
 
+/**
+ * The hand-off of one processor's ring (see the top of this file): live hand-offs, the marking of
+ * this process's crash snapshots, and the recovery of earlier processes' ones.
+ */
 export class Handoff {
   readonly settings: HandoffSettings;
   private readonly taken: HandedOffTickets;
@@ -141,6 +145,7 @@ export class Handoff {
     return settleWithin(this.handoff(), timeoutMillis);
   }
 
+  /** The counts so far, as `stats().handoff` reports them. */
   stats(): HandoffStats {
     return { ...this.counts };
   }

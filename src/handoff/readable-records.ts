@@ -15,6 +15,7 @@ type Scope = ReadableLogRecordLike['instrumentationScope'];
 
 const NS_PER_SECOND = 1_000_000_000n;
 
+/** Builds `ReadableLogRecord`s of one resource, sharing one scope object per distinct scope. */
 export class ReadableRecords {
   /** Scopes met so far, by their content: the reader makes new scope objects per chunk. */
   private readonly scopes = new Map<string, Scope>();
@@ -31,6 +32,7 @@ export class ReadableRecords {
     return resource;
   }
 
+  /** The record as an exporter takes it, with this builder's resource and shared scope. */
   rebuild(record: SnapshotRecord): ReadableLogRecordLike {
     const hasTrace = record.traceId !== undefined && record.spanId !== undefined;
     return {
