@@ -8,14 +8,19 @@ import { BLOCK_HEADER_BYTES, blockChecksum, CHUNK_MAGIC, END_MAGIC, INDEX_MAGIC,
 import type { SnapshotDamage } from '../types.ts';
 import type { ByteSource } from './byte-source.ts';
 
+/** One intact block of a file (docs/format.md, "Blocks"): its header's fields and its payload. */
 export interface FileBlock {
   /** `index`: binds the next block to its file and position (v1.1). `other`: a block type this reader does not know (added by a later minor version); skipped. */
   readonly kind: 'chunk' | 'end' | 'index' | 'other';
+  /** Where the block starts in the file. */
   readonly offset: number;
+  /** Header field `a`: a chunk's uncompressed length, the place of the block an index names, the end block's chunk count. */
   readonly a: number;
+  /** Header field `b`: a chunk's record count, the CRC of the block an index names, the end block's record count. */
   readonly b: number;
   /** The block's CRC, which the index block before it names. */
   readonly crc: number;
+  /** The bytes after the header, as stored (a chunk's still compressed). */
   readonly payload: Buffer;
 }
 
@@ -25,6 +30,11 @@ const FIXED_PAYLOAD_BYTES: Partial<Record<FileBlock['kind'], number>> = { end: 0
 /** Every block magic starts with "TTL"; the fourth byte names the type. */
 const BLOCK_MAGIC_PREFIX = CHUNK_MAGIC.subarray(0, 3);
 
+/**
+ * The intact blocks from `start` (the first byte after the file header) up to and including the
+ * end block, in file order. What cannot be read — a failed checksum, a cut-off end, bytes after
+ * the end block — is pushed onto `damage` and passed over.
+ */
 export async function* scanBlocks(source: ByteSource, start: number, damage: SnapshotDamage[]): AsyncGenerator<FileBlock> {
   let offset = start;
   while (offset < source.size) {

@@ -19,8 +19,9 @@ const MAJOR_ARRAY = 4;
 /** The initial byte of an unsigned integer with a 4-byte argument: the last read as a number. */
 const UINT_LAST = 0x1a;
 const BREAK = 0xff;
-/** The simple values null and undefined, as their one-byte items. */
+/** The simple value null as its one-byte item. */
 export const NULL = 0xf6;
+/** The simple value undefined as its one-byte item. */
 export const UNDEFINED = 0xf7;
 const ENDS_INSIDE_ITEM = 'chunk payload ends inside a CBOR item';
 const ENDS_INSIDE_ARRAY = 'chunk payload ends inside a CBOR array';

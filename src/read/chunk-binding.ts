@@ -11,6 +11,10 @@ import { FILE_ID_BYTES } from '../format/file-format.ts';
 import type { SnapshotDamage } from '../types.ts';
 import type { FileBlock } from './block-scanner.ts';
 
+/**
+ * Follows one file's blocks in order and tells which chunks are bound to their place; the ones
+ * that are not, and chunks missing between bound ones, go to the damage report.
+ */
 export class ChunkBinding {
   /** The last index block met, until the block it names has come. */
   private pending: FileBlock | undefined;

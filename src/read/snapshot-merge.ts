@@ -25,6 +25,7 @@ export interface MergedRecord<S> {
   readonly source: S;
 }
 
+/** How {@link mergeSnapshots} treats an input whose reading fails. */
 export interface MergeOptions<S> {
   /**
    * Called once per input when its records are done, with the error that ended its reading early
@@ -34,6 +35,7 @@ export interface MergeOptions<S> {
   readonly onSourceEnd?: (source: S, error: unknown) => void;
 }
 
+/** How {@link SnapshotMerge.batches} sizes its batches. */
 export interface MergeBatchOptions {
   /**
    * At most this many records per batch, and per slice read from each file while the others

@@ -10,6 +10,7 @@
  */
 import { Header, INTERN_ENTRY_WORDS, type RingViews } from './ring-layout.ts';
 
+/** The kind word of an intern entry: what its bytes hold, or that they were never written. */
 export const InternKind = {
   /** UTF-8 text. */
   Text: 1,
@@ -56,6 +57,7 @@ export function readInternEntry(ring: RingViews, id: number): InternEntry | unde
   return { kind, content: ring.bytes.subarray(start, start + ring.words[entry + 1]!) };
 }
 
+/** Settings of one producer's {@link Interner}. */
 export interface InternerOptions {
   /** Longest string value (in UTF-16 units) that may be interned. */
   readonly maxValueLength: number;

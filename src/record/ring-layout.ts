@@ -61,8 +61,10 @@ const MAX_LANES = 2;
 
 /** Words of each slot's entry in its lane's slot table: its stamp and its record's length. */
 export const SLOT_WORDS = 2;
+/** Words of each intern entry in the intern table: its bytes' offset, their length, and its kind. */
 export const INTERN_ENTRY_WORDS = 3;
 
+/** The sizes a ring is made with (ring-options.ts works them out from the user's options). */
 export interface RingSizes {
   /** Number of slots of the main lane; a power of two. */
   readonly slotCount: number;
@@ -111,6 +113,10 @@ export interface RingViews extends LaneViews {
   readonly internBytesStart: number;
 }
 
+/**
+ * A new ring of `sizes`: its header written (magic, version, sizes, lanes, a random ring id) and
+ * every slot stamped free, ready for {@link openRingBuffer} in this thread or any other.
+ */
 export function createRingBuffer(sizes: RingSizes): SharedArrayBuffer {
   const lanes = [{ slotCount: sizes.slotCount, minSeverity: 0 }, ...(sizes.reserve === undefined ? [] : [sizes.reserve])];
   const slotTotal = lanes.reduce((sum, lane) => sum + lane.slotCount, 0);

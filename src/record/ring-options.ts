@@ -20,6 +20,7 @@ const DEFAULT_RESERVE_SEVERITY = 13;
 const DEFAULT_RESERVE_FRACTION = 8;
 const MIN_RESERVE_CAPACITY = 64;
 
+/** The ring's part of the processor's options, as the user gives them (`TTLogProcessorOptions` says what each means). */
 export interface RingOptions {
   readonly severityLane?: false | { readonly minSeverity?: number | undefined; readonly capacity?: number | undefined } | undefined;
   readonly capacity?: number | undefined;
@@ -29,6 +30,7 @@ export interface RingOptions {
   readonly internBytes?: number | undefined;
 }
 
+/** The ring sizes `options` asks for, defaults filled in and rounded; throws a `RangeError` for a value out of range. */
 export function ringSizes(options: RingOptions): RingSizes {
   const slotBytes = checkedInteger('maxRecordBytes', options.maxRecordBytes ?? DEFAULT_RECORD_BYTES, MIN_RECORD_BYTES, MAX_RECORD_BYTES);
   const alignedSlotBytes = (slotBytes + 7) & ~7;

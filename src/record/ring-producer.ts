@@ -18,6 +18,7 @@ export interface ProducerOptions {
   readonly maxInternedValueLength: number;
 }
 
+/** Writes log records into one ring from one thread (see the top of this file). */
 export class RingProducer {
   /**
    * This thread's producer id, interner and scope encoding, shared with its typed events
@@ -46,6 +47,7 @@ export class RingProducer {
     this.reserveSeverity = this.reserve?.minSeverity ?? Number.POSITIVE_INFINITY;
   }
 
+  /** Records `record` in its lane (the reserve lane for warnings and errors, when there is one). Never throws. */
   write(record: LogRecordLike): void {
     const ring = this.ring;
     // Warnings and errors go to the reserve lane, when the ring has one (docs/architecture.md).

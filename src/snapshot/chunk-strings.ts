@@ -8,13 +8,19 @@ import { reencodable } from '../format/file-values.ts';
 import { InternKind, readInternEntry } from '../record/intern-table.ts';
 import type { RingViews } from '../record/ring-layout.ts';
 
+/**
+ * One snapshot's chunk tables: the strings and scopes the current chunk's records refer to, in
+ * the order first used, and the global ids' decoded entries, kept from chunk to chunk.
+ */
 export class ChunkStrings {
   /** Global id → chunk-local index + 1 (0: not used in this chunk yet). */
   private readonly localIndex: Int32Array;
   private readonly usedIds: number[] = [];
   /** Resolved entries by global id, kept across chunks of one snapshot. */
   private readonly resolved: unknown[] = [];
+  /** The current chunk's string table. */
   strings: string[] = [];
+  /** The current chunk's scope table, each scope as it is encoded in the file. */
   scopes: unknown[] = [];
 
   constructor(

@@ -36,6 +36,7 @@ export interface StepLimit {
   progress(): void;
 }
 
+/** The time limit of one snapshot, started again by each step that ends (see the top of this file). */
 export class Deadline implements StepLimit {
   /** Aborted, with the deadline's error as its reason, when the time is up. */
   readonly signal: AbortSignal;

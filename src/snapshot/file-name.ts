@@ -21,6 +21,7 @@ function compactUtc(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 
+/** The file name of a snapshot (see the top of this file); `seq` keeps names of one millisecond apart. */
 export function snapshotFileName(service: string, pid: number, date: Date, seq: number, reason: string): string {
   return `ttlog-${sanitizeNamePart(service)}-${pid}-${compactUtc(date)}-${seq}-${sanitizeNamePart(reason)}.bin`;
 }

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 
+/** A process, as another process can later tell whether it is gone (see the top of this file). */
 export interface ProcessIdentity {
   /** Which boot and pid namespace `pid` belongs to: 12 hex digits, or {@link UNKNOWN_SPACE}. */
   readonly space: string;

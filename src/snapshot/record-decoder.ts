@@ -41,6 +41,7 @@ export function readRecordOrder(bytes: Buffer, start: number): number {
   return readUint32(bytes, start + Fixed.Order) | 0;
 }
 
+/** The record's timestamp from its fixed part, into `into` (reused, so reading one allocates nothing). */
 export function readRecordTime(bytes: Buffer, start: number, into: RecordTime): RecordTime {
   into.seconds = wholeSeconds(readFloat64(bytes, start + Fixed.TimeSeconds));
   into.nanos = readUint32(bytes, start + Fixed.TimeNanos);
@@ -67,6 +68,10 @@ export function slotTraceIdAt(bytes: Buffer, start: number): number {
   return at;
 }
 
+/**
+ * Decodes the slot records of one snapshot into file records, one after another, resolving their
+ * intern ids through the snapshot's {@link ChunkStrings}.
+ */
 export class RecordDecoder {
   private bytes: Buffer = Buffer.alloc(0);
   private pos = 0;

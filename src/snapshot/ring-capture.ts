@@ -21,14 +21,19 @@ export type RingCounters = SnapshotCounters;
 /** One lane's counters, with the lowest severity the lane takes. */
 export type LaneCounters = SnapshotLaneCounters;
 
+/** The records one capture copied out of the ring, as columns (record `i` is index `i` of each), and its counts. */
 export interface RingCapture {
   /** Slot records, back to back. */
   readonly bytes: Buffer;
+  /** Where each record starts in `bytes`. */
   readonly starts: Uint32Array;
+  /** Each record's length in bytes. */
   readonly lengths: Uint32Array;
+  /** Each record's ticket: its place in its lane's write order, `seq` in the file. */
   readonly tickets: Float64Array;
   /** The lane each record came from (0: main, 1: reserve). */
   readonly lanes: Uint8Array;
+  /** The number of records captured. */
   readonly count: number;
   /** Totals over the lanes. */
   readonly counters: RingCounters;

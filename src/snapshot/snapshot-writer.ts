@@ -66,6 +66,7 @@ export interface SnapshotWriterOptions {
   readonly fileSystem?: SnapshotFileSystem | undefined;
 }
 
+/** Writes snapshot files into one directory for one service (see the top of this file). */
 export class SnapshotWriter {
   readonly settings: SnapshotWriterSettings;
   private readonly fileSystem: SnapshotFileSystem;

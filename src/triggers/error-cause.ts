@@ -9,6 +9,7 @@ import type { SnapshotCause } from './snapshot-target.ts';
 /** Long stacks are cut here so a cause never dominates the file header. */
 const MAX_TEXT = 16 * 1024;
 
+/** A snapshot cause describing `value`, which reached ttlog through `origin` (such as `uncaughtException`); never throws. */
 export function errorCause(value: unknown, origin: string): SnapshotCause {
   try {
     if (types.isNativeError(value) || value instanceof Error) {
