@@ -85,6 +85,7 @@ export interface RetentionOptions {
   readonly protectCrashSnapshots?: boolean;
 }
 
+/** Options of `SnapshotExporter`: where and how its snapshot files are written and kept. */
 export interface SnapshotExporterOptions {
   /** Directory for snapshot files. Default: `TTLOG_SNAPSHOT_DIR`, else the OS temp directory. */
   readonly directory?: string;
@@ -198,7 +199,9 @@ export interface SnapshotCounters {
   readonly dropped: number;
 }
 
+/** One lane's counters in a snapshot, with the lowest severity the lane takes. */
 export interface SnapshotLaneCounters extends SnapshotCounters {
+  /** The lowest severityNumber the lane takes: 0 for the main lane. */
   readonly minSeverity: number;
 }
 
@@ -233,6 +236,7 @@ export interface SnapshotMetadata {
   readonly cause?: Record<string, AnyValue>;
 }
 
+/** The instrumentation scope of a record read back from a snapshot. */
 export interface SnapshotScope {
   readonly name: string;
   readonly version?: string;
@@ -289,6 +293,7 @@ export interface SnapshotDamage {
   readonly message: string;
 }
 
+/** A whole snapshot as `readSnapshot` reads it: its header, its records in file order, and what had to be skipped. */
 export interface Snapshot {
   readonly metadata: SnapshotMetadata;
   readonly records: SnapshotRecord[];

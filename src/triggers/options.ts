@@ -6,21 +6,27 @@
  */
 import type { CrashCaptureOptions, SeverityTriggerOptions, SnapshotTriggerOptions, WatchdogOptions } from '../types.ts';
 
+/** `captureCrashes` with every default filled in (`CrashCaptureOptions` says what each means). */
 export interface CrashCaptureSettings {
   readonly uncaughtException: boolean;
   readonly unhandledRejection: boolean;
+  /** Termination signals that write a snapshot; empty when none does. */
   readonly signals: readonly NodeJS.Signals[];
   readonly exit: boolean;
+  /** The signal that writes a snapshot and lets the process run on; `undefined` when there is none. */
   readonly onDemandSignal: NodeJS.Signals | undefined;
 }
 
+/** `snapshotOnSeverity` with every default filled in (`SeverityTriggerOptions` says what each means). */
 export interface SeverityTriggerSettings {
   readonly severityNumber: number;
   readonly windowMs: number;
   readonly minIntervalMs: number;
 }
 
+/** `watchdog` with every default filled in, and the heartbeat worked out from its threshold. */
 export interface WatchdogSettings {
+  /** How long the event loop may stay blocked before a `stall` snapshot is written. */
   readonly thresholdMs: number;
   /**
    * How often the main thread beats and the watchdog looks: a twentieth of the threshold, at most
@@ -31,8 +37,10 @@ export interface WatchdogSettings {
   readonly heartbeatMs: number;
 }
 
+/** Every trigger's settings; `undefined` for a trigger that is off. */
 export interface TriggerSettings {
   readonly crashes: CrashCaptureSettings | undefined;
+  /** The periodic snapshots' interval. */
   readonly intervalMs: number | undefined;
   readonly severity: SeverityTriggerSettings | undefined;
   readonly watchdog: WatchdogSettings | undefined;
@@ -50,6 +58,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Signals that cannot be caught, or that Node or the debugger own. */
 const RESERVED_SIGNALS = new Set(['SIGKILL', 'SIGSTOP', 'SIGUSR1', 'SIGVTALRM', 'SIGPROF', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
 
+/** The trigger settings `options` asks for; throws a `RangeError` for a value that cannot work. */
 export function triggerSettings(options: SnapshotTriggerOptions): TriggerSettings {
   return {
     crashes: crashSettings(options.captureCrashes),

@@ -5,6 +5,7 @@
  */
 import type { SnapshotTarget } from './snapshot-target.ts';
 
+/** Periodic snapshots of one processor's ring, from construction until {@link PeriodicSnapshots.stop}. */
 export class PeriodicSnapshots {
   private readonly timer: NodeJS.Timeout;
   private writtenAtLastSnapshot: number;
@@ -19,6 +20,7 @@ export class PeriodicSnapshots {
     this.timer.unref();
   }
 
+  /** No more ticks; a snapshot already being written finishes. */
   stop(): void {
     clearInterval(this.timer);
   }

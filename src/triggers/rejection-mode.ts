@@ -5,11 +5,13 @@
  * so it is read from the command line and NODE_OPTIONS, where the command line wins.
  */
 
+/** The values `--unhandled-rejections` takes. */
 export type UnhandledRejectionsMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
 
 const MODES: ReadonlySet<string> = new Set(['throw', 'strict', 'warn', 'none', 'warn-with-error-code']);
 const FLAG = '--unhandled-rejections';
 
+/** The process's mode from `execArgv` and `NODE_OPTIONS` (these two by default); Node's default, `throw`, when neither sets one it knows. */
 export function unhandledRejectionsMode(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string | undefined = process.env.NODE_OPTIONS,

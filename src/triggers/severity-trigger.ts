@@ -20,6 +20,7 @@ const MAX_TRACES = 1024;
 /** The trace id of no trace (OpenTelemetry's invalid span context). */
 const NO_TRACE = '00000000000000000000000000000000';
 
+/** The severity trigger of one processor (see the top of this file). */
 export class SeverityTrigger {
   /** The lowest severityNumber that triggers. */
   readonly threshold: number;
@@ -55,6 +56,7 @@ export class SeverityTrigger {
     this.timer.unref();
   }
 
+  /** Cancels a scheduled snapshot; later hits schedule none. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -9,6 +9,7 @@ import type { SnapshotWriterSettings } from '../snapshot/snapshot-writer.ts';
 /** Why a snapshot was taken; goes into the file header as `cause` (docs/format.md). */
 export type SnapshotCause = Readonly<Record<string, string | number | boolean>>;
 
+/** The processor as its triggers see it (see the top of this file). */
 export interface SnapshotTarget {
   /**
    * Writes a snapshot before returning, without yielding to the event loop. Resolves to the

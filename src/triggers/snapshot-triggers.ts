@@ -14,6 +14,7 @@ import type { SnapshotTarget } from './snapshot-target.ts';
 import { Watchdog } from './watchdog.ts';
 import { watchWorker } from './worker-errors.ts';
 
+/** The triggers one processor's options turn on, started together and stopped together. */
 export class SnapshotTriggers {
   /** Set when the severity trigger is on; the processor calls its `hit` from `onEmit`. */
   readonly severity: SeverityTrigger | undefined;
@@ -55,6 +56,7 @@ export class SnapshotTriggers {
     this.stops.push(watchWorker(worker, this.target, this.latch));
   }
 
+  /** Stops every trigger and stops watching workers; a snapshot already being written finishes. */
   stop(): void {
     for (const stop of this.stops.splice(0)) stop();
   }

@@ -40,6 +40,7 @@ export const BEAT = 0;
  */
 const WORKER_MODULE = new URL(`./watchdog-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
+/** One processor's stall watchdog: the heartbeat on this thread and the worker that watches it. */
 export class Watchdog {
   private readonly heartbeat = new Int32Array(new SharedArrayBuffer(4));
   private readonly worker: Worker;
@@ -62,6 +63,7 @@ export class Watchdog {
     this.timer.unref();
   }
 
+  /** Stops the heartbeat and terminates the worker. */
   stop(): void {
     clearInterval(this.timer);
     void this.worker.terminate();
