@@ -48,6 +48,7 @@ interface MarkedFile {
  * this process's crash snapshots, and the recovery of earlier processes' ones.
  */
 export class Handoff {
+  /** The checked `handoff` option this hand-off runs with. */
   readonly settings: HandoffSettings;
   private readonly taken: HandedOffTickets;
   private readonly delivered: HandedOffTickets;

@@ -37,7 +37,9 @@ const BIGNUM_TOO_LONG = `bignum longer than ${MAX_BIGNUM_BYTES} bytes`;
  * the package's API. Malformed bytes throw a `SnapshotFormatError` with code `CHUNK_UNREADABLE`.
  */
 export class CborCursor {
+  /** The offset of the next item to read. */
   pos = 0;
+  /** The chunk's string table, which string references resolve against once it has been read. */
   strings: readonly string[] = [];
   /** Arrays and maps the cursor is inside, for the nesting limit. */
   depth = 0;
@@ -373,6 +375,7 @@ export class CborCursor {
     if (++this.depth > MAX_DEPTH) throw this.malformed(TOO_DEEP);
   }
 
+  /** Back out of an array or map that {@link enter} went into. */
   leave(): void {
     this.depth--;
   }

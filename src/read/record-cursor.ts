@@ -11,6 +11,12 @@
  * string table comes first), maps become objects without an array in between, and trace and
  * span ids become hex text only when asked for (a record object asks; the viewer's text output
  * writes the trace id's digits from its bytes, {@link RecordCursor.traceIdStart}).
+ *
+ * One file, longer than our files usually are, because it is the reader's and the viewer's hot
+ * loop, as cbor-cursor.ts is: a split along value reading vs field order would not be clean, as
+ * `nextValue` checks the field order and leaves its result in the cursor's own fields for the
+ * caller to read, and moving the field order out would spread the one place that knows a
+ * record's fields over two.
  */
 import type { AnyValue } from '../otel-types.ts';
 import type { SnapshotRecord, SnapshotScope } from '../types.ts';
@@ -249,15 +255,18 @@ export class RecordCursor {
     return this.time;
   }
 
+  /** Nanoseconds since the Unix epoch when the record was observed. */
   get observedTimestamp(): bigint {
     const delta = this.observedDelta;
     return delta === 0 ? this.time : this.time + BigInt(delta);
   }
 
+  /** 0 when the record had none. */
   get severityNumber(): number {
     return this.currentSeverityNumber;
   }
 
+  /** Undefined when the record had none. */
   get severityText(): string | undefined {
     return this.currentSeverityText;
   }
@@ -408,6 +417,7 @@ export class RecordCursor {
     if (--this.left === 0) items.skip(this.trailingItems);
   }
 
+  /** Undefined when the record had none. Read by `end()`, like the fields below. */
   get eventName(): string | undefined {
     return this.currentEventName;
   }
@@ -426,10 +436,12 @@ export class RecordCursor {
     return this.currentSpanId;
   }
 
+  /** Undefined when the record has no trace context. */
   get traceFlags(): number | undefined {
     return this.currentTraceFlags;
   }
 
+  /** Attributes left out of the record before it reached the ring. */
   get droppedAttributesCount(): number {
     return this.currentDropped;
   }

@@ -49,7 +49,9 @@ const CLOSED_EVENT: TypedEvent = Object.freeze({ emit: () => undefined });
 export class TypedEvents {
   /** Set by {@link close}; every event of this producer checks it first. */
   closed = false;
+  /** Values converted to their declared type, over every event of this producer. */
   coerced = 0;
+  /** Values left out because they had no form of their declared type. */
   dropped = 0;
   private reportedFailure = false;
   /** One scope object per scope, so events of one scope share its interned entry. */

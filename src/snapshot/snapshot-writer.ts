@@ -68,6 +68,7 @@ export interface SnapshotWriterOptions {
 
 /** Writes snapshot files into one directory for one service (see the top of this file). */
 export class SnapshotWriter {
+  /** Where and for whom this writer writes; plain data, which a watchdog thread is sent to make its own writer. */
   readonly settings: SnapshotWriterSettings;
   private readonly fileSystem: SnapshotFileSystem;
   /**
