@@ -37,7 +37,10 @@ function runFile(file) {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
-      env: { ...process.env, TTLOG_OTEL_LINE: otelLine, FORCE_COLOR: '0' },
+      // tsx caches its output in the system temp directory under a key of the source text, with
+      // source maps naming the first checkout that compiled it: another clone of the same code on
+      // the machine would then have its coverage booked to that checkout's files. No cache, no mix.
+      env: { ...process.env, TTLOG_OTEL_LINE: otelLine, FORCE_COLOR: '0', TSX_DISABLE_CACHE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
