@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSnapshot, type Snapshot, SnapshotExporter, type SnapshotRecord, TTLogProcessor, type TTLogProcessorOptions } from '../src/index.ts';
 import { otel } from './support/otel.ts';
+import { recordWithResource } from './support/record-with-resource.ts';
 import { splitSnapshot } from './support/snapshot-chunks.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -880,17 +881,8 @@ test('a resource bigint beyond the bignum limit is written as a short text; one 
   const huge = 2n ** 2_000_000n + 1n;
   const h = harness();
   try {
-    // The 3.x SDK may drop bigint resource attributes, so the record is handed to the processor
-    // as the SDK hands it, with a resource that keeps them (the header takes the first record's).
-    h.processor.onEmit({
-      hrTime: [1_700_000_000, 0],
-      hrTimeObserved: [1_700_000_000, 0],
-      body: 'one',
-      attributes: {},
-      droppedAttributesCount: 0,
-      instrumentationScope: { name: 'big' },
-      resource: { attributes: { ...RESOURCE, 'big.huge': huge, 'big.negative': -huge, 'big.kept': 2n ** 8192n - 1n } },
-    } as never);
+    // The 3.x SDK may drop bigint resource attributes: the record comes as the SDK would hand it.
+    h.processor.onEmit(recordWithResource('one', { ...RESOURCE, 'big.huge': huge, 'big.negative': -huge, 'big.kept': 2n ** 8192n - 1n }) as never);
     const { resource } = (await readSnapshot(await h.processor.snapshot())).metadata;
     assert.is(resource['big.huge'], '0x1000000000000000…0000000000000001 (2000001-bit bigint)');
     assert.is(resource['big.negative'], '-0x1000000000000000…0000000000000001 (2000001-bit bigint)');

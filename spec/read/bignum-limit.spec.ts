@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { CHUNK_MAGIC, encodeBlock, encodeFilePrefix } from '../../src/format/file-format.ts';
 import { readSnapshot, SnapshotExporter, SnapshotFormatError, TTLogProcessor } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
+import { recordWithResource } from '../support/record-with-resource.ts';
 import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 /** 2n ** 70n as the writer stores it: tag 2 around the 9 bytes 40 00 … 00. */
@@ -36,19 +37,6 @@ function replaceBignum(bytes: Buffer, replacement: Buffer): Buffer {
   return Buffer.concat([bytes.subarray(0, at), replacement, bytes.subarray(at + SMALL_BIGNUM.length)]);
 }
 
-/** A record as `LogRecordProcessor.onEmit` receives it, with body `first` and the given resource attributes. */
-function recordWithResource(attributes: Record<string, unknown>) {
-  return {
-    hrTime: [1_700_000_000, 0],
-    hrTimeObserved: [1_700_000_000, 0],
-    body: 'first',
-    attributes: {},
-    droppedAttributesCount: 0,
-    instrumentationScope: { name: 'bignum' },
-    resource: { attributes },
-  };
-}
-
 /** A real snapshot whose resource and one record's body hold 2n ** 70n. */
 async function writeSnapshot(): Promise<Buffer> {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
@@ -56,7 +44,7 @@ async function writeSnapshot(): Promise<Buffer> {
     const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'bignum' }) });
     // The 3.x SDK may drop bigint resource attributes, so the first record (whose resource the
     // header keeps) is handed to the processor as the SDK would, with a resource that has one.
-    processor.onEmit(recordWithResource({ 'big.value': 2n ** 70n }) as never);
+    processor.onEmit(recordWithResource('first', { 'big.value': 2n ** 70n }) as never);
     const provider = new otel.LoggerProvider({ processors: [processor as never] });
     const logger = provider.getLogger('bignum');
     for (const body of ['before', 2n ** 70n, 'after']) logger.emit({ body } as never);
