@@ -101,10 +101,10 @@ test('TTLOG_SNAPSHOT_ON_SEVERITY takes a severity name', async () => {
   );
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   provider.getLogger('env').emit({ severityNumber: 13, severityText: 'WARN', body: 'a warning' });
-  while (!readdirSync(directory).some((name) => name.endsWith('-error.bin'))) await new Promise((resolve) => setTimeout(resolve, 20));
-  const [name] = readdirSync(directory);
+  let name: string | undefined;
+  while (!(name = readdirSync(directory).find((entry) => entry.endsWith('-error.bin')))) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(
-    (await readSnapshot(join(directory, name!))).records.map((record) => record.body),
+    (await readSnapshot(join(directory, name))).records.map((record) => record.body),
     ['a warning'],
   );
   await provider.shutdown();
