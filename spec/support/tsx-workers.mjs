@@ -5,5 +5,9 @@
 // is harmless. Production code never needs this: from dist/ the worker module is JavaScript.
 import { isMainThread } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
+import { TSX_REGISTERED } from './tsx-registered.mjs';
 
-if (!isMainThread) register();
+if (!isMainThread && !globalThis[TSX_REGISTERED]) {
+  register();
+  globalThis[TSX_REGISTERED] = true;
+}
