@@ -1,10 +1,11 @@
 /**
  * Slot record bytes (slot-record.ts) → the CBOR-ready record array of file format v1
- * (docs/format.md, "Records"). Runs on the snapshot side only.
+ * (docs/format.md, "Records"), as a coded chunk (v1.2) holds it. Runs on the snapshot side only.
  */
 import { endianness } from 'node:os';
 import { fileNumber, Tag } from '../format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
+import { packedText } from '../format/packed-text.ts';
 import { Fixed, RecordFlag, ValueTag } from '../record/slot-record.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
 
@@ -138,14 +139,21 @@ export class RecordDecoder {
     return this.strings.inlineScope(Uint8Array.from(encoded));
   }
 
-  /** Text as the file stores it: inline, a chunk string reference, or null if unresolvable. */
-  private readText(): string | Tag | null {
+  /**
+   * Text as the file stores it: inline, a chunk string reference, or null if unresolvable. A
+   * value's inline text that spells bytes (an id) is packed into them (packed-text.ts).
+   */
+  private readText(packs = false): string | Tag | null {
     const header = this.readVarint();
     if (header & 1) {
       const local = this.strings.text(header >>> 1);
       return local < 0 ? null : new Tag(local, STRING_REF_TAG);
     }
-    return this.readInline(header >>> 1);
+    const length = header >>> 1;
+    const packed = packs ? packedText(this.bytes, this.pos, length) : undefined;
+    if (packed === undefined) return this.readInline(length);
+    this.pos += length;
+    return packed;
   }
 
   /** A key: inline text or the chunk string index itself (docs/format.md, "Attributes"). */
@@ -194,7 +202,7 @@ export class RecordDecoder {
         return fileNumber(value);
       }
       case ValueTag.Text:
-        return this.readText();
+        return this.readText(true);
       case ValueTag.Bytes: {
         const length = this.readVarint();
         const value = copyBytes(bytes, this.pos, this.pos + length);

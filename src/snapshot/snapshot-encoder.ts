@@ -1,17 +1,17 @@
 /**
  * A ring capture → the blocks of a snapshot file. Records are ordered by time (ticket order
- * breaks ties), cut into self-contained chunks, each CBOR-encoded, LZ4-compressed and
- * checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
+ * breaks ties), cut into self-contained chunks, each CBOR-encoded, compressed with the writer's
+ * codec (LZ4 unless another was chosen) and checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
  * between chunks while the fatal path (crash capture) runs it straight through.
  */
 import { randomBytes } from 'node:crypto';
-import { compress } from 'lz4-wasm-nodejs';
 import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';
 import {
   type BlockPosition,
-  CHUNK_MAGIC,
   CHUNK_MAX_RAW_BYTES,
   CHUNK_MAX_RECORDS,
+  type ChunkCodecName,
+  CODED_CHUNK_MAGIC,
   END_MAGIC,
   encodeFilePrefix,
   encodeIndexedBlock,
@@ -19,6 +19,7 @@ import {
 } from '../format/file-format.ts';
 import { toFileEntries } from '../format/file-values.ts';
 import { type RingViews, ringId } from '../record/ring-layout.ts';
+import { compressChunk } from './chunk-codec.ts';
 import { ChunkStrings } from './chunk-strings.ts';
 import { RecordDecoder, type RecordTime, readRecordOrder, readRecordTime } from './record-decoder.ts';
 import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
@@ -53,6 +54,8 @@ export class SnapshotEncoder {
   constructor(
     ring: RingViews,
     private readonly capture: RingCapture,
+    /** How each chunk is compressed (chunk-codec.ts); the caller has checked that this platform has it. */
+    private readonly codec: ChunkCodecName = 'lz4',
   ) {
     this.ring = ringId(ring);
     this.strings = new ChunkStrings(ring, createCborDecoder());
@@ -83,7 +86,7 @@ export class SnapshotEncoder {
       }
       if (records.length === 0) continue;
       const raw = this.cbor.encode([base.seconds, base.nanos, this.strings.strings, this.strings.scopes, records]);
-      const block = encodeIndexedBlock(this.nextPosition(), CHUNK_MAGIC, raw.length, records.length, compress(raw));
+      const block = encodeIndexedBlock(this.nextPosition(), CODED_CHUNK_MAGIC, raw.length, records.length, compressChunk(this.codec, raw));
       this.chunkCount++;
       this.recordCount += records.length;
       yield block;
