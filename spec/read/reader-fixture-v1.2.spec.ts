@@ -106,7 +106,7 @@ for (const [codec, { path, codecByte }] of Object.entries(FIXTURES)) {
     }
   });
 
-  test(`the ${codec} fixture's chunks are plain CBOR: ids packed under tags 40102 and 40103, other text left alone`, () => {
+  test(`the ${codec} fixture's chunks are plain CBOR: ids packed under tags 40102 and 40103, other text left alone, floats short`, () => {
     const chunk = splitSnapshot(readFileSync(path)).chunks[0]!;
     const [, , strings, , records] = decode(chunk.raw) as [number, number, string[], unknown[], unknown[][]];
     const attributes = records[0]![7] as unknown[];
@@ -122,6 +122,10 @@ for (const [codec, { path, codecByte }] of Object.entries(FIXTURES)) {
     assert.is(value('upper.hex'), 'C0FFEE0123456789');
     assert.is(value('odd.hex'), 'c0ffee012345678');
     assert.is(value('short.hex'), 'c0ffee01234567');
+    // A 1.2 writer writes a number as the shortest float that holds it: 2.5 as a half float, -0 too.
+    const [second, third] = splitSnapshot(readFileSync(path)).chunks.slice(1);
+    assert.ok(second!.raw.includes(Buffer.from([0xf9, 0x41, 0x00])), 'retry.after 2.5 as f9 41 00');
+    assert.ok(third!.raw.includes(Buffer.from([0xf9, 0x80, 0x00])), 'ratio -0 as f9 80 00');
   });
 
   test(`the ${codec} fixture header reads back as written`, async () => {
