@@ -51,7 +51,14 @@ const PLANS: Record<'full' | 'quick', Plan> = {
     throughput: { warmupRecords: 50_000, rounds: 7, recordsPerSample: 100_000, yieldEvery: 1024 },
     latency: { rounds: 5, callsPerRound: 50_000, yieldEvery: 256, snapshotEveryMs: 200, snapshots: 10 },
     concurrency: { threads: [1, 2, 4], recordsPerThread: 200_000, rounds: 3, warmupRecords: 100_000 },
-    snapshot: { sizes: [1_000_000, 100_000, 10_000], compareSizes: [1_000_000, 100_000, 10_000], maxRecordBytes: 256, repeats: 4, sampleEvery: 997 },
+    snapshot: {
+      sizes: [1_000_000, 100_000, 10_000],
+      compareSizes: [1_000_000, 100_000, 10_000],
+      maxRecordBytes: 256,
+      repeats: 4,
+      sampleEvery: 997,
+      codecs: ['deflate', 'zstd'],
+    },
     memory: {
       main: {
         capacity: 8192,
@@ -69,7 +76,7 @@ const PLANS: Record<'full' | 'quick', Plan> = {
     throughput: { warmupRecords: 20_000, rounds: 3, recordsPerSample: 40_000, yieldEvery: 1024 },
     latency: { rounds: 3, callsPerRound: 10_000, yieldEvery: 256, snapshotEveryMs: 200, snapshots: 3 },
     concurrency: { threads: [1, 2, 4], recordsPerThread: 100_000, rounds: 1, warmupRecords: 20_000 },
-    snapshot: { sizes: [100_000, 10_000], compareSizes: [100_000, 10_000], maxRecordBytes: 256, repeats: 3, sampleEvery: 997 },
+    snapshot: { sizes: [100_000, 10_000], compareSizes: [100_000, 10_000], maxRecordBytes: 256, repeats: 3, sampleEvery: 997, codecs: ['deflate', 'zstd'] },
     memory: {
       main: { capacity: 8192, attributes: 6, longMessage: false, warmupRecords: 200_000, checkpoints: [500_000, 1_000_000] },
       matrix: matrix(100_000),

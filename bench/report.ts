@@ -1,4 +1,6 @@
 /** The results of one run as tables for the terminal and as docs/benchmarks.md. */
+
+import type { SnapshotCodec } from '../src/index.ts';
 import type { BurstResult } from './batch-burst.ts';
 import type { ConcurrencyPlan, ConcurrencyResult } from './concurrency.ts';
 import type { Environment } from './environment.ts';
@@ -140,7 +142,10 @@ function snapshotRows(snapshots: readonly SnapshotResult[]): string[][] {
   ]);
 }
 
-const ALTERNATIVES_HEADER = ['records', 'format', 'bytes', 'bytes/record', 'vs ttlog file', 'write time', 'read back'];
+const ALTERNATIVES_HEADER = ['records', 'format', 'bytes', 'bytes/record', 'vs ttlog file', 'write time', 'CPU/record', 'read back'];
+
+/** The name of a ttlog file's codec in the alternatives table. */
+const CODEC_NAMES: Record<SnapshotCodec, string> = { lz4: 'LZ4, the default', deflate: 'DEFLATE', zstd: 'Zstandard' };
 
 function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
   const rows: string[][] = [];
@@ -149,17 +154,21 @@ function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
     if (alt === undefined) continue;
     const per = (bytes: number): string => (bytes / snapshot.records).toFixed(1);
     const vs = (bytes: number): string => `${(bytes / snapshot.fileBytes).toFixed(2)}×`;
+    const cpu = (ms: number): string => `${((ms / snapshot.records) * 1000).toFixed(2)} µs`;
+    const ttlog = (codec: SnapshotCodec, result: { fileBytes: number; medianWriteMs: number; cpuMs: number[]; readMs: number }, first: boolean): string[] => [
+      first ? count(snapshot.records) : '',
+      `ttlog snapshot (CBOR + ${CODEC_NAMES[codec]}, fsync)`,
+      count(result.fileBytes),
+      per(result.fileBytes),
+      vs(result.fileBytes),
+      `${result.medianWriteMs.toFixed(0)} ms`,
+      cpu(median(result.cpuMs)),
+      `${result.readMs.toFixed(0)} ms`,
+    ];
     rows.push(
-      [
-        count(snapshot.records),
-        'ttlog snapshot (CBOR + LZ4, fsync)',
-        count(snapshot.fileBytes),
-        per(snapshot.fileBytes),
-        '1.00×',
-        `${snapshot.medianWriteMs.toFixed(0)} ms`,
-        `${snapshot.readMs.toFixed(0)} ms`,
-      ],
-      ['', 'NDJSON (pino lines), uncompressed', count(alt.ndjsonBytes), per(alt.ndjsonBytes), vs(alt.ndjsonBytes), '–', '–'],
+      ttlog('lz4', snapshot, true),
+      ...(snapshot.codecs ?? []).map((other) => ttlog(other.codec, other, false)),
+      ['', 'NDJSON (pino lines), uncompressed', count(alt.ndjsonBytes), per(alt.ndjsonBytes), vs(alt.ndjsonBytes), '–', '–', '–'],
       [
         '',
         'NDJSON + gzip -6, fsync',
@@ -167,6 +176,7 @@ function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
         per(alt.gzipBytes),
         vs(alt.gzipBytes),
         `${alt.gzipWriteMs.toFixed(0)} ms`,
+        `${cpu(alt.gzipCpuMs)} (gzip + write)`,
         `${alt.gzipReadMs.toFixed(0)} ms`,
       ],
       [
@@ -177,6 +187,7 @@ function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
         vs(alt.protobufBytes),
         `${alt.protobufMs.toFixed(0)} ms (serialize only)`,
         '–',
+        '–',
       ],
       [
         '',
@@ -185,6 +196,7 @@ function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
         per(alt.protobufGzipBytes),
         vs(alt.protobufGzipBytes),
         `${alt.protobufGzipMs.toFixed(0)} ms (serialize + gzip)`,
+        cpu(alt.protobufGzipCpuMs),
         '–',
       ],
     );
@@ -343,7 +355,7 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '## Snapshot cost',
     '',
     `For each size a \`TTLogProcessor\` with a ring of the next power of two and \`maxRecordBytes\` ${plan.snapshot.maxRecordBytes} is filled through a \`LoggerProvider\` ` +
-      `(the six-attribute record, request ids unique in every record); \`processor.snapshot()\` — capture, CBOR + LZ4 chunks, temp file, fsync, rename — is timed ${plan.snapshot.repeats} times on the same ring. ` +
+      `(the six-attribute record, request ids unique in every record); \`processor.snapshot()\` — capture, CBOR chunks compressed with LZ4 (the default codec), temp file, fsync, rename — is timed ${plan.snapshot.repeats} times on the same ring. ` +
       `The ${count(plan.snapshot.sizes[0]!)}-record snapshot runs first in the process, so its first write finds the code not yet optimised, as a crash snapshot in a service that never took one would; ` +
       'first writes are reported apart and the median is over the others. "Read back" is `readSnapshot` of the file, every record then checked against what was logged.',
     '',
@@ -355,7 +367,9 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     'The same records in the formats a user has without ttlog: the NDJSON lines pino writes, gzip-compressed at level 6 as log rotation does and written with fsync ' +
       '(read back: gunzip and `JSON.parse` of every line); and OTLP protobuf (`ProtobufLogsSerializer`) over batches of 512 SDK records, as the OTLP exporter sends them, raw and gzip-compressed per batch. ' +
-      'Their write times count only serialization, compression and the file write, not the logging that produced the records.',
+      'Their write times count only serialization, compression and the file write, not the logging that produced the records. ' +
+      `The ttlog rows are the same ring written with each of the exporter's codecs (\`codec\`: ${['lz4', ...plan.snapshot.codecs].join(', ')}; \`zstd\` only where this Node's \`node:zlib\` has it). ` +
+      'CPU/record is the process CPU time of one write (the median) over its records: for ttlog capture, sort, encode, compress and write; for NDJSON gzip and the file write; for OTLP serialization and gzip.',
     '',
     markdownTable(ALTERNATIVES_HEADER, alternativeRows(results.snapshots)),
     '',

@@ -1,7 +1,8 @@
 /**
  * Snapshot cost: fill a ring with N records through a real LoggerProvider, time
- * `processor.snapshot()` (capture, CBOR + LZ4 chunks, atomic write with fsync) and measure the
- * file; then read it back and check every record against what was logged. A snapshot does not
+ * `processor.snapshot()` (capture, CBOR chunks compressed with the exporter's codec, atomic write
+ * with fsync) and measure the file; then read it back and check every record against what was
+ * logged. The compared sizes are also written with the exporter's other codecs. A snapshot does not
  * drain the ring, so the same records are written several times: the first write (cold code) is
  * reported apart from the median of the rest. Run it first in a process for the cold figure.
  * The same records as NDJSON + gzip and as OTLP protobuf are in snapshot-alternatives.ts.
@@ -11,9 +12,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import * as zlib from 'node:zlib';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import { readSnapshot, type Snapshot, SnapshotExporter, type SnapshotFileSystem, TTLogProcessor } from '../src/index.ts';
+import { readSnapshot, type Snapshot, type SnapshotCodec, SnapshotExporter, type SnapshotFileSystem, TTLogProcessor } from '../src/index.ts';
 import { median } from './measure.ts';
 import { attributesOf, MESSAGE, requestIdOf, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 import { type AlternativesResult, measureAlternatives } from './snapshot-alternatives.ts';
@@ -32,12 +34,30 @@ export interface SnapshotPlan {
   readonly repeats: number;
   /** Every this-many-th record is compared field by field (all are checked for their id). */
   readonly sampleEvery: number;
+  /**
+   * The exporter's other codecs, each written at the compared sizes after the LZ4 default
+   * (`zstd` only where this Node's `node:zlib` has it).
+   */
+  readonly codecs: readonly SnapshotCodec[];
+}
+
+/** One codec's snapshot of the same records: what the alternatives table compares. */
+export interface CodecResult {
+  readonly codec: SnapshotCodec;
+  readonly fileBytes: number;
+  readonly bytesPerRecord: number;
+  readonly medianWriteMs: number;
+  /** CPU time of the process during each write. */
+  readonly cpuMs: number[];
+  readonly readMs: number;
 }
 
 export interface SnapshotResult {
   readonly records: number;
   readonly capacity: number;
   readonly maxRecordBytes: number;
+  /** The exporter's codec: the default, `lz4`. */
+  readonly codec: SnapshotCodec;
   /** Every write, in order; the first is the cold one. */
   readonly writeMs: number[];
   readonly firstWriteMs: number;
@@ -56,6 +76,8 @@ export interface SnapshotResult {
   readonly check: string;
   /** The same records as NDJSON + gzip and as OTLP protobuf, when this size is compared. */
   readonly alternatives?: AlternativesResult;
+  /** The same records written with the plan's other codecs, when this size is compared. */
+  readonly codecs?: readonly CodecResult[];
 }
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
@@ -71,19 +93,34 @@ interface SizePlan {
   readonly maxRecordBytes: number;
   readonly repeats: number;
   readonly sampleEvery: number;
+  readonly codec: SnapshotCodec;
 }
+
+/** Whether this Node can write `codec` (the exporter writes `deflate` instead of a `zstd` it lacks). */
+const available = (codec: SnapshotCodec): boolean => codec !== 'zstd' || typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
 
 export async function measureSnapshots(plan: SnapshotPlan): Promise<SnapshotResult[]> {
   const results: SnapshotResult[] = [];
   for (const records of plan.sizes) {
-    const result = await measureSnapshot({
-      records,
-      capacity: capacityFor(records),
-      maxRecordBytes: plan.maxRecordBytes,
-      repeats: plan.repeats,
-      sampleEvery: plan.sampleEvery,
-    });
-    results.push(plan.compareSizes.includes(records) ? { ...result, alternatives: measureAlternatives(records) } : result);
+    const sizePlan = { records, capacity: capacityFor(records), maxRecordBytes: plan.maxRecordBytes, repeats: plan.repeats, sampleEvery: plan.sampleEvery };
+    const result = await measureSnapshot({ ...sizePlan, codec: 'lz4' });
+    if (!plan.compareSizes.includes(records)) {
+      results.push(result);
+      continue;
+    }
+    const codecs: CodecResult[] = [];
+    for (const codec of plan.codecs.filter(available)) {
+      const other = await measureSnapshot({ ...sizePlan, codec });
+      codecs.push({
+        codec,
+        fileBytes: other.fileBytes,
+        bytesPerRecord: other.bytesPerRecord,
+        medianWriteMs: other.medianWriteMs,
+        cpuMs: other.cpuMs,
+        readMs: other.readMs,
+      });
+    }
+    results.push({ ...result, alternatives: measureAlternatives(records), codecs });
   }
   results.sort((x, y) => x.records - y.records);
   return results;
@@ -94,7 +131,7 @@ async function measureSnapshot(plan: SizePlan): Promise<SnapshotResult> {
   try {
     const io = timedFileSystem();
     const processor = new TTLogProcessor({
-      exporter: new SnapshotExporter({ directory, fileSystem: io.fileSystem }),
+      exporter: new SnapshotExporter({ directory, fileSystem: io.fileSystem, codec: plan.codec }),
       capacity: plan.capacity,
       maxRecordBytes: plan.maxRecordBytes,
     });
@@ -141,6 +178,7 @@ async function measureSnapshot(plan: SizePlan): Promise<SnapshotResult> {
       records,
       capacity: plan.capacity,
       maxRecordBytes: plan.maxRecordBytes,
+      codec: plan.codec,
       writeMs,
       firstWriteMs: writeMs[0]!,
       medianWriteMs: median(writeMs.length > 1 ? writeMs.slice(1) : writeMs),

@@ -35,6 +35,7 @@ export type {
   RingStats,
   SeverityTriggerOptions,
   Snapshot,
+  SnapshotCodec,
   SnapshotCounters,
   SnapshotDamage,
   SnapshotExporterOptions,

@@ -107,7 +107,18 @@ export interface SnapshotExporterOptions {
    * timed out; every loop in them is bounded instead (docs/crash-capture.md). Default 10000.
    */
   readonly timeoutMillis?: number;
+  /**
+   * How each chunk of a snapshot file is compressed (docs/format.md, "Chunk payload"). `lz4`
+   * (default) is the fastest; `deflate` (raw DEFLATE, as gzip) and `zstd` make smaller files for
+   * more CPU per snapshot. `zstd` needs a Node whose `node:zlib` has it (22.15 or 23.8 on);
+   * elsewhere the exporter warns through `diag` and writes `deflate`. Every reader of format 1.2
+   * reads all three. Default: `TTLOG_SNAPSHOT_CODEC`, else `lz4`.
+   */
+  readonly codec?: SnapshotCodec;
 }
+
+/** A chunk compression codec of snapshot files: see {@link SnapshotExporterOptions.codec}. */
+export type SnapshotCodec = 'lz4' | 'deflate' | 'zstd';
 
 /** The subset of `node:fs` a `SnapshotExporter` writes through; pass a wrapper to simulate failures. */
 export interface SnapshotFileSystem {

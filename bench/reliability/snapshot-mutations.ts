@@ -9,9 +9,10 @@
  * a writer never wrote, which CRC-32 cannot tell from the real thing (docs/reliability.md,
  * "Threat model"). The reader owes a forged file typed errors and bounded work, not detection.
  */
-import { compress, decompress } from 'lz4-wasm-nodejs';
+import { compress } from 'lz4-wasm-nodejs';
 import { seededRandom } from '../../spec/support/seeded-random.ts';
-import { BLOCK_HEADER_BYTES, FILE_PREFIX_BYTES } from '../../src/format/file-format.ts';
+import { BLOCK_HEADER_BYTES, ChunkCodecId, CODED_CHUNK_MAGIC, FILE_PREFIX_BYTES } from '../../src/format/file-format.ts';
+import { decompressChunk } from '../../src/read/chunk-decoder.ts';
 import { type Granularity, joinLayout, resealHead, resealUnit, splitLayout } from './snapshot-layout.ts';
 
 /** What a mutation may draw on. */
@@ -218,15 +219,17 @@ function forgedChunkMutation(name: string, edit: (block: Buffer, random: () => n
 /** A chunk block's CBOR; `undefined` when an earlier mutation left it undecompressable (or not a chunk). */
 function decompressed(block: Buffer): Buffer | undefined {
   try {
-    return Buffer.from(decompress(block.subarray(BLOCK_HEADER_BYTES)));
+    const coded = block.subarray(0, 4).equals(CODED_CHUNK_MAGIC);
+    return decompressChunk(block.subarray(BLOCK_HEADER_BYTES), block.readUInt32LE(8), block.readUInt32LE(12), 0, coded);
   } catch {
     return undefined;
   }
 }
 
-/** A chunk block around `raw` CBOR, compressed, with the given record count. */
+/** A chunk block around `raw` CBOR, LZ4-compressed (after the codec byte in a coded block), with the given record count. */
 function chunkBlock(template: Buffer, raw: Uint8Array, records: number): Buffer {
-  const payload = Buffer.from(compress(raw));
+  const lz4 = Buffer.from(compress(raw));
+  const payload = template.subarray(0, 4).equals(CODED_CHUNK_MAGIC) ? Buffer.concat([Buffer.from([ChunkCodecId.Lz4]), lz4]) : lz4;
   const block = Buffer.alloc(BLOCK_HEADER_BYTES + payload.length);
   template.copy(block, 0, 0, 16);
   block.writeUInt32LE(payload.length, 4);

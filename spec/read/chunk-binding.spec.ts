@@ -75,9 +75,9 @@ async function readBoth(bytes: Buffer): Promise<{ records: Snapshot['records']; 
 
 const [c0, c1, c2] = parts.chunks as [Parts['chunks'][0], Parts['chunks'][0], Parts['chunks'][0]];
 
-test('a format 1.1 file: a fileId in the header, an index block before every chunk and the end block', async () => {
-  assert.equal([...own.subarray(8, 12)], [1, 0, 1, 0]);
-  assert.equal(intact.metadata.formatVersion, { major: 1, minor: 1 });
+test('a file of format 1.1 on (the writer writes 1.2): a fileId in the header, an index block before every chunk and the end block', async () => {
+  assert.equal([...own.subarray(8, 12)], [1, 0, 2, 0]);
+  assert.equal(intact.metadata.formatVersion, { major: 1, minor: 2 });
   assert.equal(intact.damage, []);
   assert.equal(
     parts.chunks.map((chunk) => chunk.records),

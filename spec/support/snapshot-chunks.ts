@@ -5,9 +5,19 @@
  * together again from changed chunks, bound to its places as a writer of its version binds them.
  */
 import { crc32 } from 'node:zlib';
-import { decompress } from 'lz4-wasm-nodejs';
+import { compress } from 'lz4-wasm-nodejs';
 import { createCborDecoder } from '../../src/format/cbor.ts';
-import { BLOCK_HEADER_BYTES, CHUNK_MAGIC, END_MAGIC, encodeBlock, encodeIndexedBlock, FILE_PREFIX_BYTES, INDEX_MAGIC } from '../../src/format/file-format.ts';
+import {
+  BLOCK_HEADER_BYTES,
+  CHUNK_MAGIC,
+  CODED_CHUNK_MAGIC,
+  END_MAGIC,
+  encodeBlock,
+  encodeIndexedBlock,
+  FILE_PREFIX_BYTES,
+  INDEX_MAGIC,
+} from '../../src/format/file-format.ts';
+import { decompressChunk } from '../../src/read/chunk-decoder.ts';
 
 export interface RawChunk {
   /** The chunk block exactly as it is in the file (header + compressed payload). */
@@ -51,8 +61,9 @@ export function splitSnapshot(file: Buffer): RawSnapshot {
       continue;
     }
     if (magic.equals(END_MAGIC)) return { prefix, header, fileId: fileId === undefined ? undefined : Buffer.from(fileId), chunks, end: block };
-    if (!magic.equals(CHUNK_MAGIC)) throw new Error(`no block at offset ${offset - block.length}`);
-    const raw = Buffer.from(decompress(block.subarray(BLOCK_HEADER_BYTES)));
+    const coded = magic.equals(CODED_CHUNK_MAGIC);
+    if (!coded && !magic.equals(CHUNK_MAGIC)) throw new Error(`no block at offset ${offset - block.length}`);
+    const raw = decompressChunk(block.subarray(BLOCK_HEADER_BYTES), block.readUInt32LE(8), block.readUInt32LE(12), 0, coded);
     const [, , strings, scopes, records] = cbor.decode(raw) as [number, number, string[], unknown[], unknown[][]];
     chunks.push({ block, index, raw, strings, scopes, records });
     index = undefined;
@@ -74,7 +85,7 @@ export function assembleSnapshot(split: RawSnapshot, blocks: readonly Buffer[]):
   };
   blocks.forEach((block, index) => {
     const b = block.readUInt32LE(12);
-    parts.push(place(index, CHUNK_MAGIC, block.readUInt32LE(8), b, block.subarray(BLOCK_HEADER_BYTES)));
+    parts.push(place(index, block.subarray(0, 4), block.readUInt32LE(8), b, block.subarray(BLOCK_HEADER_BYTES)));
     records += b;
   });
   parts.push(place(blocks.length, END_MAGIC, blocks.length, records, new Uint8Array(0)));
@@ -90,12 +101,20 @@ export function replaceChunk(file: Buffer, chunkIndex: number, block: Buffer): B
   );
 }
 
-/** `file` as format 1.0 wrote it: no index blocks, minor version 0 (the header keeps its `fileId`, which 1.0 readers ignore). */
+/**
+ * `file` as format 1.0 wrote it: no index blocks, LZ4 chunk blocks (`TTLC`), minor version 0
+ * (the header keeps its `fileId`, which 1.0 readers ignore).
+ */
 export function asVersion10(file: Buffer): Buffer {
   const split = splitSnapshot(file);
   const prefix = Buffer.from(split.prefix);
   prefix.writeUInt16LE(0, 10);
   const headerEnd = prefix.length - 4;
   prefix.writeUInt32LE(crc32(prefix.subarray(8, headerEnd)), headerEnd);
-  return Buffer.concat([prefix, ...split.chunks.map((chunk) => chunk.block), split.end]);
+  return Buffer.concat([prefix, ...split.chunks.map(asLz4Block), split.end]);
+}
+
+/** A chunk as a `TTLC` block: its CBOR compressed with LZ4, as format 1.0 and 1.1 hold every chunk. */
+export function asLz4Block(chunk: RawChunk): Buffer {
+  return encodeBlock(CHUNK_MAGIC, chunk.raw.length, chunk.records.length, compress(chunk.raw));
 }

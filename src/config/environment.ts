@@ -8,7 +8,7 @@
  * The variables and what they take are listed in README.md ("Environment variables").
  */
 import { diag } from '@opentelemetry/api';
-import type { CrashCaptureOptions, SnapshotTriggerOptions } from '../types.ts';
+import type { CrashCaptureOptions, SnapshotCodec, SnapshotTriggerOptions } from '../types.ts';
 
 /** One variable: its name, what it takes (for the warning) and the options its text stands for. */
 export interface EnvironmentVariable<T> {
@@ -31,7 +31,10 @@ export interface ExporterEnvironment {
   readonly maxFiles?: number;
   readonly maxBytes?: number;
   readonly maxAgeMs?: number;
+  readonly codec?: SnapshotCodec;
 }
+
+const CODECS: readonly SnapshotCodec[] = ['lz4', 'deflate', 'zstd'];
 
 /** The TTLOG_* variables a processor reads when it is made: each names what it takes and the option it sets. */
 export const PROCESSOR_VARIABLES: readonly EnvironmentVariable<ProcessorEnvironment>[] = [
@@ -62,6 +65,15 @@ export const EXPORTER_VARIABLES: readonly EnvironmentVariable<ExporterEnvironmen
   { name: 'TTLOG_RETENTION_MAX_FILES', takes: 'an integer or off', parse: (text) => option('maxFiles', limit(text)) },
   { name: 'TTLOG_RETENTION_MAX_BYTES', takes: 'an integer or off', parse: (text) => option('maxBytes', limit(text)) },
   { name: 'TTLOG_RETENTION_MAX_AGE_MS', takes: 'an integer number of ms or off', parse: (text) => option('maxAgeMs', limit(text)) },
+  {
+    name: 'TTLOG_SNAPSHOT_CODEC',
+    takes: 'lz4, deflate or zstd',
+    parse: (text) =>
+      option(
+        'codec',
+        CODECS.find((codec) => codec === text.toLowerCase()),
+      ),
+  },
 ];
 
 /** The environment is the same for every constructor call, so each bad value is reported once per process. */

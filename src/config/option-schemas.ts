@@ -52,4 +52,5 @@ export const EXPORTER_OPTIONS = {
   fileSystem: { kinds: ['object'] },
   retention: { kinds: ['false', 'object'], fields: RETENTION_OPTIONS },
   timeoutMillis: NUMBER,
+  codec: { kinds: ['string'] },
 } as const satisfies OptionSchema<SnapshotExporterOptions>;

@@ -8,8 +8,11 @@ import { crc32 } from 'node:zlib';
 export const FILE_MAGIC = Buffer.from([0x89, 0x54, 0x54, 0x4c, 0x4f, 0x47, 0x0d, 0x0a]);
 /** The format's major version, in every file prefix (docs/format.md, versioning rules). */
 export const FORMAT_MAJOR = 1;
-/** 1.1 added the file id and the index blocks that bind each chunk to its file and position. */
-const FORMAT_MINOR = 1;
+/**
+ * 1.1 added the file id and the index blocks that bind each chunk to its file and position; 1.2
+ * the coded chunk block, which names its compression codec, and the hex and UUID text tags.
+ */
+const FORMAT_MINOR = 2;
 
 /** magic(8) major(2) minor(2) headerLength(4), then the CBOR header, then its CRC(4). */
 export const FILE_PREFIX_BYTES = 16;
@@ -17,6 +20,13 @@ export const FILE_PREFIX_BYTES = 16;
 export const BLOCK_HEADER_BYTES = 20;
 /** "TTLC": a chunk block. */
 export const CHUNK_MAGIC = Buffer.from('TTLC', 'latin1');
+/**
+ * "TTLZ": a coded chunk block (v1.2): the first payload byte names the codec
+ * ({@link ChunkCodecId}), the rest is the chunk compressed with it. A block type of its own, not
+ * a byte in `TTLC`: a 1.1 reader skips it and reports its records missing, where it would read
+ * the new value tags inside as `undefined` and lose data without saying so.
+ */
+export const CODED_CHUNK_MAGIC = Buffer.from('TTLZ', 'latin1');
 /** "TTLE": the end block. */
 export const END_MAGIC = Buffer.from('TTLE', 'latin1');
 /**
@@ -26,6 +36,22 @@ export const END_MAGIC = Buffer.from('TTLE', 'latin1');
  * so without these a repeated, swapped or foreign chunk reads as good data.
  */
 export const INDEX_MAGIC = Buffer.from('TTLI', 'latin1');
+/** How a coded chunk's payload is compressed: its first byte (docs/format.md, "Chunk payload"). */
+export const ChunkCodecId = {
+  /** lz4_flex's `compress_prepend_size`, as in a `TTLC` block. */
+  Lz4: 0,
+  /** Raw DEFLATE (RFC 1951), no zlib or gzip wrapper. */
+  Deflate: 1,
+  /** One Zstandard frame (RFC 8878). */
+  Zstd: 2,
+} as const;
+
+/** The codec byte's value of each codec name a writer takes. */
+export const CHUNK_CODEC_IDS = { lz4: ChunkCodecId.Lz4, deflate: ChunkCodecId.Deflate, zstd: ChunkCodecId.Zstd } as const;
+
+/** A chunk codec by the name the exporter's `codec` option takes. */
+export type ChunkCodecName = keyof typeof CHUNK_CODEC_IDS;
+
 /** Random bytes a writer draws per file; the header's `fileId` and every index block carry them. */
 export const FILE_ID_BYTES = 16;
 /** An index block's payload: the file id and a record count (u32). */

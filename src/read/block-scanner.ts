@@ -4,7 +4,16 @@
  * even one with a damaged length field — costs only its own records.
  */
 
-import { BLOCK_HEADER_BYTES, blockChecksum, CHUNK_MAGIC, END_MAGIC, INDEX_MAGIC, INDEX_PAYLOAD_BYTES, MAX_CHUNK_PAYLOAD_BYTES } from '../format/file-format.ts';
+import {
+  BLOCK_HEADER_BYTES,
+  blockChecksum,
+  CHUNK_MAGIC,
+  CODED_CHUNK_MAGIC,
+  END_MAGIC,
+  INDEX_MAGIC,
+  INDEX_PAYLOAD_BYTES,
+  MAX_CHUNK_PAYLOAD_BYTES,
+} from '../format/file-format.ts';
 import type { SnapshotDamage } from '../types.ts';
 import type { ByteSource } from './byte-source.ts';
 
@@ -18,6 +27,8 @@ export interface FileBlock {
   readonly a: number;
   /** Header field `b`: a chunk's record count, the CRC of the block an index names, the end block's record count. */
   readonly b: number;
+  /** A chunk block of type `TTLZ` (v1.2), whose first payload byte names its codec; false for a `TTLC` (LZ4) chunk and other blocks. */
+  readonly coded: boolean;
   /** The block's CRC, which the index block before it names. */
   readonly crc: number;
   /** The bytes after the header, as stored (a chunk's still compressed). */
@@ -53,7 +64,7 @@ export async function* scanBlocks(source: ByteSource, start: number, damage: Sna
     }
     const next = await findNextBlock(source, offset + 1);
     const head = await source.read(offset, BLOCK_HEADER_BYTES);
-    const claimed = head.length === BLOCK_HEADER_BYTES && head.subarray(0, 4).equals(CHUNK_MAGIC) ? head.readUInt32LE(12) : undefined;
+    const claimed = head.length === BLOCK_HEADER_BYTES && blockKind(head.subarray(0, 4)) === 'chunk' ? head.readUInt32LE(12) : undefined;
     if (next === undefined) {
       damage.push({
         code: 'TRUNCATED',
@@ -88,11 +99,12 @@ async function readBlock(source: ByteSource, offset: number): Promise<FileBlock 
   if (whole.length < BLOCK_HEADER_BYTES + payloadLength) return undefined;
   const crc = whole.readUInt32LE(16);
   if (blockChecksum(whole, 0, payloadLength) !== crc) return undefined;
-  return { kind, offset, a: head.readUInt32LE(8), b: head.readUInt32LE(12), crc, payload: whole.subarray(BLOCK_HEADER_BYTES) };
+  const coded = magic.equals(CODED_CHUNK_MAGIC);
+  return { kind, offset, a: head.readUInt32LE(8), b: head.readUInt32LE(12), coded, crc, payload: whole.subarray(BLOCK_HEADER_BYTES) };
 }
 
 function blockKind(magic: Buffer): FileBlock['kind'] | undefined {
-  if (magic.equals(CHUNK_MAGIC)) return 'chunk';
+  if (magic.equals(CHUNK_MAGIC) || magic.equals(CODED_CHUNK_MAGIC)) return 'chunk';
   if (magic.equals(END_MAGIC)) return 'end';
   if (magic.equals(INDEX_MAGIC)) return 'index';
   return magic.subarray(0, 3).equals(BLOCK_MAGIC_PREFIX) ? 'other' : undefined;

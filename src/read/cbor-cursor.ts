@@ -9,7 +9,8 @@
  */
 
 import { MAX_BIGNUM_BYTES } from '../format/file-format.ts';
-import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
+import { HEX_TEXT_TAG, MAP_TAG, STRING_REF_TAG, UUID_TEXT_TAG } from '../format/file-tags.ts';
+import { unpackedText } from '../format/packed-text.ts';
 import type { AnyValue } from '../otel-types.ts';
 import { SnapshotFormatError } from './errors.ts';
 
@@ -420,6 +421,9 @@ export class CborCursor {
         return inner instanceof Uint8Array ? this.bignum(inner) : undefined;
       case 3:
         return inner instanceof Uint8Array ? -1n - this.bignum(inner) : undefined;
+      case HEX_TEXT_TAG:
+      case UUID_TEXT_TAG:
+        return inner instanceof Uint8Array ? unpackedText(tag, inner) : undefined;
       default:
         // A tag this format does not define has no AnyValue meaning.
         return undefined;

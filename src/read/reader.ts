@@ -144,7 +144,7 @@ async function* openChunks<T>(
   for await (const block of readEncodedChunks(source, body, damage, options)) {
     let opened: T;
     try {
-      opened = read(new RecordCursor(decompressChunk(block.payload, block.a, block.b, block.offset), block.b, block.offset));
+      opened = read(new RecordCursor(decompressChunk(block.payload, block.a, block.b, block.offset, block.coded), block.b, block.offset));
     } catch (error) {
       if (!isUnreadableChunk(error)) throw error;
       damage.push(unreadable(block, error));
@@ -197,6 +197,7 @@ interface HeldChunk {
   readonly offset: number;
   readonly a: number;
   readonly b: number;
+  readonly coded: boolean;
   readonly length: number;
   payload: Buffer | undefined;
 }
@@ -209,7 +210,7 @@ async function readLast(source: ByteSource, body: FileBody, damage: SnapshotDama
     let firstHeld = 0;
     let heldRecords = 0;
     for await (const block of chunkBlocks(source, body, damage)) {
-      held.push({ offset: block.offset, a: block.a, b: block.b, length: block.payload.length, payload: block.payload });
+      held.push({ offset: block.offset, a: block.a, b: block.b, coded: block.coded, length: block.payload.length, payload: block.payload });
       heldRecords += block.b;
       while (firstHeld < held.length && heldRecords - held[firstHeld]!.b >= wanted) {
         heldRecords -= held[firstHeld]!.b;
@@ -237,11 +238,11 @@ async function readLast(source: ByteSource, body: FileBody, damage: SnapshotDama
 
 function decodeOrReport(
   payload: Buffer,
-  block: { readonly offset: number; readonly a: number; readonly b: number },
+  block: { readonly offset: number; readonly a: number; readonly b: number; readonly coded: boolean },
   damage: SnapshotDamage[],
 ): SnapshotRecord[] | undefined {
   try {
-    return decodeChunk(payload, block.a, block.b, block.offset);
+    return decodeChunk(payload, block.a, block.b, block.offset, block.coded);
   } catch (error) {
     if (!isUnreadableChunk(error)) throw error;
     damage.push(unreadable(block, error));

@@ -11,7 +11,7 @@ import { checkedOptions } from '../config/option-check.ts';
 import { EXPORTER_OPTIONS } from '../config/option-schemas.ts';
 import type { ExportResultLike, LogRecordLike } from '../otel-types.ts';
 import { checkedRecordBytes } from '../record/ring-options.ts';
-import type { RetentionOptions, SnapshotExporterOptions } from '../types.ts';
+import type { RetentionOptions, SnapshotCodec, SnapshotExporterOptions } from '../types.ts';
 import { ringOfRecords } from './batch-ring.ts';
 import { checkedRetention } from './retention.ts';
 import { asError, SnapshotWriter } from './snapshot-writer.ts';
@@ -47,6 +47,8 @@ export class SnapshotExporter {
   readonly retention: RetentionOptions | undefined;
   /** Longest time an asynchronous snapshot may take before its promise rejects (`ETIMEDOUT`). */
   readonly timeoutMillis: number;
+  /** How this exporter compresses the chunks of its files: the `codec` option, or `deflate` where `zstd` was asked for and this Node lacks it. */
+  readonly codec: SnapshotCodec;
   readonly #writer: SnapshotWriter;
   readonly #exportRecordBytes: number;
   #flushProcessor: FlushProcessor | undefined;
@@ -73,8 +75,15 @@ export class SnapshotExporter {
       retention: retentionFor(given.retention, environment),
       timeoutMillis: given.timeoutMillis,
       fileSystem: given.fileSystem,
+      codec: given.codec ?? environment.codec,
     });
-    ({ directory: this.directory, serviceName: this.serviceName, retention: this.retention, timeoutMillis: this.timeoutMillis } = this.#writer.settings);
+    ({
+      directory: this.directory,
+      serviceName: this.serviceName,
+      retention: this.retention,
+      timeoutMillis: this.timeoutMillis,
+      codec: this.codec,
+    } = this.#writer.settings);
     this.#exportRecordBytes = checkedRecordBytes(given.maxRecordBytes ?? DEFAULT_EXPORT_RECORD_BYTES);
   }
 

@@ -1,12 +1,25 @@
 /**
- * Slot record bytes (slot-record.ts) → the CBOR-ready record array of file format v1
- * (docs/format.md, "Records"). Runs on the snapshot side only.
+ * Slot record bytes (slot-record.ts) → the CBOR of a file record of format v1 (docs/format.md,
+ * "Records"), as a coded chunk (v1.2) holds it. Runs on the snapshot side only.
  */
 import { endianness } from 'node:os';
-import { fileNumber, Tag } from '../format/cbor.ts';
 import { MAP_TAG, STRING_REF_TAG } from '../format/file-tags.ts';
+import { packedLength, packedTextTag, packText } from '../format/packed-text.ts';
 import { Fixed, RecordFlag, ValueTag } from '../record/slot-record.ts';
+import { CborWriter } from './cbor-writer.ts';
 import type { ChunkStrings } from './chunk-strings.ts';
+
+/** Items of a file record (docs/format.md, "Records"). */
+const RECORD_ITEMS = 13;
+/** CBOR simple values and the empty text string, as their one-byte items. */
+const FALSE = 0xf4;
+const TRUE = 0xf5;
+const NULL = 0xf6;
+const UNDEFINED = 0xf7;
+const EMPTY_TEXT = 0x60;
+/** What {@link RecordDecoder.readTextRef} returns for text stored in place, and for none. */
+const INLINE_TEXT = -1;
+const NO_TEXT = -2;
 
 /** Bits of a file record's flags item (docs/format.md, "Records"). */
 const FileRecordFlag = {
@@ -69,156 +82,227 @@ export function slotTraceIdAt(bytes: Buffer, start: number): number {
 }
 
 /**
- * Decodes the slot records of one snapshot into file records, one after another, resolving their
- * intern ids through the snapshot's {@link ChunkStrings}.
+ * Writes the slot records of one snapshot as file records in CBOR, one after another, resolving
+ * their intern ids through the snapshot's {@link ChunkStrings}. Straight from slot bytes to CBOR
+ * bytes: a snapshot's records are never JS values on the way (cbor-writer.ts says why).
  */
 export class RecordDecoder {
   private bytes: Buffer = Buffer.alloc(0);
   private pos = 0;
+  private out: CborWriter = new CborWriter(0);
   private readonly time: RecordTime = { seconds: 0, nanos: 0 };
   private readonly observed: RecordTime = { seconds: 0, nanos: 0 };
 
   constructor(private readonly strings: ChunkStrings) {}
 
   /**
-   * Decodes one slot record. `previous` is the time the file record's delta counts from; it is
-   * updated to this record's time.
+   * Writes one slot record to `out` as a file record. `previous` is the time the file record's
+   * delta counts from; it is updated to this record's time. Throws (leaving `out` and `previous`
+   * as they were) when the slot record does not decode.
    */
-  decode(bytes: Buffer, start: number, length: number, ticket: number, lane: number, previous: RecordTime): unknown[] {
+  decode(bytes: Buffer, start: number, length: number, ticket: number, lane: number, previous: RecordTime, out: CborWriter): void {
     this.bytes = bytes;
+    this.out = out;
+    const written = out.length;
+    try {
+      this.write(bytes, start, length, ticket, lane, previous);
+    } catch (error) {
+      out.length = written;
+      throw error;
+    }
+  }
+
+  private write(bytes: Buffer, start: number, length: number, ticket: number, lane: number, previous: RecordTime): void {
+    const out = this.out;
     const flags = bytes[start + Fixed.Flags]!;
     readRecordTime(bytes, start, this.time);
     this.observed.seconds = wholeSeconds(readFloat64(bytes, start + Fixed.ObservedSeconds));
     this.observed.nanos = readUint32(bytes, start + Fixed.ObservedNanos);
-    const timeDelta = nanosBetween(previous, this.time);
-    previous.seconds = this.time.seconds;
-    previous.nanos = this.time.nanos;
     this.pos = start + Fixed.Size;
 
+    out.array(RECORD_ITEMS);
+    out.number(ticket);
+    writeNanos(out, nanosBetween(previous, this.time));
+    writeNanos(out, nanosBetween(this.time, this.observed));
+    out.head(0, bytes[start + Fixed.Severity]!);
     const dropped = this.readVarint();
-    let trace: unknown = null;
-    if (flags & RecordFlag.Trace) {
-      const at = this.pos;
-      trace = [copyBytes(bytes, at, at + 16), copyBytes(bytes, at + 16, at + 24), bytes[at + 24]];
-      this.pos = at + 25;
-    }
+    const traceAt = this.pos;
+    if (flags & RecordFlag.Trace) this.pos += 25;
+    // The slot holds the scope before the severity text, the file record after it.
     const scope = this.readScope();
-    const severityText = flags & RecordFlag.SeverityText ? this.readText() : null;
-    const eventName = flags & RecordFlag.EventName ? this.readText() : null;
-    const body = flags & RecordFlag.Body ? this.readValue() : undefined;
-    const attributes = this.readEntries();
-    if (this.pos > start + length) throw new RangeError('ttlog: slot record overruns its length');
-    return [
-      ticket,
-      timeDelta,
-      nanosBetween(this.time, this.observed),
-      bytes[start + Fixed.Severity],
-      severityText,
-      scope,
-      body,
-      attributes,
-      eventName,
-      trace,
-      dropped,
-      NATIVE_LE ? bytes.readUInt16LE(start + Fixed.Producer) : bytes.readUInt16BE(start + Fixed.Producer),
-      (flags & RecordFlag.Truncated ? FileRecordFlag.Truncated : 0) | (lane === 1 ? FileRecordFlag.ReserveLane : 0),
-    ];
+    if (flags & RecordFlag.SeverityText) this.writeText(false);
+    else out.byte(NULL);
+    if (scope < 0) out.byte(NULL);
+    else out.head(0, scope);
+    // The event name comes before the body in the slot and after the attributes in the file: its
+    // string is entered in the chunk's table now, in the order a reader of the slot meets it.
+    const eventNameAt = this.pos;
+    const eventName = flags & RecordFlag.EventName ? this.readTextRef() : NO_TEXT;
+    if (flags & RecordFlag.Body) this.writeValue();
+    else out.byte(UNDEFINED);
+    this.writeEntries();
+    const end = this.pos;
+    if (end > start + length) throw new RangeError('ttlog: slot record overruns its length');
+    if (eventName >= 0) {
+      out.tag(STRING_REF_TAG);
+      out.head(0, eventName);
+    } else if (eventName === INLINE_TEXT) {
+      this.pos = eventNameAt;
+      this.writeText(false);
+      this.pos = end;
+    } else out.byte(NULL);
+    if (flags & RecordFlag.Trace) {
+      out.array(3);
+      out.byteString(bytes, traceAt, traceAt + 16);
+      out.byteString(bytes, traceAt + 16, traceAt + 24);
+      out.head(0, bytes[traceAt + 24]!);
+    } else out.byte(NULL);
+    out.number(dropped);
+    out.head(0, NATIVE_LE ? bytes.readUInt16LE(start + Fixed.Producer) : bytes.readUInt16BE(start + Fixed.Producer));
+    out.head(0, (flags & RecordFlag.Truncated ? FileRecordFlag.Truncated : 0) | (lane === 1 ? FileRecordFlag.ReserveLane : 0));
+    previous.seconds = this.time.seconds;
+    previous.nanos = this.time.nanos;
   }
 
-  private readScope(): number | null {
+  /** The record's chunk-local scope index, or -1 for none. */
+  private readScope(): number {
     const header = this.readVarint();
-    if (header & 1) {
-      const local = this.strings.scope(header >>> 1);
-      return local < 0 ? null : local;
-    }
+    if (header & 1) return this.strings.scope(header >>> 1);
     const length = header >>> 1;
-    if (length === 0) return null;
-    const encoded = this.bytes.subarray(this.pos, this.pos + length);
+    if (length === 0) return -1;
+    const encoded = Uint8Array.from(this.bytes.subarray(this.pos, this.pos + length));
     this.pos += length;
-    return this.strings.inlineScope(Uint8Array.from(encoded));
+    return this.strings.inlineScope(encoded);
   }
 
-  /** Text as the file stores it: inline, a chunk string reference, or null if unresolvable. */
-  private readText(): string | Tag | null {
+  /**
+   * Text as the file stores it: inline, a chunk string reference, or null if unresolvable. A
+   * value's inline text that spells bytes (an id) is packed into them (packed-text.ts).
+   */
+  private writeText(packs: boolean): void {
+    const out = this.out;
     const header = this.readVarint();
     if (header & 1) {
       const local = this.strings.text(header >>> 1);
-      return local < 0 ? null : new Tag(local, STRING_REF_TAG);
+      if (local < 0) out.byte(NULL);
+      else {
+        out.tag(STRING_REF_TAG);
+        out.head(0, local);
+      }
+      return;
     }
-    return this.readInline(header >>> 1);
+    const length = header >>> 1;
+    const start = this.pos;
+    this.pos += length;
+    const tag = packs ? packedTextTag(this.bytes, start, length) : 0;
+    if (tag === 0) out.utf8(this.bytes, start, start + length);
+    else {
+      out.tag(tag);
+      // The room first: making it may move out.bytes.
+      const at = out.byteStringRoom(packedLength(tag, length));
+      packText(this.bytes, start, length, out.bytes, at);
+    }
+  }
+
+  /** Passes a text: its chunk string index, {@link INLINE_TEXT} for text in place, or {@link NO_TEXT} when it does not resolve. */
+  private readTextRef(): number {
+    const header = this.readVarint();
+    if (header & 1) {
+      const local = this.strings.text(header >>> 1);
+      return local < 0 ? NO_TEXT : local;
+    }
+    this.pos += header >>> 1;
+    return INLINE_TEXT;
   }
 
   /** A key: inline text or the chunk string index itself (docs/format.md, "Attributes"). */
-  private readKey(): string | number {
+  private writeKey(): void {
     const header = this.readVarint();
     if (header & 1) {
       const local = this.strings.text(header >>> 1);
-      return local < 0 ? '' : local;
+      if (local < 0) this.out.byte(EMPTY_TEXT);
+      else this.out.head(0, local);
+      return;
     }
-    return this.readInline(header >>> 1);
-  }
-
-  private readInline(length: number): string {
     const start = this.pos;
-    this.pos += length;
-    return this.bytes.toString('utf8', start, start + length);
+    this.pos += header >>> 1;
+    this.out.utf8(this.bytes, start, this.pos);
   }
 
-  private readEntries(): unknown[] {
+  private writeEntries(): void {
     const count = this.readVarint();
-    const flat = new Array<unknown>(count * 2);
+    this.out.array(count * 2);
     for (let i = 0; i < count; i++) {
-      flat[2 * i] = this.readKey();
-      flat[2 * i + 1] = this.readValue();
+      this.writeKey();
+      this.writeValue();
     }
-    return flat;
   }
 
-  private readValue(): unknown {
+  private writeValue(): void {
     const bytes = this.bytes;
+    const out = this.out;
     const tag = bytes[this.pos++];
     switch (tag) {
       case ValueTag.Null:
-        return null;
+        out.byte(NULL);
+        return;
       case ValueTag.False:
-        return false;
+        out.byte(FALSE);
+        return;
       case ValueTag.True:
-        return true;
+        out.byte(TRUE);
+        return;
       case ValueTag.Int: {
         const zigzag = this.readVarint();
-        return (zigzag >>> 1) ^ -(zigzag & 1);
+        out.number((zigzag >>> 1) ^ -(zigzag & 1));
+        return;
       }
       case ValueTag.Float: {
         const value = bytes.readDoubleLE(this.pos);
         this.pos += 8;
-        return fileNumber(value);
+        out.number(value);
+        return;
       }
       case ValueTag.Text:
-        return this.readText();
+        this.writeText(true);
+        return;
       case ValueTag.Bytes: {
         const length = this.readVarint();
-        const value = copyBytes(bytes, this.pos, this.pos + length);
+        out.byteString(bytes, this.pos, this.pos + length);
         this.pos += length;
-        return value;
+        return;
       }
       case ValueTag.Array: {
         const count = this.readVarint();
-        const items = new Array<unknown>(count);
-        for (let i = 0; i < count; i++) items[i] = this.readValue();
-        return items;
+        out.array(count);
+        for (let i = 0; i < count; i++) this.writeValue();
+        return;
       }
       case ValueTag.Map:
-        return new Tag(this.readEntries(), MAP_TAG);
+        out.tag(MAP_TAG);
+        this.writeEntries();
+        return;
       case ValueTag.BigInt64: {
         const value = bytes.readBigInt64LE(this.pos);
         this.pos += 8;
-        return value;
+        out.bigint(value);
+        return;
       }
-      case ValueTag.BigIntText:
-        return parseBigInt(this.readInline(this.readVarint() >>> 1));
+      case ValueTag.BigIntText: {
+        const length = this.readVarint() >>> 1;
+        const start = this.pos;
+        this.pos += length;
+        const digits = bytes.toString('utf8', start, start + length);
+        // The encoder keeps a bigint's digits within the file's bignum limit; when trimming cut
+        // them, the text of the leading digits and "…" is written instead (the record is flagged truncated).
+        if (/^-?\d+$/.test(digits)) out.bigint(BigInt(digits));
+        else out.utf8(bytes, start, start + length);
+        return;
+      }
       default:
         // Undefined and Omitted both decode as CBOR undefined.
-        return undefined;
+        out.byte(UNDEFINED);
+        return;
     }
   }
 
@@ -236,16 +320,10 @@ export class RecordDecoder {
   }
 }
 
-function copyBytes(bytes: Buffer, start: number, end: number): Uint8Array {
-  return new Uint8Array(bytes.subarray(start, end));
-}
-
-/**
- * A bigint's digits (the encoder keeps them within the file's bignum limit), or, when trimming
- * cut them, the text of the leading digits and "…" (the record is flagged truncated).
- */
-function parseBigInt(digits: string): bigint | string {
-  return /^-?\d+$/.test(digits) ? BigInt(digits) : digits;
+/** A nanosecond difference: a number when exact, else a bigint. */
+function writeNanos(out: CborWriter, nanos: number | bigint): void {
+  if (typeof nanos === 'number') out.number(nanos);
+  else out.bigint(nanos);
 }
 
 function wholeSeconds(seconds: number): number {

@@ -1,17 +1,17 @@
 /**
  * A ring capture → the blocks of a snapshot file. Records are ordered by time (ticket order
- * breaks ties), cut into self-contained chunks, each CBOR-encoded, LZ4-compressed and
- * checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
+ * breaks ties), cut into self-contained chunks, each CBOR-encoded, compressed with the writer's
+ * codec (LZ4 unless another was chosen) and checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
  * between chunks while the fatal path (crash capture) runs it straight through.
  */
 import { randomBytes } from 'node:crypto';
-import { compress } from 'lz4-wasm-nodejs';
 import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';
 import {
   type BlockPosition,
-  CHUNK_MAGIC,
   CHUNK_MAX_RAW_BYTES,
   CHUNK_MAX_RECORDS,
+  type ChunkCodecName,
+  CODED_CHUNK_MAGIC,
   END_MAGIC,
   encodeFilePrefix,
   encodeIndexedBlock,
@@ -19,6 +19,8 @@ import {
 } from '../format/file-format.ts';
 import { toFileEntries } from '../format/file-values.ts';
 import { type RingViews, ringId } from '../record/ring-layout.ts';
+import { CborWriter } from './cbor-writer.ts';
+import { compressChunk } from './chunk-codec.ts';
 import { ChunkStrings } from './chunk-strings.ts';
 import { RecordDecoder, type RecordTime, readRecordOrder, readRecordTime } from './record-decoder.ts';
 import type { LaneCounters, RingCapture, RingCounters } from './ring-capture.ts';
@@ -41,6 +43,9 @@ export class SnapshotEncoder {
   private readonly cbor = createCborEncoder();
   private readonly strings: ChunkStrings;
   private readonly decoder: RecordDecoder;
+  /** The current chunk's records as CBOR, and the whole chunk; reused from chunk to chunk. */
+  private readonly records = new CborWriter();
+  private readonly chunk = new CborWriter();
   /** Records that did not decode, per lane: they move from captured to skipped. */
   private readonly unreadable: number[] = [];
   /** Names this file in its header and index blocks, so that a chunk of another file is told apart. */
@@ -53,6 +58,8 @@ export class SnapshotEncoder {
   constructor(
     ring: RingViews,
     private readonly capture: RingCapture,
+    /** How each chunk is compressed (chunk-codec.ts); the caller has checked that this platform has it. */
+    private readonly codec: ChunkCodecName = 'lz4',
   ) {
     this.ring = ringId(ring);
     this.strings = new ChunkStrings(ring, createCborDecoder());
@@ -68,26 +75,45 @@ export class SnapshotEncoder {
       const first = order[index]!;
       const base = readRecordTime(capture.bytes, capture.starts[first]!, { seconds: 0, nanos: 0 });
       const previous: RecordTime = { seconds: base.seconds, nanos: base.nanos };
-      const records: unknown[][] = [];
+      const records = this.records;
+      records.reset();
+      let count = 0;
       let rawBytes = 0;
       this.strings.reset();
-      while (index < order.length && records.length < CHUNK_MAX_RECORDS && rawBytes < CHUNK_MAX_RAW_BYTES) {
+      while (index < order.length && count < CHUNK_MAX_RECORDS && rawBytes < CHUNK_MAX_RAW_BYTES) {
         const at = order[index++]!;
         try {
-          records.push(this.decoder.decode(capture.bytes, capture.starts[at]!, capture.lengths[at]!, capture.tickets[at]!, capture.lanes[at]!, previous));
+          this.decoder.decode(capture.bytes, capture.starts[at]!, capture.lengths[at]!, capture.tickets[at]!, capture.lanes[at]!, previous, records);
+          count++;
           rawBytes += capture.lengths[at]!;
         } catch {
           // A slot record this version cannot decode is accounted as skipped, never guessed at.
           this.unreadable[capture.lanes[at]!] = (this.unreadable[capture.lanes[at]!] ?? 0) + 1;
         }
       }
-      if (records.length === 0) continue;
-      const raw = this.cbor.encode([base.seconds, base.nanos, this.strings.strings, this.strings.scopes, records]);
-      const block = encodeIndexedBlock(this.nextPosition(), CHUNK_MAGIC, raw.length, records.length, compress(raw));
+      if (count === 0) continue;
+      const raw = this.chunkCbor(base, count);
+      const block = encodeIndexedBlock(this.nextPosition(), CODED_CHUNK_MAGIC, raw.length, count, compressChunk(this.codec, raw));
       this.chunkCount++;
-      this.recordCount += records.length;
+      this.recordCount += count;
       yield block;
     }
+  }
+
+  /** The chunk array [baseSeconds, baseNanos, strings, scopes, records] around the `count` records written so far. */
+  private chunkCbor(base: RecordTime, count: number): Buffer {
+    const chunk = this.chunk;
+    chunk.reset();
+    chunk.array(5);
+    chunk.number(base.seconds);
+    chunk.number(base.nanos);
+    chunk.array(this.strings.strings.length);
+    for (const text of this.strings.strings) chunk.text(text);
+    // A few scopes per chunk, decoded from the intern table: cbor-x writes them.
+    chunk.raw(this.cbor.encode(this.strings.scopes));
+    chunk.array(count);
+    chunk.raw(this.records.bytes.subarray(0, this.records.length));
+    return chunk.bytes.subarray(0, chunk.length);
   }
 
   /** The counters after {@link chunkBlocks} has run: unreadable records move to skipped. */

@@ -12,11 +12,13 @@
 import { hostname } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
+import type { ChunkCodecName } from '../format/file-format.ts';
 import type { ResourceLike } from '../otel-types.ts';
 import type { RingViews } from '../record/ring-layout.ts';
 import type { RetentionOptions, SnapshotFileSystem } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { defaultFileSystem, type NextName, writeFileAtomically, writeFileAtomicallySync } from './atomic-file.ts';
+import { usableCodec } from './chunk-codec.ts';
 import { checkedTimeoutMillis, Deadline } from './deadline.ts';
 import { snapshotFileName } from './file-name.ts';
 import { applyRetention, applyRetentionSync, checkedRetention } from './retention.ts';
@@ -42,6 +44,8 @@ export interface SnapshotWriterSettings {
   readonly retention: RetentionOptions | undefined;
   /** Longest time an async write may take (deadline.ts); the sync write cannot be timed out. */
   readonly timeoutMillis: number;
+  /** How chunks are compressed (chunk-codec.ts). */
+  readonly codec: ChunkCodecName;
 }
 
 /** What became of one snapshot, for self-metrics: told to the listener given to {@link SnapshotWriter.observe}. */
@@ -62,6 +66,8 @@ export interface SnapshotWriterOptions {
   readonly retention?: RetentionOptions | undefined;
   /** Default 10000. */
   readonly timeoutMillis?: number | undefined;
+  /** Default `lz4`. */
+  readonly codec?: ChunkCodecName | undefined;
   /** Default `node:fs`. Not part of the settings: a file system cannot be sent to another thread. */
   readonly fileSystem?: SnapshotFileSystem | undefined;
 }
@@ -95,6 +101,7 @@ export class SnapshotWriter {
       serviceName: options.serviceName,
       retention: checkedRetention(options.retention),
       timeoutMillis: checkedTimeoutMillis(options.timeoutMillis),
+      codec: usableCodec(options.codec),
     };
     this.fileSystem = options.fileSystem ?? defaultFileSystem;
   }
@@ -130,7 +137,7 @@ export class SnapshotWriter {
     const started = performance.now();
     const names = this.names(request);
     try {
-      const encoder = encoderFor(request.ring);
+      const encoder = encoderFor(request.ring, this.settings.codec);
       const chunks = [...encoder.chunkBlocks()];
       const { directory, retention } = this.settings;
       const blocks = this.fileBlocks(encoder, chunks, request);
@@ -149,7 +156,7 @@ export class SnapshotWriter {
   /** {@link write} up to the file in place; stops at its next step once the deadline has passed. */
   private async writeFile(request: SnapshotRequest, names: HandedNames, started: number, deadline: Deadline): Promise<string> {
     const { signal } = deadline;
-    const encoder = encoderFor(request.ring);
+    const encoder = encoderFor(request.ring, this.settings.codec);
     await request.resource?.waitForAsyncAttributes?.();
     const chunks: Buffer[] = [];
     for (const chunk of encoder.chunkBlocks()) {
@@ -260,8 +267,8 @@ interface HandedNames {
 }
 
 /** Captures the ring now, before anything awaits, so the snapshot is of the moment it was asked for. */
-function encoderFor(ring: RingViews): SnapshotEncoder {
-  return new SnapshotEncoder(ring, captureRing(ring));
+function encoderFor(ring: RingViews, codec: ChunkCodecName): SnapshotEncoder {
+  return new SnapshotEncoder(ring, captureRing(ring), codec);
 }
 
 function stringAttribute(attributes: Readonly<Record<string, unknown>>, key: string): string | undefined {

@@ -232,7 +232,7 @@ test('a damaged file among good ones: exit 1, a warning, and every intact record
   const bigFile = await writeTicks(fleet);
   await writeServiceSnapshot(fleet, CART);
   const bytes = readFileSync(bigFile);
-  const firstChunk = bytes.indexOf(Buffer.from('TTLC', 'latin1'));
+  const firstChunk = bytes.indexOf(Buffer.from('TTLZ', 'latin1'));
   assert.ok(firstChunk > 0);
   bytes[firstChunk + 40] = bytes[firstChunk + 40]! ^ 0xff;
   writeFileSync(bigFile, bytes);
@@ -254,7 +254,7 @@ test('one damaged file alone: text and JSON both show its intact chunk and warn 
   // records for JSON in slices (merge.ts).
   const path = await writeTicks(subdirectory('alone'));
   const bytes = readFileSync(path);
-  bytes[bytes.indexOf(Buffer.from('TTLC', 'latin1')) + 40]! ^= 0xff;
+  bytes[bytes.indexOf(Buffer.from('TTLZ', 'latin1')) + 40]! ^= 0xff;
   writeFileSync(path, bytes);
   for (const format of [[], ['--json']]) {
     const result = await runViewer(['--utc', ...format, path]);
