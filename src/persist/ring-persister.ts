@@ -75,6 +75,8 @@ export class RingPersister {
   private sequence = 0;
   private resource: Readonly<Record<string, unknown>> | undefined;
   private closed = false;
+  /** Bytes handed to the kernel by {@link tick} so far (the zero fill and the prefix not counted). */
+  bytesWritten = 0;
 
   /** Makes the file (0600, full size, prefix written); throws when it cannot. */
   constructor(
@@ -113,7 +115,14 @@ export class RingPersister {
     this.flush();
     const state: PersistedState = { at: Date.now(), lanes, interned: this.interned, ...(this.resource === undefined ? {} : { resource: this.resource }) };
     const length = encodeStateCopy(this.stateCopy, ++this.sequence, this.cbor.encode(state));
-    fs.writeSync(this.fd, this.stateCopy, 0, length, this.layout.stateOffsets[this.sequence & 1]!);
+    this.write(this.stateCopy, 0, length, this.layout.stateOffsets[this.sequence & 1]!);
+  }
+
+  /** One positioned write, all of it: a short write (a full disk) throws rather than leave a batch half made. */
+  private write(buffer: Buffer, offset: number, length: number, position: number): void {
+    const written = fs.writeSync(this.fd, buffer, offset, length, position);
+    if (written !== length) throw new Error(`ttlog: the persisted ring took ${written} of ${length} bytes`);
+    this.bytesWritten += length;
   }
 
   /** Closes the file; `tick` does nothing after this. Does not remove it. */
@@ -200,7 +209,7 @@ export class RingPersister {
   private flush(): void {
     this.persistIntern();
     const runs = this.runs;
-    for (let i = 0; i < runs.length; i += 3) fs.writeSync(this.fd, this.stage, runs[i + 1]!, runs[i + 2]!, runs[i]!);
+    for (let i = 0; i < runs.length; i += 3) this.write(this.stage, runs[i + 1]!, runs[i + 2]!, runs[i]!);
     runs.length = 0;
     this.staged = 0;
   }
@@ -238,10 +247,10 @@ export class RingPersister {
         }
       }
     }
-    if (high > low) fs.writeSync(this.fd, bytes, internBytesStart + low, high - low, this.layout.internBytes + low);
+    if (high > low) this.write(bytes, internBytesStart + low, high - low, this.layout.internBytes + low);
     if (entries.length > 0) {
       const table = Buffer.concat(entries);
-      fs.writeSync(this.fd, table, 0, table.length, this.layout.internEntries + first * INTERN_ENTRY_BYTES);
+      this.write(table, 0, table.length, this.layout.internEntries + first * INTERN_ENTRY_BYTES);
     }
     this.interned = first + entries.length;
   }
