@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { diag } from '@opentelemetry/api';
 import type { PersistedOwner } from './persist-format.ts';
 
 /** Bytes of a socket path the kernel takes, its terminating zero left out (Linux `sun_path` is 108). */
@@ -43,8 +44,9 @@ export class LivenessLock {
     const name = `.ttlog-${randomBytes(8).toString('hex')}.sock`;
     const path = join(directory, name);
     const server = createServer((connection) => connection.destroy());
-    // No error listener would make a failure to accept later an uncaught exception.
-    server.on('error', () => undefined);
+    // Without a listener, a failure to accept would be an uncaught exception. A lock that failed to
+    // listen is still backed by the owner's pid lookup (persist-recovery.ts).
+    server.on('error', (error) => diag.error('ttlog: the persisted ring lock failed', error));
     if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) {
       // listen() binds a Unix socket synchronously, so the lock is held before the file exists.
       server.listen(path);
@@ -52,6 +54,8 @@ export class LivenessLock {
       server.unref();
       return new LivenessLock(server, { kind: 'path', name });
     }
+    // Abstract sockets are Linux's; elsewhere a path this long has no lock, and without a lock no file may be persisted.
+    if (process.platform !== 'linux') throw new Error(`ttlog: the directory ${directory} is too long a path for the persisted ring's lock`);
     const abstractName = name.slice(1, -'.sock'.length);
     server.listen(`\0${abstractName}`);
     server.unref();

@@ -46,7 +46,7 @@ export class PersistHost {
   private readonly onExit = (code: number) => {
     if (code === 0 || this.exitWritesSnapshot) this.removeFile();
   };
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   /** Takes the lock and starts the worker; throws when the lock cannot be taken (the directory is missing or not writable). */
   constructor(
@@ -82,13 +82,15 @@ export class PersistHost {
 
   /** Stops persisting and removes the file and the lock. Safe to call twice. */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    this.closing ??= this.stop();
+    return this.closing;
+  }
+
+  private async stop(): Promise<void> {
     this.post({ close: true });
     process.removeListener('exit', this.onExit);
-    return this.worker.terminate().then(
-      () => this.removeFile(),
-      () => this.removeFile(),
-    );
+    await this.worker.terminate().catch(() => undefined);
+    this.removeFile();
   }
 
   private post(message: PersistWorkerMessage): void {
@@ -100,7 +102,6 @@ export class PersistHost {
   }
 
   private removeFile(): void {
-    this.closed = true;
     fs.rmSync(this.path, { force: true });
     this.lock.close();
   }
