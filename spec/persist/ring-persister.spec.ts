@@ -9,7 +9,9 @@ import { persistedSnapshotBytes } from '../../src/persist/persist-recovery.ts';
 import { PersistedFileError } from '../../src/persist/persisted-file-error.ts';
 import { readPersistedRing } from '../../src/persist/persisted-ring.ts';
 import { persistedSizes, RingPersister } from '../../src/persist/ring-persister.ts';
-import { openRingBuffer } from '../../src/record/ring-layout.ts';
+import { Header, openRingBuffer, SLOT_WORDS } from '../../src/record/ring-layout.ts';
+import { claimSlot, commitSlot } from '../../src/record/slot-claim.ts';
+import { incrementWide } from '../../src/record/wide-counter.ts';
 import { otel } from '../support/otel.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 
@@ -105,6 +107,40 @@ test('records committed after the last batch are not in the file; those before a
     assert.equal(snapshot.records.map(key), before);
     assert.is(snapshot.metadata.counters.written, 30);
     assertIdentity(snapshot);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a record still being written at a batch is persisted at a later one, however long its producer stalls, while later records go on', async () => {
+  const h = harness();
+  try {
+    h.emit(5);
+    const ring = openRingBuffer(h.processor.handle.buffer);
+    // A producer that took ticket 5 and stalled after claiming its slot; it copies record 2 there later.
+    const stalled = incrementWide(ring.words, Header.Head);
+    const at = claimSlot(ring, stalled);
+    assert.ok(at >= 0);
+    h.emit(3);
+    for (let i = 0; i < 3; i++) h.persister.tick();
+    const before = await h.recovered();
+    assert.equal(
+      before.snapshot.records.map((record) => record.seq),
+      [0, 1, 2, 3, 4, 6, 7, 8],
+    );
+    assert.is(before.snapshot.metadata.counters.skipped, 1);
+    const source = ring.lanes[0]!.slotsStart + 2 * ring.slotBytes;
+    const length = ring.words[ring.slotTable + 2 * SLOT_WORDS + 1]!;
+    ring.bytes.copy(ring.bytes, at, source, source + length);
+    commitSlot(ring, stalled, length);
+    h.persister.tick();
+    const after = await h.recovered();
+    // Record 5 holds record 2's bytes, time included: sorted by time, it comes after 2.
+    assert.equal(
+      after.snapshot.records.map((record) => record.seq).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.equal(after.snapshot.metadata.counters, (await h.live()).metadata.counters);
   } finally {
     h.cleanup();
   }

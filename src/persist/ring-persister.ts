@@ -53,10 +53,18 @@ export function persistedSizes(ring: RingViews): PersistedSizes {
   };
 }
 
-/** One lane's place in the write order: the next ticket to persist, and a ticket seen uncommitted at the last batch. */
+/**
+ * Records (or intern entries) claimed but not yet committed at a batch are looked at again at
+ * every later batch, up to this many per lane: one per producer thread stopped between its claim
+ * and its commit. A thread the scheduler keeps off the CPU that long is not rare on a loaded
+ * machine, and its record must not be given up for it.
+ */
+const MAX_PENDING = 256;
+
+/** One lane's place in the write order: the next ticket to look at, and tickets being written at the last batch. */
 interface LaneCursor {
   next: number;
-  pending: number;
+  pending: number[];
 }
 
 /** Keeps one ring's persisted file up to date, one {@link tick} at a time (see the top of this file). */
@@ -71,7 +79,8 @@ export class RingPersister {
   private staged = 0;
   private readonly cursors: LaneCursor[];
   private interned = 0;
-  private internPending = -1;
+  /** Intern ids claimed but not yet published at the last batch. */
+  private internPending: number[] = [];
   private sequence = 0;
   private resource: Readonly<Record<string, unknown>> | undefined;
   private closed = false;
@@ -85,7 +94,7 @@ export class RingPersister {
   ) {
     const sizes = persistedSizes(ring);
     this.layout = persistLayout(sizes);
-    this.cursors = ring.lanes.map(() => ({ next: 0, pending: -1 }));
+    this.cursors = ring.lanes.map(() => ({ next: 0, pending: [] }));
     const largestLane = Math.max(...ring.lanes.map((lane) => lane.slotCount)) * this.layout.slotStride;
     this.stage = Buffer.alloc(Math.max(this.layout.slotStride, Math.min(MAX_STAGE_BYTES, largestLane)));
     this.fd = fs.openSync(settings.path, 'wx', 0o600);
@@ -132,27 +141,21 @@ export class RingPersister {
     fs.closeSync(this.fd);
   }
 
-  /** Stages the lane's tickets since the last batch; returns the lane's counters for the state block. */
+  /** Stages the lane's tickets since the last batch, and those still being written then; returns the lane's counters for the state block. */
   private stageLane(lane: LaneViews, index: number): PersistedState['lanes'][number] {
     const { words } = this.ring;
     const cursor = this.cursors[index]!;
     const written = readWide(words, lane.base + Header.Head);
     // Tickets the ring has already overwritten are beyond reach; the recovered counts say so.
-    cursor.next = Math.max(cursor.next, written - lane.slotCount);
-    while (cursor.next < written) {
+    const oldest = written - lane.slotCount;
+    const stillPending = cursor.pending.filter((ticket) => ticket >= oldest && this.stageTicket(lane, index, ticket) === 'pending');
+    cursor.next = Math.max(cursor.next, oldest);
+    for (; cursor.next < written; cursor.next++) {
       const ticket = cursor.next;
-      const taken = this.stageTicket(lane, index, ticket);
-      if (taken === 'pending') {
-        // Still being written: tried again next batch. One seen pending twice belongs to a producer
-        // that stopped mid-record (a terminated worker), and is marked as not taken.
-        if (cursor.pending !== ticket) {
-          cursor.pending = ticket;
-          break;
-        }
-        this.stageEmpty(lane, index, ticket);
-      }
-      cursor.next++;
+      // Being written: looked at again next batch, while later tickets go on.
+      if (this.stageTicket(lane, index, ticket) === 'pending' && stillPending.length < MAX_PENDING) stillPending.push(ticket);
     }
+    cursor.pending = stillPending;
     return {
       written,
       persisted: cursor.next,
@@ -214,44 +217,56 @@ export class RingPersister {
     this.staged = 0;
   }
 
-  /** The intern entries published since the last batch: their bytes, then their entries with CRCs. */
+  /**
+   * The intern entries published since the last batch, and those claimed but unpublished then:
+   * their bytes, then their entries with CRCs. New ids go in one write (zeros for the ones not
+   * published yet); ids published since they were found pending, in one write each.
+   */
   private persistIntern(): void {
-    const { words, bytes, internTable, internBytesStart, internCapacity } = this.ring;
-    const end = Math.min(internCapacity, Atomics.load(words, Header.InternNextId));
+    const { words, internCapacity } = this.ring;
     const first = this.interned;
-    const entries: Buffer[] = [];
-    let low = Number.POSITIVE_INFINITY;
-    let high = 0;
-    let id = first;
-    for (; id < end; id++) {
-      const entry = internTable + id * INTERN_ENTRY_WORDS;
-      const kind = Atomics.load(words, entry + 2);
-      const out = Buffer.alloc(INTERN_ENTRY_BYTES);
-      entries.push(out);
-      if (kind === InternKind.Text || kind === InternKind.Scope) {
-        const offset = words[entry]!;
-        const length = words[entry + 1]!;
-        const content = bytes.subarray(internBytesStart + offset, internBytesStart + offset + length);
-        out.writeUInt32LE(offset, 0);
-        out.writeUInt32LE(length, 4);
-        out.writeUInt32LE(kind, 8);
-        out.writeUInt32LE(internChecksum(id, offset, length, kind, content), 12);
-        low = Math.min(low, offset);
-        high = Math.max(high, offset + length);
-      } else if (kind !== InternKind.Abandoned) {
-        // Claimed, not yet published: next batch, unless it was already pending at the last one.
-        if (this.internPending !== id) {
-          this.internPending = id;
-          entries.pop();
-          break;
-        }
-      }
+    const end = Math.max(first, Math.min(internCapacity, Atomics.load(words, Header.InternNextId)));
+    const table = Buffer.alloc((end - first) * INTERN_ENTRY_BYTES);
+    const bytes = { low: Number.POSITIVE_INFINITY, high: 0 };
+    const late: number[] = [];
+    const pending: number[] = [];
+    for (const id of this.internPending) {
+      const entry = Buffer.alloc(INTERN_ENTRY_BYTES);
+      const state = this.internEntry(id, entry, 0, bytes);
+      if (state === 'published') late.push(id);
+      if (state === 'pending') pending.push(id);
     }
-    if (high > low) this.write(bytes, internBytesStart + low, high - low, this.layout.internBytes + low);
-    if (entries.length > 0) {
-      const table = Buffer.concat(entries);
-      this.write(table, 0, table.length, this.layout.internEntries + first * INTERN_ENTRY_BYTES);
+    for (let id = first; id < end; id++) {
+      if (this.internEntry(id, table, (id - first) * INTERN_ENTRY_BYTES, bytes) === 'pending' && pending.length < MAX_PENDING) pending.push(id);
     }
-    this.interned = first + entries.length;
+    if (bytes.high > bytes.low)
+      this.write(this.ring.bytes, this.ring.internBytesStart + bytes.low, bytes.high - bytes.low, this.layout.internBytes + bytes.low);
+    if (table.length > 0) this.write(table, 0, table.length, this.layout.internEntries + first * INTERN_ENTRY_BYTES);
+    for (const id of late) {
+      const entry = Buffer.alloc(INTERN_ENTRY_BYTES);
+      this.internEntry(id, entry, 0, bytes);
+      this.write(entry, 0, INTERN_ENTRY_BYTES, this.layout.internEntries + id * INTERN_ENTRY_BYTES);
+    }
+    this.interned = end;
+    this.internPending = pending;
+  }
+
+  /** Writes intern entry `id` into `out` at `at` when it is published, widening `bytes` to its bytes; says what state it is in. */
+  private internEntry(id: number, out: Buffer, at: number, bytes: { low: number; high: number }): 'published' | 'pending' | 'abandoned' {
+    const { words, internTable, internBytesStart } = this.ring;
+    const entry = internTable + id * INTERN_ENTRY_WORDS;
+    const kind = Atomics.load(words, entry + 2);
+    if (kind === InternKind.Abandoned) return 'abandoned';
+    if (kind !== InternKind.Text && kind !== InternKind.Scope) return 'pending';
+    const offset = words[entry]!;
+    const length = words[entry + 1]!;
+    const content = this.ring.bytes.subarray(internBytesStart + offset, internBytesStart + offset + length);
+    out.writeUInt32LE(offset, at);
+    out.writeUInt32LE(length, at + 4);
+    out.writeUInt32LE(kind, at + 8);
+    out.writeUInt32LE(internChecksum(id, offset, length, kind, content), at + 12);
+    bytes.low = Math.min(bytes.low, offset);
+    bytes.high = Math.max(bytes.high, offset + length);
+    return 'published';
   }
 }
