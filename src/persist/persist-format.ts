@@ -68,7 +68,7 @@ export interface PersistedLaneState {
 
 /** A state block: what the last whole batch knew. */
 export interface PersistedState {
-  /** Milliseconds since the epoch of the batch. */
+  /** Milliseconds since the epoch at which the batch began to read the ring: every record committed before it is in the batch. */
   readonly at: number;
   readonly lanes: readonly PersistedLaneState[];
   /** Intern ids below this one were persisted (or were never published). */

@@ -120,9 +120,11 @@ export class RingPersister {
   /** Persists what was committed since the last batch; synchronous, a few positioned writes. */
   tick(): void {
     if (this.closed) return;
+    // Taken before the ring is read: whatever was committed before this time is in the batch.
+    const at = Date.now();
     const lanes = this.ring.lanes.map((lane, index) => this.stageLane(lane, index));
     this.flush();
-    const state: PersistedState = { at: Date.now(), lanes, interned: this.interned, ...(this.resource === undefined ? {} : { resource: this.resource }) };
+    const state: PersistedState = { at, lanes, interned: this.interned, ...(this.resource === undefined ? {} : { resource: this.resource }) };
     const length = encodeStateCopy(this.stateCopy, ++this.sequence, this.cbor.encode(state));
     this.write(this.stateCopy, 0, length, this.layout.stateOffsets[this.sequence & 1]!);
   }
