@@ -14,6 +14,7 @@ const allowed = {
   triggers: ['snapshot', 'record', 'format'],
   metrics: ['snapshot'],
   handoff: ['snapshot', 'read', 'record', 'format'],
+  persist: ['snapshot', 'record', 'format'],
 };
 
 /** Top-level declaration modules every folder may use; they must import no folder themselves. */

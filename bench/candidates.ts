@@ -25,7 +25,7 @@ import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, typ
 import { readSnapshot, SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions, type TypedEvent } from '../src/index.ts';
 import { callSiteAttributes, checkCallSiteAttributes, ID_POOL_MASK, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
-export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g' | 'h' | 't';
+export type CandidateId = 'a' | 'b' | 'c' | 'c-json' | 'd' | 'd-sync' | 'e' | 'f' | 'g' | 'h' | 'p' | 't';
 
 export interface Candidate {
   readonly id: CandidateId;

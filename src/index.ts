@@ -7,6 +7,15 @@
  */
 
 export type { AnyValue, LogRecordExporterLike, LogRecordLike, ReadableLogRecordLike } from './otel-types.ts';
+export {
+  isPersistedFile,
+  type PersistedSnapshotBytes,
+  type RecoveredPersistedFile,
+  readPersistedFile,
+  recoverPersistedFile,
+} from './persist/persisted-file.ts';
+export { PersistedFileError, type PersistedFileErrorCode } from './persist/persisted-file-error.ts';
+export type { PersistDamage } from './persist/persisted-ring.ts';
 export { type AttachOptions, TTLogProcessor, type TTLogProcessorOptions } from './processor.ts';
 export { SnapshotFormatError, type SnapshotFormatErrorCode } from './read/errors.ts';
 export { type ChunkOptions, iterateSnapshot, openSnapshot, type ReadOptions, readSnapshot, type SnapshotReader } from './read/reader.ts';
@@ -30,6 +39,7 @@ export type {
   CrashCaptureOptions,
   HandoffOptions,
   HandoffStats,
+  PersistOptions,
   RetentionOptions,
   RingHandle,
   RingStats,

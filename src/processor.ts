@@ -2,11 +2,14 @@ import type { Worker } from 'node:worker_threads';
 import { diag, type MeterProvider } from '@opentelemetry/api';
 import { optionsFromEnvironment, PROCESSOR_VARIABLES } from './config/environment.ts';
 import { checkedOptions, type OptionRule, type OptionSchema } from './config/option-check.ts';
-import { TRIGGER_OPTIONS } from './config/option-schemas.ts';
+import { PERSIST_OPTION, TRIGGER_OPTIONS } from './config/option-schemas.ts';
 import { Handoff } from './handoff/handoff.ts';
 import { handoffSettings } from './handoff/handoff-settings.ts';
 import { SelfMetrics } from './metrics/self-metrics.ts';
 import type { LogRecordLike, ResourceLike } from './otel-types.ts';
+import { PersistHost } from './persist/persist-host.ts';
+import { recoverDeadOwners } from './persist/persist-recovery.ts';
+import { type PersistSettings, persistSettings } from './persist/persist-settings.ts';
 import type { TypedEventOptions } from './record/event-declaration.ts';
 import { createRingBuffer, Header, type LaneViews, openRingBuffer, type RingViews } from './record/ring-layout.ts';
 import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.ts';
@@ -19,7 +22,7 @@ import type { SnapshotWriter } from './snapshot/snapshot-writer.ts';
 import { noTriggers, triggerSettings } from './triggers/options.ts';
 import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
 import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
-import type { HandoffOptions, RingHandle, RingStats, SnapshotTriggerOptions } from './types.ts';
+import type { HandoffOptions, PersistOptions, RingHandle, RingStats, SnapshotTriggerOptions } from './types.ts';
 
 /** Options of `new TTLogProcessor(options)`: the exporter, the ring's size, and the triggers. */
 export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
@@ -56,6 +59,14 @@ export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
    * snapshots of earlier processes on the next start. Default: off.
    */
   readonly handoff?: HandoffOptions;
+  /**
+   * Keep a copy of the ring in a file that outlives the process (README, "persist"): records are
+   * copied to it every `intervalMs` from another thread, and a later processor with `persist` and
+   * the same directory turns the file of a process that died without a snapshot (SIGKILL, the OOM
+   * killer, a signal) into a snapshot (reason `recovered`). With `captureCrashes`, SIGTERM and
+   * SIGINT are then left to kill the process at once. Default: off.
+   */
+  readonly persist?: boolean | PersistOptions;
 }
 
 /** Options for a processor in a worker thread that writes into another thread's ring. */
@@ -87,6 +98,7 @@ const PROCESSOR_OPTIONS = {
     kinds: ['object'],
     fields: { exporter: { kinds: ['any'] }, scope: { kinds: ['string'] }, recover: { kinds: ['boolean'] }, timeoutMillis: NUMBER, maxExportBatchSize: NUMBER },
   },
+  persist: PERSIST_OPTION,
 } as const satisfies OptionSchema<TTLogProcessorOptions>;
 
 /** What `TTLogProcessor.attach(handle, options)` takes. */
@@ -131,6 +143,10 @@ export class TTLogProcessor {
   private events: TypedEvents | undefined;
   /** Records the ring had taken when the last snapshot this processor wrote of it began. */
   private writtenAtLastSnapshot = 0;
+  /** Set by the `persist` option: the persisted ring of this process. */
+  private readonly persistence: PersistHost | undefined;
+  /** Set by the `persist` option: the recovery of earlier processes' persisted rings, begun at construction. */
+  private readonly persistRecovery: Promise<unknown> | undefined;
 
   /**
    * Options not given here come from `TTLOG_*` environment variables where set (README,
@@ -148,9 +164,16 @@ export class TTLogProcessor {
     this.exporter = attached === undefined && options.exporter === undefined ? new SnapshotExporter() : options.exporter;
     this.writer = this.exporter === undefined ? undefined : bindExporter(this.exporter, () => this.snapshot('flush'));
     if (attached === undefined && options.handoff !== undefined) this.handoffs = new Handoff(handoffSettings(options.handoff), this.ring, () => this.resource);
+    const persist = attached === undefined ? this.persistSettings(options.persist) : undefined;
     if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
-      if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), settings);
+      // With `persist`, a signal death is recovered at the next start: no listener may keep a blocked process from dying.
+      const crashes = persist === undefined || settings.crashes === undefined ? settings.crashes : { ...settings.crashes, signals: [] };
+      if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), { ...settings, crashes });
+    }
+    if (persist !== undefined && this.writer !== undefined) {
+      this.persistence = startPersisting(this.ring, persist, triggerSettings(options).crashes?.exit === true);
+      this.persistRecovery = recoverDeadOwners(persist.directory, this.writer);
     }
     this.severityThreshold = this.triggers?.severity?.threshold ?? Number.POSITIVE_INFINITY;
     this.selfMetrics = new SelfMetrics({ meterProvider: options.meterProvider, ring: attached === undefined ? () => this.stats() : undefined });
@@ -218,6 +241,7 @@ export class TTLogProcessor {
    * wait on the exporter bounded by `handoff.timeoutMillis`).
    */
   async forceFlush(): Promise<void> {
+    await this.persistRecovery;
     const handoffFlushed = this.handoffs?.forceFlush();
     if (this.exporter !== undefined && !this.isShutdown && writtenToRing(this.ring) !== this.writtenAtLastSnapshot) await this.snapshot('flush');
     await handoffFlushed;
@@ -246,6 +270,7 @@ export class TTLogProcessor {
   shutdown(): Promise<void> {
     this.shutdownDone ??= this.finalSnapshot()
       .finally(() => this.handoffs?.shutdown())
+      .finally(() => this.persistence?.close())
       .finally(() => this.selfMetrics.stop());
     return this.shutdownDone;
   }
@@ -327,7 +352,24 @@ export class TTLogProcessor {
     // A global MeterProvider registered since the processor was made is in place by now.
     this.selfMetrics.connect();
     if (resource !== undefined) this.triggers?.resourceKnown(resource);
-    if (this.writer !== undefined) this.handoffs?.recover(this.writer.settings.directory, this.writer.settings.serviceName, resource);
+    if (resource !== undefined) this.persistence?.sendResource(resource.attributes);
+    const writer = this.writer;
+    if (writer === undefined || this.handoffs === undefined) return;
+    const recover = () => this.handoffs?.recover(writer.settings.directory, writer.settings.serviceName, resource);
+    // Snapshots recovered from persisted rings are crash files too: the hand-off's scan runs after them.
+    if (this.persistRecovery === undefined) recover();
+    else void this.persistRecovery.then(recover);
+  }
+
+  /** The `persist` settings, over the exporter's directory and service; a processor without an exporter cannot recover, so it does not persist. */
+  private persistSettings(option: TTLogProcessorOptions['persist']): PersistSettings | undefined {
+    const writer = this.writer;
+    if (option === undefined || option === false) return undefined;
+    if (writer === undefined) {
+      diag.warn('ttlog: persist needs a processor with an exporter; not persisting');
+      return undefined;
+    }
+    return persistSettings(option, writer.settings.directory, writer.settings.serviceName);
   }
 
   /** Notes a snapshot written of the ring as it was when `written` records had been taken; returns its path. */
@@ -381,6 +423,16 @@ function handoffHooks(handoffs: Handoff): Pick<SnapshotTarget, 'handoff' | 'hand
     handoff: (traceIds) => handoffs.handoff(handoffs.settings.scope === 'all' ? undefined : traceIds),
     handoffBeforeExit: () => handoffs.handoffWithin(handoffs.settings.timeoutMillis),
   };
+}
+
+/** Starts persisting `ring`; a failure (a directory that cannot be written) is reported and leaves the processor without it. */
+function startPersisting(ring: RingViews, settings: PersistSettings, exitWritesSnapshot: boolean): PersistHost | undefined {
+  try {
+    return new PersistHost(ring, settings, exitWritesSnapshot);
+  } catch (error) {
+    diag.error(`ttlog: persisting the ring to ${settings.directory} failed to start`, error);
+    return undefined;
+  }
 }
 
 /** Records written into every lane of the ring. */

@@ -26,6 +26,14 @@ export interface SnapshotTriggerOptions {
   readonly watchdog?: boolean | WatchdogOptions;
 }
 
+/** The `persist` option of a processor (README, "persist"). */
+export interface PersistOptions {
+  /** Where the persisted file and its lock go; recovered snapshots go to the exporter's directory. Default: the exporter's directory. */
+  readonly directory?: string;
+  /** How often newly committed records are copied to the file. Default 100. */
+  readonly intervalMs?: number;
+}
+
 /** Which failures write a crash snapshot; every field defaults to on. */
 export interface CrashCaptureOptions {
   /** Uncaught exceptions (reason `uncaught-exception`), seen through `uncaughtExceptionMonitor`. Default true. */

@@ -6,6 +6,7 @@
  */
 import type {
   CrashCaptureOptions,
+  PersistOptions,
   RetentionOptions,
   SeverityTriggerOptions,
   SnapshotExporterOptions,
@@ -36,6 +37,12 @@ export const TRIGGER_OPTIONS = {
   snapshotOnSeverity: { kinds: ['boolean', 'object'], fields: SEVERITY_TRIGGER_OPTIONS },
   watchdog: { kinds: ['boolean', 'object'], fields: WATCHDOG_OPTIONS },
 } as const satisfies OptionSchema<SnapshotTriggerOptions>;
+
+/** The processor's `persist` option. */
+export const PERSIST_OPTION: OptionRule = {
+  kinds: ['boolean', 'object'],
+  fields: { directory: { kinds: ['string'] }, intervalMs: NUMBER } as const satisfies OptionSchema<PersistOptions>,
+};
 
 const RETENTION_OPTIONS = {
   maxFiles: NUMBER,

@@ -34,6 +34,8 @@ const REASON_KINDS = {
   'worker-error': 'crash',
   /** The event loop was blocked longer than the watchdog's threshold. */
   stall: 'crash',
+  /** The persisted ring of a process that died without writing a snapshot (killed, out of memory), recovered by a later one. */
+  recovered: 'crash',
 } as const satisfies Record<string, 'routine' | 'crash'>;
 
 /**

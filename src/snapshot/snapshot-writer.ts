@@ -34,6 +34,17 @@ export interface SnapshotRequest {
   readonly reason: SnapshotReason | (string & {});
   readonly resource?: ResourceLike | undefined;
   readonly cause?: Readonly<Record<string, unknown>> | undefined;
+  /** Another process's ring being written for it (a recovered one): its service, host, pid and time replace this process's. */
+  readonly origin?: SnapshotOrigin | undefined;
+}
+
+/** Whose snapshot a request is when it is not this process's. */
+export interface SnapshotOrigin {
+  readonly service: string;
+  readonly hostname: string;
+  readonly pid: number;
+  /** The header's `createdAt` and the file name's time. */
+  readonly createdAt: Date;
 }
 
 /** Where and for whom a writer writes: plain data, so a watchdog thread can be sent it and make its own writer. */
@@ -203,10 +214,10 @@ export class SnapshotWriter {
   private describe(request: SnapshotRequest): SnapshotDescription {
     return {
       service: this.serviceFor(request),
-      hostname: hostname(),
-      pid: process.pid,
+      hostname: request.origin?.hostname ?? hostname(),
+      pid: request.origin?.pid ?? process.pid,
       reason: request.reason,
-      createdAt: new Date(),
+      createdAt: request.origin?.createdAt ?? new Date(),
       resource: request.resource?.attributes ?? {},
       producer: { name: 'ttlog', version: VERSION },
       cause: request.cause,
@@ -218,7 +229,8 @@ export class SnapshotWriter {
     const handed: string[] = [];
     return {
       next: () => {
-        const name = snapshotFileName(this.serviceFor(request), process.pid, new Date(), this.nextSeq++, request.reason);
+        const { pid, createdAt } = request.origin ?? { pid: process.pid, createdAt: new Date() };
+        const name = snapshotFileName(this.serviceFor(request), pid, createdAt, this.nextSeq++, request.reason);
         handed.push(name);
         this.namesInFlight.add(name);
         return name;
@@ -230,6 +242,7 @@ export class SnapshotWriter {
   }
 
   private serviceFor(request: SnapshotRequest): string {
+    if (request.origin !== undefined) return request.origin.service;
     return this.settings.serviceName ?? stringAttribute(request.resource?.attributes ?? {}, 'service.name') ?? 'unknown_service';
   }
 

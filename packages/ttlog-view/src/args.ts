@@ -56,12 +56,14 @@ const optionSpec = {
 
 /** Reasons the help names, checked against the library's list by the type. */
 const ROUTINE_REASONS: readonly SnapshotReason[] = ['manual', 'flush', 'shutdown', 'periodic', 'error'];
-const CRASH_REASONS: readonly SnapshotReason[] = ['uncaught-exception', 'unhandled-rejection', 'signal', 'stall'];
+const CRASH_REASONS: readonly SnapshotReason[] = ['uncaught-exception', 'unhandled-rejection', 'signal', 'stall', 'recovered'];
 
 export const HELP = `Usage: ttlog-view [options] [PATH...]
 
-Shows the records of ttlog snapshot files as one timeline. PATH is a snapshot file or a
-directory of them (its *.bin files); several are merged by timestamp. Without PATH, it reads
+Shows the records of ttlog snapshot files as one timeline. PATH is a snapshot file, a persisted
+ring file (*.persist, read as the snapshot it recovers to), or a directory of snapshot files (its
+*.bin files); several are merged by timestamp. 'ttlog-view recover PATH' writes a persisted ring
+file's snapshot file (see 'ttlog-view recover --help'). Without PATH, it reads
 where snapshots go by default: TTLOG_SNAPSHOT_DIR, else the ttlog-*.bin files in the OS temp
 directory, and says which on stderr.
 

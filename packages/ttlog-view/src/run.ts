@@ -15,6 +15,7 @@ import { TextFormatter, textFormatFor } from './format-text.ts';
 import { mergedBatches, mergedLast, mergeSources } from './merge.ts';
 import type { OutFile } from './out-file.ts';
 import { LineOutput } from './output.ts';
+import { runRecover } from './recover-command.ts';
 import { describeError, expandPaths, openSources, type ReportProblem, type SnapshotSource, type ViewRecord } from './sources.ts';
 import { UsageError } from './usage-error.ts';
 import { terminalSafeJson, terminalText } from './values.ts';
@@ -33,6 +34,7 @@ export interface CommandIO {
 
 /** Runs `ttlog-view` with `argv` (arguments only) and resolves to its exit code. */
 export async function runView(argv: readonly string[], io: CommandIO): Promise<number> {
+  if (argv[0] === 'recover') return runRecover(argv.slice(1), io);
   let options: ViewOptions;
   try {
     options = parseViewArgs(argv, io.env, io.stdout.isTTY === true);

@@ -4,9 +4,9 @@
  * hide the others.
  */
 import type { Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type MergedRecord, openSnapshot, type SnapshotMetadata, type SnapshotReader } from 'ttlog';
+import { isPersistedFile, type MergedRecord, openSnapshot, readPersistedFile, type SnapshotMetadata, type SnapshotReader } from 'ttlog';
 import { terminalText } from './values.ts';
 
 /** One open snapshot file. */
@@ -61,7 +61,7 @@ export async function openSources(files: readonly string[], report: ReportProble
   const sources: SnapshotSource[] = [];
   for (const path of files) {
     try {
-      const reader = await openSnapshot(path);
+      const reader = await openSnapshotOrPersisted(path, report);
       const metadata = reader.metadata;
       sources.push({ index: sources.length, path, label: terminalText(`${metadata.service || 'unknown'}/${metadata.pid}`), metadata, reader });
     } catch (error) {
@@ -69,6 +69,27 @@ export async function openSources(files: readonly string[], report: ReportProble
     }
   }
   return sources;
+}
+
+/** A snapshot file, or a persisted ring file (told by its magic) read as the snapshot it recovers to. */
+async function openSnapshotOrPersisted(path: string, report: ReportProblem): Promise<SnapshotReader> {
+  if (!(await startsLikePersisted(path))) return openSnapshot(path);
+  const { bytes, damage } = await readPersistedFile(path);
+  if (damage.slots + damage.internEntries + damage.stateCopies > 0 || damage.missingBytes > 0) {
+    report(`${path}: persisted ring damaged (${damage.slots} records, ${damage.internEntries} strings failed their checks); the intact records are shown`);
+  }
+  return openSnapshot(bytes);
+}
+
+async function startsLikePersisted(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return isPersistedFile(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reports each damaged part of `source`'s file that the reader has met. */
