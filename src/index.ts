@@ -30,6 +30,8 @@ export type {
   CrashCaptureOptions,
   HandoffOptions,
   HandoffStats,
+  HeapPressureOptions,
+  RecorderThreadStats,
   RetentionOptions,
   RingHandle,
   RingStats,

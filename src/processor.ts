@@ -13,9 +13,10 @@ import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.
 import { RingProducer } from './record/ring-producer.ts';
 import { type TypedEvent, TypedEvents } from './record/typed-event.ts';
 import { readWide } from './record/wide-counter.ts';
+import { RecorderThread } from './recorder/recorder-thread.ts';
 import { bindExporter, SnapshotExporter } from './snapshot/exporter.ts';
 import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
-import type { SnapshotWriter } from './snapshot/snapshot-writer.ts';
+import type { SnapshotRequest, SnapshotWriter } from './snapshot/snapshot-writer.ts';
 import { noTriggers, triggerSettings } from './triggers/options.ts';
 import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
 import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
@@ -56,6 +57,13 @@ export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
    * snapshots of earlier processes on the next start. Default: off.
    */
   readonly handoff?: HandoffOptions;
+  /**
+   * Write snapshots on a worker thread of the processor's own (docs/architecture.md, "The recorder
+   * thread"), so that capturing and encoding the ring never blocks the event loop; the stall
+   * watchdog runs there too. `false` writes them on the main thread. Crash snapshots are written
+   * on the main thread either way. Default: true.
+   */
+  readonly recorderThread?: boolean;
 }
 
 /** Options for a processor in a worker thread that writes into another thread's ring. */
@@ -87,6 +95,7 @@ const PROCESSOR_OPTIONS = {
     kinds: ['object'],
     fields: { exporter: { kinds: ['any'] }, scope: { kinds: ['string'] }, recover: { kinds: ['boolean'] }, timeoutMillis: NUMBER, maxExportBatchSize: NUMBER },
   },
+  recorderThread: { kinds: ['boolean'] },
 } as const satisfies OptionSchema<TTLogProcessorOptions>;
 
 /** What `TTLogProcessor.attach(handle, options)` takes. */
@@ -117,6 +126,8 @@ export class TTLogProcessor {
   private readonly exporter: SnapshotExporter | undefined;
   /** The exporter's file writer; every snapshot of this processor goes through it. */
   private readonly writer: SnapshotWriter | undefined;
+  /** Writes this processor's non-fatal snapshots off the main thread; only a processor that owns its ring and has an exporter has one. */
+  private readonly recorder: RecorderThread | undefined;
   private resource: ResourceLike | undefined;
   private isShutdown = false;
   private pendingSnapshot: Promise<string> | undefined;
@@ -150,6 +161,7 @@ export class TTLogProcessor {
     if (attached === undefined && options.handoff !== undefined) this.handoffs = new Handoff(handoffSettings(options.handoff), this.ring, () => this.resource);
     if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
+      this.recorder = new RecorderThread(this.ring, this.writer, { writesRequests: options.recorderThread !== false, stallWatch: settings.watchdog });
       if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), settings);
     }
     this.severityThreshold = this.triggers?.severity?.threshold ?? Number.POSITIVE_INFINITY;
@@ -262,8 +274,7 @@ export class TTLogProcessor {
     const writer = this.writer;
     if (writer === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
     const written = writtenToRing(this.ring);
-    this.pendingSnapshot ??= writer
-      .write({ ring: this.ring, reason, resource: this.resource })
+    this.pendingSnapshot ??= this.writeInBackground(writer, { ring: this.ring, reason, resource: this.resource })
       .then((path) => this.snapshotWritten(path, written))
       .finally(() => {
         this.pendingSnapshot = undefined;
@@ -301,6 +312,7 @@ export class TTLogProcessor {
       dropped: sum((lane) => readWide(words, lane.base + Header.Dropped)),
       ...(this.handoffs === undefined ? {} : { handoff: this.handoffs.stats() }),
       ...(this.events === undefined ? {} : { typedEvents: this.events.counts() }),
+      ...(this.recorder === undefined ? {} : { recorderThread: this.recorder.stats() }),
     };
   }
 
@@ -317,17 +329,23 @@ export class TTLogProcessor {
     try {
       await this.snapshot('shutdown');
     } finally {
+      this.recorder?.stop();
       await this.exporter.shutdown();
     }
   }
 
-  /** The first record's resource: kept for snapshot headers, and sent to a stall watchdog thread. */
+  /** The first record's resource: kept for snapshot headers, and sent to the recorder thread for its stall snapshots. */
   private noteResource(resource: ResourceLike | undefined): void {
     this.resource = resource;
     // A global MeterProvider registered since the processor was made is in place by now.
     this.selfMetrics.connect();
-    if (resource !== undefined) this.triggers?.resourceKnown(resource);
+    if (resource !== undefined) this.recorder?.sendResource({ ...resource.attributes });
     if (this.writer !== undefined) this.handoffs?.recover(this.writer.settings.directory, this.writer.settings.serviceName, resource);
+  }
+
+  /** A non-fatal snapshot: on the recorder thread when there is one, else on this thread. */
+  private writeInBackground(writer: SnapshotWriter, request: SnapshotRequest): Promise<string> {
+    return (this.recorder ?? writer).write(request);
   }
 
   /** Notes a snapshot written of the ring as it was when `written` records had been taken; returns its path. */
@@ -352,15 +370,12 @@ export class TTLogProcessor {
       },
       write: (reason, cause) => {
         const written = writtenToRing(this.ring);
-        return writer
-          .write(request(reason, cause))
+        return this.writeInBackground(writer, request(reason, cause))
           .then((path) => this.snapshotWritten(path, written))
           .catch(() => undefined);
       },
       written: () => writtenToRing(this.ring),
       ...(this.handoffs === undefined ? {} : handoffHooks(this.handoffs)),
-      ringBuffer: this.ring.buffer,
-      writerSettings: writer.settings,
     };
   }
 }

@@ -34,6 +34,8 @@ const REASON_KINDS = {
   'worker-error': 'crash',
   /** The event loop was blocked longer than the watchdog's threshold. */
   stall: 'crash',
+  /** The used V8 heap reached the `heapPressure` share of its limit. */
+  'heap-pressure': 'crash',
 } as const satisfies Record<string, 'routine' | 'crash'>;
 
 /**
