@@ -3,13 +3,14 @@
  * the TypeScript sources in worker threads too: snapshots written by the thread while the main
  * thread spins in a synchronous loop; the main-thread paths (`recorderThread: false`, an exporter
  * with a file system of its own); a thread that crashes at every request, whose snapshots are
- * written all the same and counted; and a crash while a background snapshot is in flight, which
- * still leaves exactly one crash file.
+ * written all the same and counted; a snapshot longer than the time limit in all; and a crash
+ * while a background snapshot is in flight, which still leaves exactly one crash file.
  */
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readSnapshot } from '../../src/index.ts';
 import { MAX_RESTARTS } from '../../src/recorder/recorder-thread.ts';
 import { bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild } from '../triggers/fixtures/harness.ts';
 
@@ -19,6 +20,7 @@ const SNAPSHOTS = 6;
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/recorder-child.ts', import.meta.url));
 const CRASH_RECORDER = new URL('./fixtures/crash-recorder.mjs', import.meta.url).href;
+const SLOW_DISK = new URL('./fixtures/slow-disk.mjs', import.meta.url).href;
 const cleanup: string[] = [];
 
 interface Metrics {
@@ -69,6 +71,16 @@ test('recorderThread: false writes on the main thread: the file appears only onc
 
 test('an exporter with a fileSystem of its own writes on the main thread, which is the thread that has it', async () => {
   await checkBusy('busy-own-fs', false);
+});
+
+test('a snapshot that takes the thread longer than timeoutMillis in all resolves: the thread tells the main thread it is alive', async () => {
+  const { report, directory } = await run<{ ms: number; timeoutMillis: number; path: string; stats: BusyReport['stats'] }>('slow', ['--import', SLOW_DISK]);
+  assert.ok(report.ms > report.timeoutMillis, `took ${Math.round(report.ms)} ms, so the limit was passed in all`);
+  assert.equal(report.stats, { crashes: 0, onMainThread: false });
+  const slow = await readSnapshot(report.path);
+  assert.is(slow.metadata.counters.captured, 65_536);
+  assert.equal(slow.damage, []);
+  assert.ok(report.path.startsWith(directory));
 });
 
 test('a recorder thread that crashes mid-request: the request is written on the main thread, the thread replaced, then given up', async () => {

@@ -61,6 +61,8 @@ port.on('message', (message: RecorderRequest) => {
 Atomics.store(new Int32Array(data.started), 0, 1);
 
 async function writeAsked(message: SnapshotAsked): Promise<void> {
+  // Taken up: the main thread's wait starts again here, so time spent queued is not held against this write.
+  post({ type: 'busy' });
   told = undefined;
   try {
     const path = await writer.write({
