@@ -15,7 +15,8 @@
  *
  * The main thread writes requested snapshots itself (the path of every snapshot before this
  * thread existed) when the processor opts out (`recorderThread: false`), when the writer has a
- * file system of its own (which cannot be sent to a thread), when the thread cannot be started,
+ * file system of its own (which cannot be sent to a thread), when the writer serves several
+ * processors (see {@link threadsOfWriter}), when the thread cannot be started,
  * and after it crashed more than {@link MAX_RESTARTS} times. A request in flight when the thread
  * is lost is written again on the main thread: a snapshot is never lost to the thread.
  *
@@ -48,6 +49,14 @@ export const MAX_RESTARTS = 3;
  * instead of paying for a failed start each, and the reason is reported once per process.
  */
 let startFailure: string | undefined;
+
+/**
+ * How many processors' recorder threads write through each writer (an exporter given to several
+ * processors). Retention never removes a name its own writer still has in flight, but a writer on
+ * another thread cannot know those names: so a writer shared by several processors writes their
+ * requested snapshots on the main thread, where its one set of names in flight protects them all.
+ */
+const threadsOfWriter = new WeakMap<SnapshotWriter, number>();
 
 /** The stall watchdog's settings, as the recorder thread runs it (triggers/options.ts fills them in). */
 export interface StallWatchSettings {
@@ -91,6 +100,7 @@ export class RecorderThread {
     private readonly options: RecorderThreadOptions,
   ) {
     this.onMainThread = !options.writesRequests || writer.hasOwnFileSystem || startFailure !== undefined;
+    threadsOfWriter.set(writer, (threadsOfWriter.get(writer) ?? 0) + 1);
     const watch = options.stallWatch;
     if (watch === undefined) return;
     if (startFailure !== undefined) {
@@ -110,7 +120,7 @@ export class RecorderThread {
    * go to `diag` and the outcome to the writer's listener.
    */
   write(request: SnapshotRequest): Promise<string> {
-    const worker = this.onMainThread || this.stopped ? undefined : (this.worker ?? this.start());
+    const worker = this.writesHere() ? undefined : (this.worker ?? this.start());
     if (worker === undefined) return this.writer.write(request);
     if ((request.resource as { asyncAttributesPending?: boolean } | undefined)?.asyncAttributesPending === true) {
       // The header needs the attributes of async detectors; the thread can only be sent them once they are in.
@@ -139,11 +149,12 @@ export class RecorderThread {
 
   /** How the thread has fared, for `stats()`. */
   stats(): RecorderThreadStats {
-    return { crashes: this.crashes, onMainThread: this.onMainThread };
+    return { crashes: this.crashes, onMainThread: this.onMainThread || this.sharesWriter() };
   }
 
   /** Stops the heartbeat and the thread; writes in flight finish first. Later requests are written on the main thread. */
   stop(): void {
+    if (!this.stopped) threadsOfWriter.set(this.writer, (threadsOfWriter.get(this.writer) ?? 1) - 1);
     this.stopped = true;
     clearInterval(this.heartbeatTimer);
     if (this.pending.size === 0) this.terminate();
@@ -229,8 +240,22 @@ export class RecorderThread {
       diag.error(`ttlog: the recorder thread stopped (${why}); ${next}`);
     }
     for (const id of [...this.pending.keys()]) this.writeHere(id);
-    // A thread that only writes requests starts again at the next one; the stall watch cannot wait for that.
-    if (restart && this.options.stallWatch !== undefined) this.start();
+    // A thread that only writes requests starts again at the next one; periodic jobs cannot wait for that.
+    if (restart && this.runsJobs()) this.start();
+  }
+
+  /** Requested snapshots are written on the main thread now. */
+  private writesHere(): boolean {
+    return this.onMainThread || this.stopped || this.sharesWriter();
+  }
+
+  private sharesWriter(): boolean {
+    return (threadsOfWriter.get(this.writer) ?? 0) > 1;
+  }
+
+  /** The thread has periodic jobs (recorder-jobs.ts), so it must run from the processor's start, not only for requests. */
+  private runsJobs(): boolean {
+    return this.options.stallWatch !== undefined;
   }
 
   private cannotStart(error: unknown): void {
