@@ -4,9 +4,9 @@
  * thread keeps emitting records from `setImmediate` batches, and `perf_hooks.monitorEventLoopDelay`
  * measures how long its event loop waited. Each size runs with the recorder thread and with
  * `recorderThread: false` in the same process, each against a stretch of the same emitting with no
- * snapshot (the floor). Reported: the loop delay's max and p99, the p99 of one `emit`, and the
- * main thread's event-loop utilisation (the share of the time it was busy, which scheduling delays
- * on a loaded machine do not inflate), during snapshots and without them.
+ * snapshot (the floor). Reported: the loop delay's max and p99 and the p99 of one `emit`, during
+ * snapshots and without them; and the loop delay during snapshots of a main thread that does
+ * nothing else (`quiet`), which is the delay the snapshot itself causes.
  *
  * Run with `npm run bench:recorder`: the TypeScript sources then load in worker threads too
  * (spec/support/tsx-workers.mjs); without that preload the thread cannot start and both columns
@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -35,8 +35,6 @@ interface Figures {
   readonly loopP99Ms: number;
   readonly emitP99Us: number;
   readonly emits: number;
-  /** `performance.eventLoopUtilization()` of the main thread over the stretch. */
-  readonly utilisation: number;
 }
 
 interface Row {
@@ -45,6 +43,7 @@ interface Row {
   readonly snapshotMs: number;
   readonly during: Figures;
   readonly floor: Figures;
+  readonly quiet: Figures;
 }
 
 // Reports the thread not starting (no TypeScript loader in workers): the figures would be wrong.
@@ -83,52 +82,49 @@ async function measure(records: number, mode: Row['mode']): Promise<Row> {
   });
   const snapshotMs = (performance.now() - started) / SNAPSHOTS[records]!;
   const floor = await whileEmitting(emit, () => sleep(Math.min(5000, snapshotMs * SNAPSHOTS[records]!)));
+  const quiet = await whileEmitting(undefined, async () => {
+    for (let n = 0; n < SNAPSHOTS[records]!; n++) await processor.snapshot('bench');
+  });
   await provider.shutdown();
   rmSync(directory, { recursive: true, force: true });
   (globalThis as { gc?: () => void }).gc?.();
-  return { records, mode, snapshotMs, during, floor };
+  return { records, mode, snapshotMs, during, floor, quiet };
 }
 
-/** Emits in batches, one per turn of the loop, until `work` settles; the loop delay and each emit's time meanwhile. */
-async function whileEmitting(emit: () => void, work: () => Promise<unknown>): Promise<Figures> {
+/** Emits in batches, one per turn of the loop, until `work` settles (without `emit`, only waits for it); the loop delay and each emit's time meanwhile. */
+async function whileEmitting(emit: (() => void) | undefined, work: () => Promise<unknown>): Promise<Figures> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
-  const emitTimes: number[] = [];
+  // A histogram, not an array of every time: millions of emits would make the array's own growth
+  // (a copy of all it holds) a pause of the loop being measured.
+  const emitTimes = createHistogram();
   let done = false;
   const pump = (async () => {
-    while (!done) {
+    while (!done && emit !== undefined) {
       for (let i = 0; i < EMIT_BATCH; i++) {
         const before = performance.now();
         emit();
-        emitTimes.push(performance.now() - before);
+        emitTimes.record(Math.max(1, Math.round((performance.now() - before) * 1e6)));
       }
       await nextTurn();
     }
   })();
   histogram.enable();
-  const before = performance.eventLoopUtilization();
   await work();
-  const utilisation = performance.eventLoopUtilization(before).utilization;
   done = true;
   histogram.disable();
   await pump;
   return {
     loopMaxMs: histogram.max / 1e6,
     loopP99Ms: histogram.percentile(99) / 1e6,
-    emitP99Us: percentile(emitTimes, 0.99) * 1000,
-    emits: emitTimes.length,
-    utilisation,
+    emitP99Us: emitTimes.percentile(99) / 1000,
+    emits: emitTimes.count,
   };
-}
-
-function percentile(values: number[], share: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
 }
 
 function print(results: readonly Row[]): void {
   const fixed = (value: number, digits = 1) => value.toFixed(digits);
   console.log(`Node ${process.version}, ${SIZES.join(' and ')} records of up to ${MAX_RECORD_BYTES} bytes, snapshots back to back while the main thread emits`);
-  console.log('records   | path            | ms/snapshot | loop max ms (floor) | loop p99 ms (floor) | emit p99 µs (floor) | main busy (floor)');
+  console.log('records   | path            | ms/snapshot | loop max ms (floor) | loop p99 ms (floor) | emit p99 µs (floor) | quiet loop max / p99 ms');
   for (const row of results) {
     console.log(
       [
@@ -138,7 +134,7 @@ function print(results: readonly Row[]): void {
         `${fixed(row.during.loopMaxMs)} (${fixed(row.floor.loopMaxMs)})`.padStart(19),
         `${fixed(row.during.loopP99Ms)} (${fixed(row.floor.loopP99Ms)})`.padStart(19),
         `${fixed(row.during.emitP99Us, 2)} (${fixed(row.floor.emitP99Us, 2)})`.padStart(19),
-        `${fixed(row.during.utilisation * 100, 0)} % (${fixed(row.floor.utilisation * 100, 0)} %)`.padStart(17),
+        `${fixed(row.quiet.loopMaxMs)} / ${fixed(row.quiet.loopP99Ms)}`.padStart(23),
       ].join(' | '),
     );
   }
