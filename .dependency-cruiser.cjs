@@ -1,6 +1,6 @@
 // Folder rules for src/ and the viewer, checked by `npm run deps` (part of `npm test`).
 // The folders follow the data: record → snapshot → read, with format shared by all, config (options
-// from the environment, option checks) below snapshot, and triggers on top of snapshot; arrows point
+// from the environment, option checks) below snapshot, and triggers and the recorder thread on top of snapshot; arrows point
 // one way, so no folder imports a folder that imports it.
 // TypeScript 7 has no JavaScript compiler API, so the .ts files are parsed with swc.
 
@@ -12,6 +12,7 @@ const allowed = {
   snapshot: ['record', 'format', 'config'],
   read: ['format'],
   triggers: ['snapshot', 'record', 'format'],
+  recorder: ['snapshot', 'record', 'format'],
   metrics: ['snapshot'],
   handoff: ['snapshot', 'read', 'record', 'format'],
   persist: ['snapshot', 'record', 'format'],

@@ -20,7 +20,7 @@ import { SnapshotWriter } from '../src/snapshot/snapshot-writer.ts';
 import { attributesOf, MESSAGE, pooledRequestId, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } from './record.ts';
 
 const quick = process.argv.includes('--quick');
-/** Both runs wait this long before measuring: the watchdog thread's start-up (loading modules) is not what is measured. */
+/** Both runs wait this long before measuring: the recorder thread's start-up (loading modules) is not what is measured. */
 const STARTUP_MS = 2000;
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-crash-cost-'));
 

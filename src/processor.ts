@@ -16,9 +16,10 @@ import { DEFAULT_INTERNED_VALUE_LENGTH, ringSizes } from './record/ring-options.
 import { RingProducer } from './record/ring-producer.ts';
 import { type TypedEvent, TypedEvents } from './record/typed-event.ts';
 import { readWide } from './record/wide-counter.ts';
+import { RecorderThread } from './recorder/recorder-thread.ts';
 import { bindExporter, SnapshotExporter } from './snapshot/exporter.ts';
 import type { SnapshotReason } from './snapshot/snapshot-reason.ts';
-import type { SnapshotWriter } from './snapshot/snapshot-writer.ts';
+import type { SnapshotRequest, SnapshotWriter } from './snapshot/snapshot-writer.ts';
 import { noTriggers, triggerSettings } from './triggers/options.ts';
 import type { SnapshotCause, SnapshotTarget } from './triggers/snapshot-target.ts';
 import { SnapshotTriggers } from './triggers/snapshot-triggers.ts';
@@ -67,6 +68,13 @@ export interface TTLogProcessorOptions extends SnapshotTriggerOptions {
    * SIGINT are then left to kill the process at once. Default: off.
    */
   readonly persist?: boolean | PersistOptions;
+  /**
+   * Write snapshots on a worker thread of the processor's own (docs/architecture.md, "The recorder
+   * thread"), so that capturing and encoding the ring never blocks the event loop; the stall
+   * watchdog runs there too. `false` writes them on the main thread. Crash snapshots are written
+   * on the main thread either way. Default: true.
+   */
+  readonly recorderThread?: boolean;
 }
 
 /** Options for a processor in a worker thread that writes into another thread's ring. */
@@ -99,6 +107,7 @@ const PROCESSOR_OPTIONS = {
     fields: { exporter: { kinds: ['any'] }, scope: { kinds: ['string'] }, recover: { kinds: ['boolean'] }, timeoutMillis: NUMBER, maxExportBatchSize: NUMBER },
   },
   persist: PERSIST_OPTION,
+  recorderThread: { kinds: ['boolean'] },
 } as const satisfies OptionSchema<TTLogProcessorOptions>;
 
 /** What `TTLogProcessor.attach(handle, options)` takes. */
@@ -129,6 +138,8 @@ export class TTLogProcessor {
   private readonly exporter: SnapshotExporter | undefined;
   /** The exporter's file writer; every snapshot of this processor goes through it. */
   private readonly writer: SnapshotWriter | undefined;
+  /** Writes this processor's non-fatal snapshots off the main thread; only a processor that owns its ring and has an exporter has one. */
+  private readonly recorder: RecorderThread | undefined;
   private resource: ResourceLike | undefined;
   private isShutdown = false;
   private pendingSnapshot: Promise<string> | undefined;
@@ -169,6 +180,7 @@ export class TTLogProcessor {
       const settings = triggerSettings(options);
       // With `persist`, a signal death is recovered at the next start: no listener may keep a blocked process from dying.
       const crashes = persist === undefined || settings.crashes === undefined ? settings.crashes : { ...settings.crashes, signals: [] };
+      this.recorder = new RecorderThread(this.ring, this.writer, { writesRequests: options.recorderThread !== false, stallWatch: settings.watchdog });
       if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), { ...settings, crashes });
     }
     if (persist !== undefined && this.writer !== undefined) {
@@ -287,8 +299,7 @@ export class TTLogProcessor {
     const writer = this.writer;
     if (writer === undefined) return Promise.reject(new Error('ttlog: this processor was attached without an exporter'));
     const written = writtenToRing(this.ring);
-    this.pendingSnapshot ??= writer
-      .write({ ring: this.ring, reason, resource: this.resource })
+    this.pendingSnapshot ??= this.writeInBackground(writer, { ring: this.ring, reason, resource: this.resource })
       .then((path) => this.snapshotWritten(path, written))
       .finally(() => {
         this.pendingSnapshot = undefined;
@@ -326,6 +337,7 @@ export class TTLogProcessor {
       dropped: sum((lane) => readWide(words, lane.base + Header.Dropped)),
       ...(this.handoffs === undefined ? {} : { handoff: this.handoffs.stats() }),
       ...(this.events === undefined ? {} : { typedEvents: this.events.counts() }),
+      ...(this.recorder === undefined ? {} : { recorderThread: this.recorder.stats() }),
     };
   }
 
@@ -342,16 +354,17 @@ export class TTLogProcessor {
     try {
       await this.snapshot('shutdown');
     } finally {
+      this.recorder?.stop();
       await this.exporter.shutdown();
     }
   }
 
-  /** The first record's resource: kept for snapshot headers, and sent to a stall watchdog thread. */
+  /** The first record's resource: kept for snapshot headers, and sent to the recorder thread for its stall snapshots. */
   private noteResource(resource: ResourceLike | undefined): void {
     this.resource = resource;
     // A global MeterProvider registered since the processor was made is in place by now.
     this.selfMetrics.connect();
-    if (resource !== undefined) this.triggers?.resourceKnown(resource);
+    if (resource !== undefined) this.recorder?.sendResource({ ...resource.attributes });
     if (resource !== undefined) this.persistence?.sendResource(resource.attributes);
     const writer = this.writer;
     if (writer === undefined || this.handoffs === undefined) return;
@@ -370,6 +383,11 @@ export class TTLogProcessor {
       return undefined;
     }
     return persistSettings(option, writer.settings.directory, writer.settings.serviceName);
+  }
+
+  /** A non-fatal snapshot: on the recorder thread when there is one, else on this thread. */
+  private writeInBackground(writer: SnapshotWriter, request: SnapshotRequest): Promise<string> {
+    return (this.recorder ?? writer).write(request);
   }
 
   /** Notes a snapshot written of the ring as it was when `written` records had been taken; returns its path. */
@@ -394,15 +412,12 @@ export class TTLogProcessor {
       },
       write: (reason, cause) => {
         const written = writtenToRing(this.ring);
-        return writer
-          .write(request(reason, cause))
+        return this.writeInBackground(writer, request(reason, cause))
           .then((path) => this.snapshotWritten(path, written))
           .catch(() => undefined);
       },
       written: () => writtenToRing(this.ring),
       ...(this.handoffs === undefined ? {} : handoffHooks(this.handoffs)),
-      ringBuffer: this.ring.buffer,
-      writerSettings: writer.settings,
     };
   }
 }

@@ -20,10 +20,16 @@ export interface SnapshotTriggerOptions {
    */
   readonly snapshotOnSeverity?: boolean | SeverityTriggerOptions;
   /**
-   * Watch the event loop from a worker thread and write a snapshot (reason `stall`) while the main
+   * Watch the event loop from the recorder thread and write a snapshot (reason `stall`) while the main
    * thread is blocked longer than a threshold: `true` for the defaults, or an object. Default: off.
    */
   readonly watchdog?: boolean | WatchdogOptions;
+  /**
+   * Write one snapshot (reason `heap-pressure`) when the used V8 heap reaches a share of its limit
+   * (`heap_size_limit`), once per episode: `true` for the default share, 0.9, or an object.
+   * Default: off.
+   */
+  readonly heapPressure?: boolean | HeapPressureOptions;
 }
 
 /** The `persist` option of a processor (README, "persist"). */
@@ -65,6 +71,15 @@ export interface SeverityTriggerOptions {
   readonly windowMs?: number;
   /** Least time between two such snapshots; triggers in between join the next one. Default 10000. */
   readonly minIntervalMs?: number;
+}
+
+/** When the heap-pressure trigger writes; see {@link SnapshotTriggerOptions.heapPressure}. */
+export interface HeapPressureOptions {
+  /**
+   * The share of `heap_size_limit` the used heap must reach, above 0 and below 1. Default 0.9. The
+   * trigger fires again only after usage has fallen below `ratio − 0.1` (a new episode).
+   */
+  readonly ratio?: number;
 }
 
 /** The event-loop stall watchdog. */
@@ -188,6 +203,16 @@ export interface RingStats {
   readonly handoff?: HandoffStats;
   /** Values given to this processor's typed events, in this thread, once one is declared (README, "Typed events"). */
   readonly typedEvents?: TypedEventStats;
+  /** The recorder thread's counts, for a processor that owns its ring and has an exporter (README, `recorderThread`). */
+  readonly recorderThread?: RecorderThreadStats;
+}
+
+/** How a processor's recorder thread has fared. */
+export interface RecorderThreadStats {
+  /** Times the thread died after it had started; each is reported to `diag`, and the thread is started again a few times. */
+  readonly crashes: number;
+  /** Requested snapshots are written on the main thread: opted out, a custom `fileSystem`, a thread that could not start or crashed too often. */
+  readonly onMainThread: boolean;
 }
 
 /** What a processor's typed events did with values of the wrong type. */

@@ -57,6 +57,21 @@ test('a malformed value is reported once, naming the variable, and ignored', asy
   ]);
 });
 
+test('TTLOG_RECORDER_THREAD=false writes on the main thread; TTLOG_HEAP_PRESSURE takes a share of the heap limit', async () => {
+  await withEnv({ TTLOG_RECORDER_THREAD: 'false' }, () => {
+    assert.is(new TTLogProcessor({ exporter: exporter() }).stats().recorderThread?.onMainThread, true);
+  });
+  const warnings = await ttlogWarningsDuring(() =>
+    withEnv({ TTLOG_RECORDER_THREAD: 'maybe', TTLOG_HEAP_PRESSURE: '1.5' }, () => new TTLogProcessor({ exporter: exporter() })),
+  );
+  assert.equal(warnings, [
+    'ttlog: TTLOG_HEAP_PRESSURE="1.5" ignored: it takes true, false or a share of the heap limit (0.9)',
+    'ttlog: TTLOG_RECORDER_THREAD="maybe" ignored: it takes true or false',
+  ]);
+  const refused = await ttlogWarningsDuring(() => withEnv({ TTLOG_HEAP_PRESSURE: '0.0' }, () => new TTLogProcessor({ exporter: exporter() })));
+  assert.equal(refused, ['ttlog: TTLOG_HEAP_PRESSURE="0.0" ignored: heapPressure.ratio must be a number between 0 and 1 (exclusive), got 0']);
+});
+
 test('a value its option refuses is reported and ignored, never thrown from the constructor', async () => {
   const warnings = await ttlogWarningsDuring(() =>
     withEnv({ TTLOG_CAPACITY: '1', TTLOG_WATCHDOG: '10', TTLOG_RETENTION_MAX_FILES: '0', TTLOG_SNAPSHOT_ON_SEVERITY: '30' }, () => {
@@ -101,8 +116,12 @@ test('TTLOG_SNAPSHOT_ON_SEVERITY takes a severity name', async () => {
   );
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   provider.getLogger('env').emit({ severityNumber: 13, severityText: 'WARN', body: 'a warning' });
-  let name: string | undefined;
-  while (!(name = readdirSync(directory).find((entry) => entry.endsWith('-error.bin')))) await new Promise((resolve) => setTimeout(resolve, 20));
+  const errorFile = () => readdirSync(directory).find((entry) => entry.endsWith('-error.bin'));
+  let name = errorFile();
+  while (name === undefined) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    name = errorFile();
+  }
   assert.equal(
     (await readSnapshot(join(directory, name))).records.map((record) => record.body),
     ['a warning'],

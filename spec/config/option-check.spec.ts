@@ -62,6 +62,8 @@ test('values of the wrong type are reported and ignored; values out of range sti
       captureCrashes: 'yes',
       severityLane: true,
       watchdog: { thresholdMs: null },
+      heapPressure: { ratio: '0.5' },
+      recorderThread: 'no',
     } as never);
   });
   assert.equal(warnings, [
@@ -69,6 +71,8 @@ test('values of the wrong type are reported and ignored; values out of range sti
     'ttlog: option \'captureCrashes\' must be a boolean or an object, got the string "yes" in new TTLogProcessor(options); ignored',
     "ttlog: option 'severityLane' must be false or an object, got true in new TTLogProcessor(options); ignored",
     "ttlog: option 'watchdog.thresholdMs' must be a number, got null in new TTLogProcessor(options); ignored",
+    'ttlog: option \'heapPressure.ratio\' must be a number, got the string "0.5" in new TTLogProcessor(options); ignored',
+    'ttlog: option \'recorderThread\' must be a boolean, got the string "no" in new TTLogProcessor(options); ignored',
   ]);
   assert.is(processor!.stats().capacity, 8192, 'the default, not a RangeError');
   assert.is(processor!.stats().reserveCapacity, 1024, 'the default reserve lane');
@@ -98,7 +102,11 @@ test('a correct configuration warns about nothing', async () => {
       maxInternedValueLength: 32,
       captureCrashes: { signals: false, onDemandSignal: false, uncaughtException: true, unhandledRejection: true, exit: false },
       snapshotOnSeverity: { severityNumber: 21, windowMs: 10, minIntervalMs: 1000 },
+      heapPressure: { ratio: 0.95 },
       meterProvider: new otel.MeterProvider(),
+      // On the main thread: run from the TypeScript sources without a loader in worker threads, a
+      // recorder thread could not start, and would say so.
+      recorderThread: false,
     });
     await processor.shutdown();
     TTLogProcessor.attach(processor.handle, { maxInternedValueLength: 16 });

@@ -110,7 +110,13 @@ test('provider.forceFlush() and provider.shutdown() settle too', async () => {
 test('a snapshot longer than timeoutMillis in all is written while each chunk makes progress', async () => {
   const directory = freshDir();
   const timeoutMillis = 2000;
-  const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, timeoutMillis }), capacity: 65_536, severityLane: false });
+  // The main thread's writer, whose chunks are the steps held up below (spec/recorder has the thread's).
+  const processor = new TTLogProcessor({
+    exporter: new SnapshotExporter({ directory, timeoutMillis }),
+    capacity: 65_536,
+    severityLane: false,
+    recorderThread: false,
+  });
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   const logger = provider.getLogger('deadline');
   for (let i = 0; i < 65_536; i++) logger.emit({ body: `record ${i}` });

@@ -176,7 +176,16 @@ test('retention also runs after a synchronous (crash) write', () => {
 });
 
 test('every crash reason is protected, as its file name carries it; routine and custom reasons are not', async () => {
-  assert.equal([...CRASH_REASONS].sort(), ['exit', 'recovered', 'signal', 'stall', 'uncaught-exception', 'unhandled-rejection', 'worker-error']);
+  assert.equal([...CRASH_REASONS].sort(), [
+    'exit',
+    'heap-pressure',
+    'recovered',
+    'signal',
+    'stall',
+    'uncaught-exception',
+    'unhandled-rejection',
+    'worker-error',
+  ]);
   const { directory, processor, provider } = setup({ maxFiles: 1 });
   const crashes = CRASH_REASONS.map((reason, i) => oldSnapshot(directory, 'shop', reason, DAY, 100, i));
   const routine = ['manual', 'periodic', 'on-demand', 'deploy check'].map((reason, i) => oldSnapshot(directory, 'shop', reason, DAY, 100, i));

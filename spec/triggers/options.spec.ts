@@ -5,16 +5,23 @@ import { SnapshotExporter, TTLogProcessor, type TTLogProcessorOptions } from '..
 import { noTriggers, triggerSettings } from '../../src/triggers/options.ts';
 
 test('true means every default', () => {
-  const settings = triggerSettings({ captureCrashes: true, snapshotOnSeverity: true, watchdog: true, intervalMs: 60_000 });
+  const settings = triggerSettings({ captureCrashes: true, snapshotOnSeverity: true, watchdog: true, intervalMs: 60_000, heapPressure: true });
   assert.equal(settings.crashes, { uncaughtException: true, unhandledRejection: true, signals: ['SIGTERM', 'SIGINT'], exit: true, onDemandSignal: 'SIGUSR2' });
   assert.equal(settings.severity, { severityNumber: 17, windowMs: 500, minIntervalMs: 10_000 });
   assert.equal(settings.watchdog, { thresholdMs: 5000, heartbeatMs: 250 });
   assert.is(settings.intervalMs, 60_000);
+  assert.equal(settings.heapPressure, { ratio: 0.9, checkMs: 250 });
+});
+
+test('heapPressure takes its share of the heap limit', () => {
+  assert.is(triggerSettings({ heapPressure: { ratio: 0.75 } }).heapPressure?.ratio, 0.75);
+  assert.is(triggerSettings({ heapPressure: {} }).heapPressure?.ratio, 0.9);
+  assert.not.ok(noTriggers(triggerSettings({ heapPressure: true })));
 });
 
 test('nothing, or false, turns nothing on', () => {
   assert.ok(noTriggers(triggerSettings({})));
-  assert.ok(noTriggers(triggerSettings({ captureCrashes: false, snapshotOnSeverity: false, watchdog: false })));
+  assert.ok(noTriggers(triggerSettings({ captureCrashes: false, snapshotOnSeverity: false, watchdog: false, heapPressure: false })));
 });
 
 test('per-trigger crash settings', () => {
@@ -39,6 +46,9 @@ test('misconfiguration throws a RangeError from the constructor', () => {
     { snapshotOnSeverity: { windowMs: -1 } },
     { watchdog: { thresholdMs: 10 } },
     { watchdog: { thresholdMs: 1.5 } },
+    { heapPressure: { ratio: 0 } },
+    { heapPressure: { ratio: 1 } },
+    { heapPressure: { ratio: Number.NaN } },
   ];
   for (const options of bad) {
     assert.throws(() => new TTLogProcessor({ ...options, exporter: new SnapshotExporter() }), RangeError, JSON.stringify(options));

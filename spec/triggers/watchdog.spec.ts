@@ -1,12 +1,13 @@
 /**
  * The stall watchdog, end to end: the child blocks its main thread in a busy loop with a 1 s
- * threshold (until the stall file appears, or 3 s without ttlog), then logs once more and exits. The watchdog thread must have written one `stall`
- * snapshot while the loop was blocked: all records from before the loop, none from after it, and
- * a recorded blocked time of at least the threshold (it only fires past it).
+ * threshold (until the stall file appears, or 3 s without ttlog), then logs once more and exits.
+ * The recorder thread must have written one `stall` snapshot while the loop was blocked: all
+ * records from before the loop, none from after it, and a recorded blocked time of at least the
+ * threshold (it only fires past it).
  *
  * The second test runs the same child against the built package (dist/, compiled here into a
- * scratch directory under node_modules/.cache), where the watchdog's worker module is a .js file
- * found next to the compiled watchdog.js: the path that ships.
+ * scratch directory under node_modules/.cache), where the recorder thread's worker module is a .js
+ * file found next to the compiled recorder-thread.js: the path that ships.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -37,11 +38,11 @@ async function checkStall(directory: string, env: Record<string, string> = {}) {
   assert.is(snapshot.metadata.cause?.thresholdMs, 1000);
   assert.ok(Number(snapshot.metadata.cause?.blockedMs) >= 1000, `blockedMs ${String(snapshot.metadata.cause?.blockedMs)}`);
   assert.is(snapshot.metadata.service, 'crash-child');
-  assert.equal(snapshot.metadata.resource, { 'service.name': 'crash-child', scenario: 'stall' }, 'the resource reached the watchdog thread');
+  assert.equal(snapshot.metadata.resource, { 'service.name': 'crash-child', scenario: 'stall' }, 'the resource reached the recorder thread');
   assert.is(snapshot.metadata.pid > 0, true);
 }
 
-test('a blocked event loop: the watchdog thread writes one stall snapshot while the main thread is blocked', async () => {
+test('a blocked event loop: the recorder thread writes one stall snapshot while the main thread is blocked', async () => {
   await checkStall(makeDirectory());
 });
 

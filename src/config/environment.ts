@@ -22,6 +22,7 @@ export interface EnvironmentVariable<T> {
 export interface ProcessorEnvironment extends SnapshotTriggerOptions {
   readonly capacity?: number;
   readonly maxRecordBytes?: number;
+  readonly recorderThread?: boolean;
 }
 
 /** The exporter's options an environment variable can set; a retention limit of `Infinity` lifts that limit. */
@@ -56,6 +57,12 @@ export const PROCESSOR_VARIABLES: readonly EnvironmentVariable<ProcessorEnvironm
     takes: 'true, false, a severity number or a severity name (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)',
     parse: (text) => option('snapshotOnSeverity', switchText(text) ?? severityOf(text)),
   },
+  {
+    name: 'TTLOG_HEAP_PRESSURE',
+    takes: 'true, false or a share of the heap limit (0.9)',
+    parse: (text) => option('heapPressure', switchText(text) ?? ratioOf(text)),
+  },
+  { name: 'TTLOG_RECORDER_THREAD', takes: 'true or false', parse: (text) => option('recorderThread', switchText(text)) },
 ];
 
 /** The TTLOG_* variables a SnapshotExporter reads when it is made, as PROCESSOR_VARIABLES. */
@@ -138,6 +145,10 @@ function switchText(text: string): boolean | undefined {
 
 function thresholdOf(thresholdMs: number | undefined): { thresholdMs: number } | undefined {
   return thresholdMs === undefined ? undefined : { thresholdMs };
+}
+
+function ratioOf(text: string): { ratio: number } | undefined {
+  return /^0?\.\d{1,15}$/.test(text) ? { ratio: Number(text) } : undefined;
 }
 
 /** The lowest severityNumber of each severity name (the OpenTelemetry log data model's ranges). */

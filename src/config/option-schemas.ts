@@ -6,6 +6,7 @@
  */
 import type {
   CrashCaptureOptions,
+  HeapPressureOptions,
   PersistOptions,
   RetentionOptions,
   SeverityTriggerOptions,
@@ -30,12 +31,15 @@ const SEVERITY_TRIGGER_OPTIONS = { severityNumber: NUMBER, windowMs: NUMBER, min
 
 const WATCHDOG_OPTIONS = { thresholdMs: NUMBER } as const satisfies OptionSchema<WatchdogOptions>;
 
+const HEAP_PRESSURE_OPTIONS = { ratio: NUMBER } as const satisfies OptionSchema<HeapPressureOptions>;
+
 /** The trigger options, part of the processor's. */
 export const TRIGGER_OPTIONS = {
   captureCrashes: { kinds: ['boolean', 'object'], fields: CRASH_CAPTURE_OPTIONS },
   intervalMs: NUMBER,
   snapshotOnSeverity: { kinds: ['boolean', 'object'], fields: SEVERITY_TRIGGER_OPTIONS },
   watchdog: { kinds: ['boolean', 'object'], fields: WATCHDOG_OPTIONS },
+  heapPressure: { kinds: ['boolean', 'object'], fields: HEAP_PRESSURE_OPTIONS },
 } as const satisfies OptionSchema<SnapshotTriggerOptions>;
 
 /** The processor's `persist` option. */

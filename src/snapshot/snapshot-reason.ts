@@ -36,6 +36,8 @@ const REASON_KINDS = {
   stall: 'crash',
   /** The persisted ring of a process that died without writing a snapshot (killed, out of memory), recovered by a later one. */
   recovered: 'crash',
+  /** The used V8 heap reached the `heapPressure` share of its limit. */
+  'heap-pressure': 'crash',
 } as const satisfies Record<string, 'routine' | 'crash'>;
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The snapshot file writer behind every path that writes one: a processor's `snapshot()`, the
- * exporter's `export()`, the triggers (crash capture on this thread, the stall watchdog on its
- * own). It owns the file name, the atomic write and retention; it is not part of the package's
+ * exporter's `export()`, the triggers (crash capture on this thread), and the processor's recorder
+ * thread, which makes one of its own from {@link SnapshotWriterSettings}. It owns the file name, the atomic write and retention; it is not part of the package's
  * API (`SnapshotExporter` is the public face, and hands its writer to the processor it serves).
  *
  * `write` and `writeSync` take the same request and share every step but the waiting: the async
@@ -47,7 +47,7 @@ export interface SnapshotOrigin {
   readonly createdAt: Date;
 }
 
-/** Where and for whom a writer writes: plain data, so a watchdog thread can be sent it and make its own writer. */
+/** Where and for whom a writer writes: plain data, so a recorder thread can be sent it and make its own writer. */
 export interface SnapshotWriterSettings {
   readonly directory: string;
   /** `undefined`: the request's resource `service.name`, else `unknown_service`. */
@@ -85,12 +85,14 @@ export interface SnapshotWriterOptions {
 
 /** Writes snapshot files into one directory for one service (see the top of this file). */
 export class SnapshotWriter {
-  /** Where and for whom this writer writes; plain data, which a watchdog thread is sent to make its own writer. */
+  /** Where and for whom this writer writes; plain data, which a recorder thread is sent to make its own writer. */
   readonly settings: SnapshotWriterSettings;
+  /** True when the writer was given a file system of its own, which a writer made from {@link settings} on another thread would not use. */
+  readonly hasOwnFileSystem: boolean;
   private readonly fileSystem: SnapshotFileSystem;
   /**
    * The sequence number in this writer's file names, which keeps its own names apart within a
-   * millisecond. Another writer in the same process (a second exporter, the watchdog thread's
+   * millisecond. Another writer in the same process (a second exporter, the recorder thread's
    * writer) counts on its own and may pick a name this one already used: the atomic write never
    * replaces a file, it takes the next number instead (atomic-file.ts). So the counter needs no
    * state shared between writers or threads.
@@ -115,11 +117,25 @@ export class SnapshotWriter {
       codec: usableCodec(options.codec),
     };
     this.fileSystem = options.fileSystem ?? defaultFileSystem;
+    this.hasOwnFileSystem = options.fileSystem !== undefined;
   }
 
   /** Tells `listener` of every snapshot this writer completes or fails from now on (one listener; a new one replaces it). */
   observe(listener: (outcome: SnapshotOutcome) => void): void {
     this.outcomeListener = listener;
+  }
+
+  /** Tells the {@link observe} listener of a snapshot another thread's writer wrote or failed for this one. */
+  tellOutcome(outcome: SnapshotOutcome): void {
+    this.tellListener(() => outcome);
+  }
+
+  /**
+   * Reports a snapshot that failed elsewhere for this writer (a recorder thread that stopped
+   * answering) as one of its own failures: to `diag` and the listener. Returns the error.
+   */
+  reportFailureOf(error: unknown, reason: SnapshotRequest['reason'], started: number): Error {
+    return this.reportFailure(error, { reason }, started);
   }
 
   /**
@@ -251,7 +267,7 @@ export class SnapshotWriter {
     diag.warn(`ttlog: removing old snapshots or left-over temp files in ${this.settings.directory} failed: ${asError(error).message}`);
   }
 
-  private reportFailure(error: unknown, request: SnapshotRequest, started: number): Error {
+  private reportFailure(error: unknown, request: Pick<SnapshotRequest, 'reason'>, started: number): Error {
     const failure = asError(error);
     diag.error(`ttlog: snapshot to ${this.settings.directory} failed: ${failure.message}`);
     this.tell(request, started, [], failure);
@@ -259,13 +275,19 @@ export class SnapshotWriter {
   }
 
   /** The listener is told after the file is in place and before retention, so cleanup is not part of a snapshot's time. */
-  private tell(request: SnapshotRequest, started: number, blocks: readonly Buffer[], error?: Error): void {
+  private tell(request: Pick<SnapshotRequest, 'reason'>, started: number, blocks: readonly Buffer[], error?: Error): void {
+    this.tellListener(() => {
+      const seconds = (performance.now() - started) / 1000;
+      const bytes = blocks.reduce((total, block) => total + block.length, 0);
+      return error === undefined ? { reason: request.reason, seconds, bytes } : { reason: request.reason, seconds, bytes, error };
+    });
+  }
+
+  private tellListener(outcome: () => SnapshotOutcome): void {
     const listener = this.outcomeListener;
     if (listener === undefined) return;
-    const seconds = (performance.now() - started) / 1000;
-    const bytes = blocks.reduce((total, block) => total + block.length, 0);
     try {
-      listener(error === undefined ? { reason: request.reason, seconds, bytes } : { reason: request.reason, seconds, bytes, error });
+      listener(outcome());
     } catch (listenerError) {
       // A failing listener must not turn a written snapshot into a failed one.
       diag.warn('ttlog: recording snapshot metrics failed', listenerError);

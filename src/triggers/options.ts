@@ -4,7 +4,7 @@
  * like the ring's own options: a misconfigured flight recorder should fail at startup, not at the
  * crash it was meant to record.
  */
-import type { CrashCaptureOptions, SeverityTriggerOptions, SnapshotTriggerOptions, WatchdogOptions } from '../types.ts';
+import type { CrashCaptureOptions, HeapPressureOptions, SeverityTriggerOptions, SnapshotTriggerOptions, WatchdogOptions } from '../types.ts';
 
 /** `captureCrashes` with every default filled in (`CrashCaptureOptions` says what each means). */
 export interface CrashCaptureSettings {
@@ -37,6 +37,14 @@ export interface WatchdogSettings {
   readonly heartbeatMs: number;
 }
 
+/** `heapPressure` with every default filled in (`HeapPressureOptions` says what each means). */
+export interface HeapPressureSettings {
+  /** The share of V8's `heap_size_limit` the used heap must reach. */
+  readonly ratio: number;
+  /** How often the heap is looked at. */
+  readonly checkMs: number;
+}
+
 /** Every trigger's settings; `undefined` for a trigger that is off. */
 export interface TriggerSettings {
   readonly crashes: CrashCaptureSettings | undefined;
@@ -44,6 +52,7 @@ export interface TriggerSettings {
   readonly intervalMs: number | undefined;
   readonly severity: SeverityTriggerSettings | undefined;
   readonly watchdog: WatchdogSettings | undefined;
+  readonly heapPressure: HeapPressureSettings | undefined;
 }
 
 const SEVERITY_ERROR = 17;
@@ -53,6 +62,12 @@ const DEFAULT_WINDOW_MS = 500;
 const DEFAULT_MIN_INTERVAL_MS = 10_000;
 const DEFAULT_STALL_THRESHOLD_MS = 5_000;
 const MAX_HEARTBEAT_MS = 250;
+const DEFAULT_HEAP_PRESSURE_RATIO = 0.9;
+/**
+ * How often the heap-pressure trigger looks: `v8.getHeapStatistics()` is cheap, but each look is
+ * a wake-up of an idle process (as the watchdog's heartbeat, hence the same order of interval).
+ */
+const HEAP_PRESSURE_CHECK_MS = 250;
 /** Node's timers hold at most 2^31 − 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Signals that cannot be caught, or that Node or the debugger own. */
@@ -65,12 +80,19 @@ export function triggerSettings(options: SnapshotTriggerOptions): TriggerSetting
     intervalMs: options.intervalMs === undefined ? undefined : milliseconds('intervalMs', options.intervalMs, 1),
     severity: severitySettings(options.snapshotOnSeverity),
     watchdog: watchdogSettings(options.watchdog),
+    heapPressure: heapPressureSettings(options.heapPressure),
   };
 }
 
 /** True when no trigger is on, so the processor needs none of this machinery. */
 export function noTriggers(settings: TriggerSettings): boolean {
-  return settings.crashes === undefined && settings.intervalMs === undefined && settings.severity === undefined && settings.watchdog === undefined;
+  return (
+    settings.crashes === undefined &&
+    settings.intervalMs === undefined &&
+    settings.severity === undefined &&
+    settings.watchdog === undefined &&
+    settings.heapPressure === undefined
+  );
 }
 
 function crashSettings(option: boolean | CrashCaptureOptions | undefined): CrashCaptureSettings | undefined {
@@ -114,6 +136,15 @@ function watchdogSettings(option: boolean | WatchdogOptions | undefined): Watchd
   const given: WatchdogOptions = option === true ? {} : option;
   const thresholdMs = milliseconds('watchdog.thresholdMs', given.thresholdMs ?? DEFAULT_STALL_THRESHOLD_MS, 50);
   return { thresholdMs, heartbeatMs: Math.max(1, Math.min(MAX_HEARTBEAT_MS, Math.floor(thresholdMs / 20))) };
+}
+
+function heapPressureSettings(option: boolean | HeapPressureOptions | undefined): HeapPressureSettings | undefined {
+  if (option === undefined || option === false) return undefined;
+  const ratio = (option === true ? undefined : option.ratio) ?? DEFAULT_HEAP_PRESSURE_RATIO;
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio < 1)) {
+    throw new RangeError(`ttlog: heapPressure.ratio must be a number between 0 and 1 (exclusive), got ${String(ratio)}`);
+  }
+  return { ratio, checkMs: HEAP_PRESSURE_CHECK_MS };
 }
 
 function milliseconds(name: string, value: number, min: number): number {

@@ -1,10 +1,10 @@
 /**
  * What a trigger needs from the processor it serves: a way to write a snapshot now (on this
- * thread, for fatal paths) or soon (async), and the ring's write count. Triggers never see the
+ * thread, for fatal paths) or soon (async, through the processor's recorder thread when it has
+ * one), and the ring's write count. Triggers never see the
  * processor itself, so each one can be tested and reasoned about alone.
  */
 import type { SnapshotReason } from '../snapshot/snapshot-reason.ts';
-import type { SnapshotWriterSettings } from '../snapshot/snapshot-writer.ts';
 
 /** Why a snapshot was taken; goes into the file header as `cause` (docs/format.md). */
 export type SnapshotCause = Readonly<Record<string, string | number | boolean>>;
@@ -16,7 +16,7 @@ export interface SnapshotTarget {
    * file's path, or `undefined` when the write failed (already reported to `diag`). Never throws.
    */
   writeSync(reason: SnapshotReason, cause?: SnapshotCause): string | undefined;
-  /** Writes a snapshot off the hot path. Never rejects: failures are reported to `diag`. */
+  /** Writes a snapshot off the hot path (on the recorder thread when there is one). Never rejects: failures are reported to `diag`. */
   write(reason: SnapshotReason, cause?: SnapshotCause): Promise<string | undefined>;
   /** Records ever written into the ring. */
   written(): number;
@@ -30,7 +30,4 @@ export interface SnapshotTarget {
    * the process, settled within the hand-off's time limit. Never rejects.
    */
   handoffBeforeExit?(): Promise<unknown>;
-  /** What a watchdog thread needs to write snapshots of the same ring with a writer of its own. */
-  readonly ringBuffer: SharedArrayBuffer;
-  readonly writerSettings: SnapshotWriterSettings;
 }

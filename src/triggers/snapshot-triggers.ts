@@ -1,24 +1,23 @@
 /**
- * Everything that writes a snapshot without being asked, for one processor: crash capture,
- * periodic snapshots, the severity trigger, the stall watchdog and watched workers. The
+ * Everything on the main thread that writes a snapshot without being asked, for one processor:
+ * crash capture, periodic snapshots, the severity trigger, heap pressure and watched workers. The
  * processor creates this only when one of them is configured (or a worker is watched) and stops
- * it on shutdown.
+ * it on shutdown. The stall watchdog is not here: it is a job of the processor's recorder thread
+ * (src/recorder/), since a blocked main thread cannot watch itself.
  */
 import type { Worker } from 'node:worker_threads';
-import type { ResourceLike } from '../otel-types.ts';
 import { CrashLatch, captureCrashes } from './crash-capture.ts';
+import { HeapPressureTrigger } from './heap-pressure.ts';
 import type { TriggerSettings } from './options.ts';
 import { PeriodicSnapshots } from './periodic.ts';
 import { SeverityTrigger } from './severity-trigger.ts';
 import type { SnapshotTarget } from './snapshot-target.ts';
-import { Watchdog } from './watchdog.ts';
 import { watchWorker } from './worker-errors.ts';
 
 /** The triggers one processor's options turn on, started together and stopped together. */
 export class SnapshotTriggers {
   /** Set when the severity trigger is on; the processor calls its `hit` from `onEmit`. */
   readonly severity: SeverityTrigger | undefined;
-  private readonly watchdog: Watchdog | undefined;
   private readonly latch = new CrashLatch();
   private readonly stops: (() => void)[] = [];
   private readonly watched = new WeakSet<Worker>();
@@ -37,16 +36,10 @@ export class SnapshotTriggers {
       this.severity = severity;
       this.stops.push(() => severity.stop());
     }
-    if (settings.watchdog !== undefined) {
-      const watchdog = new Watchdog(target, settings.watchdog);
-      this.watchdog = watchdog;
-      this.stops.push(() => watchdog.stop());
+    if (settings.heapPressure !== undefined) {
+      const heapPressure = new HeapPressureTrigger(target, settings.heapPressure);
+      this.stops.push(() => heapPressure.stop());
     }
-  }
-
-  /** The processor saw its first record's resource; a watchdog thread needs it for its snapshots. */
-  resourceKnown(resource: ResourceLike): void {
-    this.watchdog?.sendResource(resource);
   }
 
   /** Snapshots the ring (reason `worker-error`) when `worker` dies of an error. Watching twice is a no-op. */
