@@ -12,7 +12,7 @@ const allowed = {
   snapshot: ['record', 'format', 'config'],
   read: ['format'],
   triggers: ['snapshot', 'record', 'format'],
-  recorder: ['snapshot', 'record', 'format'],
+  recorder: ['persist', 'snapshot', 'record', 'format'],
   metrics: ['snapshot'],
   handoff: ['snapshot', 'read', 'record', 'format'],
   persist: ['snapshot', 'record', 'format'],

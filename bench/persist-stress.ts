@@ -24,7 +24,7 @@ const BUCKETS = [0, 50, 100, 150, 200, 300, Number.POSITIVE_INFINITY];
 const shares = BUCKETS.slice(1).map(() => ({ committed: 0, recovered: 0 }));
 const random = seededRandom(Number(process.env.SEED ?? 7));
 let failures = 0;
-/** Trials whose last persisted batch began more than two intervals before the kill (a persisting thread kept off the CPU). */
+/** Trials whose last persisted batch began more than two intervals before the kill (the recorder thread kept off the CPU). */
 let lagged = 0;
 let next = 0;
 

@@ -1,9 +1,9 @@
 /**
  * `npm run bench:persist [rounds]`: what the `persist` option costs (README, "persist").
  * - Emit: (a) OTel emit with a no-op processor, (b) with a TTLogProcessor, (p) with a
- *   TTLogProcessor with `persist` (its persisting thread ticking every 100 ms meanwhile), in one
+ *   TTLogProcessor with `persist` (its recorder thread persisting every 100 ms meanwhile), in one
  *   run, as ratios to (a) per round, as bench/emit-micro.ts measures candidates. `persist` adds
- *   nothing to `onEmit`; (p)/(b) says whether the persisting thread's work shows on the emitting one.
+ *   nothing to `onEmit`; (p)/(b) says whether the persisting work on the recorder thread shows on the emitting one.
  * - The persisting thread: one `RingPersister.tick()` after each batch of records a 100 ms tick
  *   holds at 100,000 records/s (10,000 records of the benchmark record), timed by the process's
  *   CPU clock (nothing else runs meanwhile; system calls included) and the wall clock; gives its

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const TSX_IN_WORKERS = new URL('./support/tsx-workers.mjs', import.meta.url).href;
 const args = process.argv.slice(2);
 const otelIndex = args.indexOf('--otel');
 const otelLine = otelIndex >= 0 ? args.splice(otelIndex, 2)[1] : '2';
@@ -35,7 +36,9 @@ function findSpecs(dir) {
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    // tsx-workers.mjs lets the worker threads ttlog starts (the recorder thread) load the sources
+    // on Node 20 too, so every spec runs with them as a service does, on both lines.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', TSX_IN_WORKERS, file], {
       cwd: root,
       // tsx caches its output in the system temp directory under a key of the source text, with
       // source maps naming the first checkout that compiled it: another clone of the same code on

@@ -178,14 +178,18 @@ export class TTLogProcessor {
     const persist = attached === undefined ? this.persistSettings(options.persist) : undefined;
     if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
+      if (persist !== undefined) {
+        this.persistence = startPersisting(persist, settings.crashes?.exit === true);
+        this.persistRecovery = recoverDeadOwners(persist.directory, this.writer);
+      }
+      this.recorder = new RecorderThread(this.ring, this.writer, {
+        writesRequests: options.recorderThread !== false,
+        stallWatch: settings.watchdog,
+        persist: this.persistence?.jobData,
+      });
       // With `persist`, a signal death is recovered at the next start: no listener may keep a blocked process from dying.
       const crashes = persist === undefined || settings.crashes === undefined ? settings.crashes : { ...settings.crashes, signals: [] };
-      this.recorder = new RecorderThread(this.ring, this.writer, { writesRequests: options.recorderThread !== false, stallWatch: settings.watchdog });
       if (!noTriggers(settings)) this.triggers = new SnapshotTriggers(this.triggerTarget(this.writer), { ...settings, crashes });
-    }
-    if (persist !== undefined && this.writer !== undefined) {
-      this.persistence = startPersisting(this.ring, persist, triggerSettings(options).crashes?.exit === true);
-      this.persistRecovery = recoverDeadOwners(persist.directory, this.writer);
     }
     this.severityThreshold = this.triggers?.severity?.threshold ?? Number.POSITIVE_INFINITY;
     this.selfMetrics = new SelfMetrics({ meterProvider: options.meterProvider, ring: attached === undefined ? () => this.stats() : undefined });
@@ -359,13 +363,12 @@ export class TTLogProcessor {
     }
   }
 
-  /** The first record's resource: kept for snapshot headers, and sent to the recorder thread for its stall snapshots. */
+  /** The first record's resource: kept for snapshot headers, and sent to the recorder thread for its stall snapshots and the persisted file. */
   private noteResource(resource: ResourceLike | undefined): void {
     this.resource = resource;
     // A global MeterProvider registered since the processor was made is in place by now.
     this.selfMetrics.connect();
     if (resource !== undefined) this.recorder?.sendResource({ ...resource.attributes });
-    if (resource !== undefined) this.persistence?.sendResource(resource.attributes);
     const writer = this.writer;
     if (writer === undefined || this.handoffs === undefined) return;
     const recover = () => this.handoffs?.recover(writer.settings.directory, writer.settings.serviceName, resource);
@@ -440,10 +443,10 @@ function handoffHooks(handoffs: Handoff): Pick<SnapshotTarget, 'handoff' | 'hand
   };
 }
 
-/** Starts persisting `ring`; a failure (a directory that cannot be written) is reported and leaves the processor without it. */
-function startPersisting(ring: RingViews, settings: PersistSettings, exitWritesSnapshot: boolean): PersistHost | undefined {
+/** Takes the lock of a persisted ring; a failure (a directory that cannot be written) is reported and leaves the processor without it. */
+function startPersisting(settings: PersistSettings, exitWritesSnapshot: boolean): PersistHost | undefined {
   try {
-    return new PersistHost(ring, settings, exitWritesSnapshot);
+    return new PersistHost(settings, exitWritesSnapshot);
   } catch (error) {
     diag.error(`ttlog: persisting the ring to ${settings.directory} failed to start`, error);
     return undefined;

@@ -97,7 +97,7 @@ export class RingPersister {
     this.cursors = ring.lanes.map(() => ({ next: 0, pending: [] }));
     const largestLane = Math.max(...ring.lanes.map((lane) => lane.slotCount)) * this.layout.slotStride;
     this.stage = Buffer.alloc(Math.max(this.layout.slotStride, Math.min(MAX_STAGE_BYTES, largestLane)));
-    this.fd = fs.openSync(settings.path, 'wx', 0o600);
+    this.fd = openFresh(settings.path);
     try {
       // The prefix first: a prober that finds the file can tell its owner at once.
       const prefix = encodePrefix(sizes, ringId(ring), this.cbor.encode(settings.owner));
@@ -270,5 +270,19 @@ export class RingPersister {
     bytes.low = Math.min(bytes.low, offset);
     bytes.high = Math.max(bytes.high, offset + length);
     return 'published';
+  }
+}
+
+/**
+ * Opens the file to be made, which must not exist — unless this process made it: its name is this
+ * process's own (persisted-file-name.ts), so an existing one is that of a recorder thread that
+ * crashed, and the thread that replaces it makes the file again from the ring.
+ */
+function openFresh(path: string): number {
+  try {
+    return fs.openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return fs.openSync(path, 'r+');
   }
 }

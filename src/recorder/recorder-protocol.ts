@@ -3,6 +3,7 @@
  * other: plain data only, since everything crosses a `postMessage`. The ring itself is not sent
  * but shared: both threads see the same `SharedArrayBuffer`.
  */
+import type { PersistJobData } from '../persist/persist-host.ts';
 import type { SnapshotWriterSettings } from '../snapshot/snapshot-writer.ts';
 
 /** The stall watch's part of {@link RecorderData}: the main thread's heartbeat and how to read it. */
@@ -26,6 +27,8 @@ export interface RecorderData {
   readonly writer: SnapshotWriterSettings;
   /** Present when the stall watchdog is on. */
   readonly stallWatch: StallWatchData | undefined;
+  /** Present with the `persist` option: the persisted file to make and keep up to date. */
+  readonly persist: PersistJobData | undefined;
 }
 
 /** The heartbeat word bumped by the main thread. */
@@ -44,9 +47,9 @@ export type RecorderRequest =
       readonly cause: Attributes | undefined;
       readonly resource: Attributes | undefined;
     }
-  /** The processor's resource, for the snapshots the thread writes of its own accord (stalls). */
+  /** The processor's resource, for the snapshots the thread writes of its own accord (stalls) and the persisted file. */
   | { readonly type: 'resource'; readonly resource: Attributes }
-  /** Stop the periodic jobs: the main thread's heartbeat stops with its processor. */
+  /** Stop the periodic jobs (the main thread's heartbeat stops with its processor) and close the persisted file. */
   | { readonly type: 'stop-jobs' };
 
 /** An error as it crosses threads: the message and the stable `code`, which a structured clone would drop. */

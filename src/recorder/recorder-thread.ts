@@ -2,12 +2,12 @@
  * The recorder thread, main-thread side: one worker thread per owning processor that writes the
  * processor's non-fatal snapshots (`snapshot()`, flushes, periodic, severity, worker-error and
  * on-demand snapshots) so that capturing and encoding a large ring never holds up the main
- * thread's event loop, and runs the stall watchdog. The main thread only posts a request (reason,
+ * thread's event loop, and runs the stall watchdog and the `persist` option's copying. The main thread only posts a request (reason,
  * cause, resource attributes) and awaits the reply: the file's path, or the error the snapshot's
  * promise rejects with. The thread itself is recorder-worker.ts.
  *
- * Lifetime: the thread starts with the processor when the stall watchdog is on (it must be
- * watching before any stall), otherwise at the first snapshot request, so a processor that never
+ * Lifetime: the thread starts with the processor when it has periodic jobs, the stall watchdog or
+ * `persist` (they must run before anything goes wrong), otherwise at the first snapshot request, so a processor that never
  * writes one costs no thread. It is unref'd: it never keeps the process alive. A request waiting
  * for its reply holds what a main-thread write holds, its time limit's timer (deadline.ts), and
  * nothing more; the thread's own `busy` messages restart that limit while it writes, so only a
@@ -26,6 +26,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
+import type { PersistJobData } from '../persist/persist-host.ts';
 import type { RingViews } from '../record/ring-layout.ts';
 import { Deadline } from '../snapshot/deadline.ts';
 import { asError, type SnapshotRequest, type SnapshotWriter } from '../snapshot/snapshot-writer.ts';
@@ -70,6 +71,8 @@ export interface RecorderThreadOptions {
   readonly writesRequests: boolean;
   /** Present when the stall watchdog is on: the thread then starts at once, whatever `writesRequests` says. */
   readonly stallWatch: StallWatchSettings | undefined;
+  /** Present with the `persist` option: as `stallWatch`, the thread then starts at once. */
+  readonly persist: PersistJobData | undefined;
 }
 
 interface PendingWrite {
@@ -101,16 +104,18 @@ export class RecorderThread {
   ) {
     this.onMainThread = !options.writesRequests || writer.hasOwnFileSystem || startFailure !== undefined;
     threadsOfWriter.set(writer, (threadsOfWriter.get(writer) ?? 0) + 1);
-    const watch = options.stallWatch;
-    if (watch === undefined) return;
+    if (!this.runsJobs()) return;
     if (startFailure !== undefined) {
-      diag.warn(`ttlog: the recorder thread cannot be started (${startFailure}); the stall watchdog is off`);
+      diag.warn(`ttlog: the recorder thread cannot be started (${startFailure}); ${this.jobsOff()}`);
       return;
     }
-    const heartbeat = new Int32Array(new SharedArrayBuffer(4));
-    this.heartbeat = heartbeat;
-    this.heartbeatTimer = setInterval(() => Atomics.add(heartbeat, BEAT, 1), watch.heartbeatMs);
-    this.heartbeatTimer.unref();
+    const watch = options.stallWatch;
+    if (watch !== undefined) {
+      const heartbeat = new Int32Array(new SharedArrayBuffer(4));
+      this.heartbeat = heartbeat;
+      this.heartbeatTimer = setInterval(() => Atomics.add(heartbeat, BEAT, 1), watch.heartbeatMs);
+      this.heartbeatTimer.unref();
+    }
     this.start();
   }
 
@@ -175,6 +180,7 @@ export class RecorderThread {
               thresholdMs: this.options.stallWatch.thresholdMs,
               pollMs: this.options.stallWatch.heartbeatMs,
             },
+      persist: this.options.persist,
     };
     let worker: Worker;
     try {
@@ -234,9 +240,7 @@ export class RecorderThread {
       this.crashes++;
       restart = this.crashes <= MAX_RESTARTS && !this.stopped;
       if (!restart) this.onMainThread = true;
-      const next = restart
-        ? 'it is started again'
-        : `snapshots are written on the main thread from now on${this.options.stallWatch === undefined ? '' : ' and stalls go unwatched'}`;
+      const next = restart ? 'it is started again' : `snapshots are written on the main thread from now on${this.runsJobs() ? `; ${this.jobsOff()}` : ''}`;
       diag.error(`ttlog: the recorder thread stopped (${why}); ${next}`);
     }
     for (const id of [...this.pending.keys()]) this.writeHere(id);
@@ -255,14 +259,22 @@ export class RecorderThread {
 
   /** The thread has periodic jobs (recorder-jobs.ts), so it must run from the processor's start, not only for requests. */
   private runsJobs(): boolean {
-    return this.options.stallWatch !== undefined;
+    return this.options.stallWatch !== undefined || this.options.persist !== undefined;
+  }
+
+  /** What is lost with the thread, besides writing snapshots off the main thread. */
+  private jobsOff(): string {
+    const off = [this.options.stallWatch === undefined ? '' : 'the stall watchdog', this.options.persist === undefined ? '' : 'persist'].filter(
+      (job) => job !== '',
+    );
+    return `${off.join(' and ')} ${off.length > 1 ? 'are' : 'is'} off`;
   }
 
   private cannotStart(error: unknown): void {
     this.onMainThread = true;
     startFailure = asError(error).message;
-    const watch = this.options.stallWatch === undefined ? '' : '; the stall watchdog is off';
-    diag.warn(`ttlog: the recorder thread could not be started (${startFailure}); snapshots are written on the main thread in this process${watch}`);
+    const jobs = this.runsJobs() ? `; ${this.jobsOff()}` : '';
+    diag.warn(`ttlog: the recorder thread could not be started (${startFailure}); snapshots are written on the main thread in this process${jobs}`);
   }
 
   /** Writes a pending request on the main thread instead. */

@@ -3,7 +3,7 @@
  * snapshots the main thread asks for — capture, encoding and the atomic write, all off the main
  * thread's event loop — one at a time, with a writer of its own made from the processor's writer
  * settings (same directory, service, retention and time limit; the default file system), and runs
- * the periodic jobs (recorder-jobs.ts) over the shared ring.
+ * the periodic jobs (recorder-jobs.ts) over the shared ring: the stall watch and persisting.
  *
  * OpenTelemetry's `diag` is per thread: what this thread's code reports to it is posted to the
  * main thread, which reports it there. So are the outcomes the writer tells, for the self-metrics.
@@ -13,6 +13,7 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { ResourceLike } from '../otel-types.ts';
 import { openRingBuffer } from '../record/ring-layout.ts';
 import { asError, type SnapshotOutcome, SnapshotWriter } from '../snapshot/snapshot-writer.ts';
+import { type PersistJob, persistJob } from './persist-job.ts';
 import { type RecorderJob, startJobs } from './recorder-jobs.ts';
 import { type PlainOutcome, plainError, type RecorderData, type RecorderReply, type RecorderRequest } from './recorder-protocol.ts';
 import { stallWatchJob } from './stall-watch.ts';
@@ -42,6 +43,8 @@ let busyTimer: NodeJS.Timeout | undefined;
 
 const jobs: RecorderJob[] = [];
 if (data.stallWatch !== undefined) jobs.push(stallWatchJob(data.stallWatch, (cause) => writeOwnSnapshot('stall', cause)));
+const persisting = data.persist === undefined ? undefined : startPersisting();
+if (persisting !== undefined) jobs.push(persisting);
 const running = startJobs(jobs, (error) => diag.error('ttlog: a recorder thread job failed', error));
 
 port.on('message', (message: RecorderRequest) => {
@@ -52,9 +55,11 @@ port.on('message', (message: RecorderRequest) => {
       break;
     case 'resource':
       resource = { attributes: message.resource };
+      persisting?.persister.setResource(message.resource);
       break;
     case 'stop-jobs':
       running.stop();
+      persisting?.persister.close();
       break;
   }
 });
@@ -90,6 +95,16 @@ function writeOwnSnapshot(reason: 'stall', cause: Readonly<Record<string, number
   const outcome = plainOutcome(told);
   if (outcome !== undefined) post({ type: 'outcome', outcome });
   told = requested;
+}
+
+/** The persisted file, made and given its first batch; a failure (a full disk) is reported and leaves the process without it. */
+function startPersisting(): PersistJob | undefined {
+  try {
+    return persistJob(ring, data.persist!);
+  } catch (error) {
+    diag.error(`ttlog: persisting the ring to ${data.persist!.path} failed to start`, error);
+    return undefined;
+  }
 }
 
 function opened(): void {
