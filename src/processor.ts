@@ -179,7 +179,7 @@ export class TTLogProcessor {
     if (attached === undefined && this.writer !== undefined) {
       const settings = triggerSettings(options);
       if (persist !== undefined) {
-        this.persistence = startPersisting(persist, settings.crashes?.exit === true);
+        this.persistence = startPersisting(persist, settings.crashes?.exit === true, () => writtenToRing(this.ring) === this.writtenAtLastSnapshot);
         this.persistRecovery = recoverDeadOwners(persist.directory, this.writer);
       }
       this.recorder = new RecorderThread(this.ring, this.writer, {
@@ -444,9 +444,9 @@ function handoffHooks(handoffs: Handoff): Pick<SnapshotTarget, 'handoff' | 'hand
 }
 
 /** Takes the lock of a persisted ring; a failure (a directory that cannot be written) is reported and leaves the processor without it. */
-function startPersisting(settings: PersistSettings, exitWritesSnapshot: boolean): PersistHost | undefined {
+function startPersisting(settings: PersistSettings, exitWritesSnapshot: boolean, ringInSnapshot: () => boolean): PersistHost | undefined {
   try {
-    return new PersistHost(settings, exitWritesSnapshot);
+    return new PersistHost(settings, exitWritesSnapshot, ringInSnapshot);
   } catch (error) {
     diag.error(`ttlog: persisting the ring to ${settings.directory} failed to start`, error);
     return undefined;

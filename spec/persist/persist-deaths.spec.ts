@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -61,6 +61,22 @@ test(
     assert.is(snapshots.length, 1);
     const lastReport = result.committed.at(-1)!;
     assertRecovered(snapshots[0]!, result.committed, lastReport.at - 2 * INTERVAL_MS, 'worker-heap');
+  }),
+);
+
+test(
+  'an uncaught exception whose crash snapshot holds every record leaves no persisted file behind to be recovered again',
+  withDirectory(async (directory) => {
+    const result = await runPersistChild('throw', directory, { intervalMs: INTERVAL_MS });
+    assert.is(result.code, 1, result.stderr);
+    assert.match(result.stderr, /thrown by the persist child/);
+    const names = readdirSync(directory);
+    assert.is(names.filter((name) => name.endsWith('-uncaught_exception.bin')).length, 1, names.join(' '));
+    assert.equal(
+      names.filter((name) => name.endsWith('.persist')),
+      [],
+    );
+    assert.equal(await recover(directory), []);
   }),
 );
 

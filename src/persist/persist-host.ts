@@ -4,10 +4,11 @@
  * itself is a periodic job of the processor's recorder thread (recorder/persist-job.ts), which
  * makes the file with the data {@link PersistHost.jobData} gives it.
  *
- * A process that exits (the `exit` event) with code 0, or with crash capture's `exit` trigger on
- * (which writes a snapshot at every exit), removes its persisted file: nothing is lost that a
- * snapshot does not hold. Any other exit, and deaths that run no JavaScript, leave the file for the
- * next start to recover (persist-recovery.ts).
+ * A process that exits (the `exit` event) with code 0, with crash capture's `exit` trigger on
+ * (which writes a snapshot at every exit), or after a snapshot that holds every record written
+ * (an uncaught exception's crash snapshot, say) removes its persisted file: recovering it would
+ * only repeat that snapshot. Any other exit, and deaths that run no JavaScript, leave the file for
+ * the next start to recover (persist-recovery.ts).
  */
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
@@ -32,7 +33,7 @@ export class PersistHost {
   readonly jobData: PersistJobData;
   private readonly lock: LivenessLock;
   private readonly onExit = (code: number) => {
-    if (code === 0 || this.exitWritesSnapshot) this.close();
+    if (code === 0 || this.exitWritesSnapshot || this.ringInSnapshot()) this.close();
   };
   private closed = false;
 
@@ -41,6 +42,8 @@ export class PersistHost {
     settings: PersistSettings,
     /** Whether crash capture writes a snapshot at every exit. */
     private readonly exitWritesSnapshot: boolean,
+    /** Whether a snapshot written so far holds every record the ring has taken. */
+    private readonly ringInSnapshot: () => boolean,
   ) {
     const self = currentProcess();
     ensureDirectorySync(fs, settings.directory);

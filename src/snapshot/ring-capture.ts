@@ -43,7 +43,11 @@ export interface RingCapture {
 /** Copies every whole record in every lane's window. Safe while producers keep writing. */
 export function captureRing(ring: RingViews): RingCapture {
   const out = new CaptureBuilder(ring);
-  const laneCounters = ring.lanes.map((lane, index) => captureLane(ring, lane, index, out));
+  // Every lane's end is read before any lane is copied: a lane read after another was copied would
+  // hold records logged during that copy, newer than the first lane's newest, and the file would
+  // have a hole in the middle of its timeline instead of ending at one moment.
+  const ends = ring.lanes.map((lane) => readWide(ring.words, lane.base + Header.Head));
+  const laneCounters = ring.lanes.map((lane, index) => captureLane(ring, lane, index, ends[index]!, out));
   const total = (key: keyof RingCounters) => laneCounters.reduce((sum, counters) => sum + counters[key], 0);
   return {
     bytes: out.bytes,
@@ -64,10 +68,10 @@ export function captureRing(ring: RingViews): RingCapture {
   };
 }
 
-function captureLane(ring: RingViews, lane: LaneViews, laneIndex: number, out: CaptureBuilder): LaneCounters {
+/** Copies the lane's window that ends at ticket `written` (read by the caller). */
+function captureLane(ring: RingViews, lane: LaneViews, laneIndex: number, written: number, out: CaptureBuilder): LaneCounters {
   const { words } = ring;
   const { slotCount, slotBytes } = lane;
-  const written = readWide(words, lane.base + Header.Head);
   const first = written - Math.min(written, slotCount);
   const capturedBefore = out.count;
   let overwritten = first;
