@@ -3,7 +3,10 @@
  * processor (in memory and with OTLP JSON serialization), pino, winston, bunyan and the AWS
  * Powertools logger in one process, on the same records; then single-call latency (alone and while
  * snapshots are written), several producer threads on one ring, snapshot cost against NDJSON +
- * gzip and OTLP protobuf, the memory matrix, and (full run) CPU profiles of the ttlog paths.
+ * gzip and OTLP protobuf, the memory matrix, the main thread's event-loop delay while snapshots are
+ * written with the recorder thread and without, what `persist` costs and what it recovers after a
+ * kill, and (full run) CPU profiles of the ttlog paths. The npm scripts preload
+ * spec/support/tsx-workers.mjs so that the recorder thread runs as in a service.
  * Prints a table, writes the JSON results to bench/results/ and regenerates docs/benchmarks.md.
  * Targets are reported, never asserted; a failed read-back check (a candidate not doing its work)
  * fails the run. `--render <results.json>` regenerates docs/benchmarks.md without measuring.
@@ -20,7 +23,10 @@ import { type LatencyPlan, measureLatency } from './latency.ts';
 import { measureThroughput, type SamplingPlan } from './measure.ts';
 import { type MemoryCellPlan, type MemoryPlan, measureMemory } from './memory.ts';
 import { bunyanCandidate, pinoCandidate, powertoolsCandidate, winstonCandidate } from './peers.ts';
+import { measurePersist, PERSIST_PLAN, type PersistPlan } from './persist-cost.ts';
+import { measureRecovery, type RecoveryPlan } from './persist-recovery.ts';
 import { type ProfileSizes, profileWorkload } from './profile.ts';
+import { measureRecorderDelay, RECORDER_DELAY_PLAN, type RecorderDelayPlan } from './recorder-delay.ts';
 import { type BenchResults, formatConsole, renderMarkdown } from './report.ts';
 import { measureSnapshots, type SnapshotPlan } from './snapshot.ts';
 import { evaluateTargets } from './targets.ts';
@@ -32,6 +38,9 @@ interface Plan {
   readonly snapshot: SnapshotPlan;
   readonly memory: MemoryPlan;
   readonly burstRecords: number;
+  readonly recorder: RecorderDelayPlan;
+  readonly persist: PersistPlan;
+  readonly recovery: RecoveryPlan;
   readonly profile: ProfileSizes | undefined;
 }
 
@@ -70,6 +79,10 @@ const PLANS: Record<'full' | 'quick', Plan> = {
       matrix: matrix(1_000_000),
     },
     burstRecords: 10_000,
+    // Fewer snapshots than `npm run bench:recorder` writes, to keep the full run short.
+    recorder: { ...RECORDER_DELAY_PLAN, snapshots: { 65_536: 10, 1_048_576: 3 } },
+    persist: PERSIST_PLAN,
+    recovery: { trials: 6, concurrency: 3, seed: 7 },
     profile: { emitRecords: 1_000_000, snapshotRecords: 1_000_000, snapshots: 2 },
   },
   quick: {
@@ -82,6 +95,9 @@ const PLANS: Record<'full' | 'quick', Plan> = {
       matrix: matrix(100_000),
     },
     burstRecords: 10_000,
+    recorder: { ...RECORDER_DELAY_PLAN, sizes: [65_536] },
+    persist: { ...PERSIST_PLAN, emit: { warmupRecords: 20_000, rounds: 3, recordsPerSample: 40_000, yieldEvery: 1024 }, ticks: 20 },
+    recovery: { trials: 3, concurrency: 3, seed: 7 },
     profile: undefined,
   },
 };
@@ -127,6 +143,15 @@ async function main(): Promise<void> {
   step(`memory: ${plan.memory.main.warmupRecords + plan.memory.main.checkpoints.at(-1)!} records, then ${plan.memory.matrix.length} matrix cells …`);
   const memory = await measureMemory(plan.memory);
 
+  step(`recorder thread: loop delay while rings of ${plan.recorder.sizes.join(', ')} records are snapshotted …`);
+  const recorder = await measureRecorderDelay(plan.recorder);
+
+  step(`persist: emit cost in ${plan.persist.emit.rounds} rounds, then ${plan.persist.ticks} persist ticks …`);
+  const persist = await measurePersist(plan.persist);
+
+  step(`persist: ${plan.recovery.trials} children killed and recovered …`);
+  const recovery = await measureRecovery(plan.recovery);
+
   let profiles: string[] = [];
   if (plan.profile !== undefined) {
     step('profiles: emit and snapshot under the sampling profiler …');
@@ -144,8 +169,11 @@ async function main(): Promise<void> {
     concurrency,
     snapshots,
     memory,
+    recorder,
+    persist,
+    recovery,
     profiles,
-    targets: evaluateTargets({ throughput, latency, concurrency, snapshots, memory }),
+    targets: evaluateTargets({ throughput, latency, concurrency, snapshots, memory, recorder, persist }),
     durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 

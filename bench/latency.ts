@@ -50,6 +50,8 @@ export interface LatencyResult {
     readonly snapshots: number;
     readonly snapshotMs: number;
     readonly ringCapacity: number;
+    /** Whether the processor's recorder thread wrote the snapshots (else the main thread did). */
+    readonly onRecorderThread: boolean;
     /** Event-loop delay (ns) while snapshots were running: how long the longest synchronous slice held up everything else. */
     readonly loopDelayP99: number;
     readonly loopDelayMax: number;
@@ -170,7 +172,7 @@ export async function measureLatency(
   while (inFlight) await nextTurn();
   for (const path of paths) rmSync(path, { force: true });
 
-  const ringCapacity = ttlog.processor.stats().capacity;
+  const { capacity: ringCapacity, recorderThread } = ttlog.processor.stats();
   return {
     plan,
     timerOverhead: summarize('a', 'timer pair alone', overhead),
@@ -186,6 +188,7 @@ export async function measureLatency(
       snapshots,
       snapshotMs: snapshots === 0 ? 0 : snapshotNs / snapshots / 1e6,
       ringCapacity,
+      onRecorderThread: recorderThread?.onMainThread === false,
       loopDelayP99: loopDelay.percentile(99),
       loopDelayMax: loopDelay.max,
     },

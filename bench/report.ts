@@ -7,7 +7,10 @@ import type { Environment } from './environment.ts';
 import type { LatencyPlan, LatencyResult, LatencySummary } from './latency.ts';
 import type { SamplingPlan, ThroughputResult } from './measure.ts';
 import type { MemoryCell, MemoryPlan, MemoryResult } from './memory.ts';
+import type { PersistPlan, PersistResult } from './persist-cost.ts';
+import { bucketRange, type RecoveryPlan, type RecoveryResult } from './persist-recovery.ts';
 import type { ProfileSizes } from './profile.ts';
+import type { RecorderDelayPlan, RecorderDelayResult } from './recorder-delay.ts';
 import type { SnapshotPlan, SnapshotResult } from './snapshot.ts';
 import { millions, type TargetOutcome } from './targets.ts';
 
@@ -22,6 +25,9 @@ export interface BenchResults {
     readonly concurrency: ConcurrencyPlan;
     readonly snapshot: SnapshotPlan;
     readonly memory: MemoryPlan;
+    readonly recorder: RecorderDelayPlan;
+    readonly persist: PersistPlan;
+    readonly recovery: RecoveryPlan;
     readonly profile: ProfileSizes | undefined;
   };
   readonly throughput: ThroughputResult[];
@@ -31,6 +37,12 @@ export interface BenchResults {
   readonly concurrency: ConcurrencyResult;
   readonly snapshots: SnapshotResult[];
   readonly memory: MemoryResult;
+  /** The main thread's event-loop delay while snapshots are written, with the recorder thread and without. */
+  readonly recorder: RecorderDelayResult;
+  /** What `persist` costs the emitting thread and the persisting one. */
+  readonly persist: PersistResult;
+  /** Killed children recovered from their persisted files. */
+  readonly recovery: RecoveryResult;
   /** Summaries of CPU profiles of the ttlog paths (full runs). */
   readonly profiles: string[];
   readonly targets: TargetOutcome[];
@@ -204,6 +216,54 @@ function alternativeRows(snapshots: readonly SnapshotResult[]): string[][] {
   return rows;
 }
 
+const RECORDER_HEADER = [
+  'ring (records)',
+  'snapshots written by',
+  'ms/snapshot',
+  'loop delay max, emitting',
+  'loop delay p99, emitting',
+  'emit p99',
+  'loop delay max / p99, only awaiting',
+];
+
+function recorderRows(recorder: RecorderDelayResult): string[][] {
+  const ms = (value: number): string => `${value.toFixed(1)} ms`;
+  return recorder.rows.map((row) => [
+    count(row.records),
+    row.mode === 'recorder thread' ? 'the recorder thread (default)' : 'the main thread (`recorderThread: false`)',
+    row.snapshotMs.toFixed(0),
+    `${ms(row.during.loopMaxMs)} (${ms(row.floor.loopMaxMs)})`,
+    `${ms(row.during.loopP99Ms)} (${ms(row.floor.loopP99Ms)})`,
+    `${row.during.emitP99Us.toFixed(2)} µs (${row.floor.emitP99Us.toFixed(2)} µs)`,
+    `${ms(row.quiet.loopMaxMs)} / ${ms(row.quiet.loopP99Ms)}`,
+  ]);
+}
+
+const PERSIST_HEADER = ['', 'candidate', 'ns/record (median)', 'CPU ns/record', 'wall vs (a)', 'CPU vs (a)', 'wall vs (b)', 'CPU vs (b)'];
+
+function persistRows(persist: PersistResult): string[][] {
+  return persist.emit.map((result) => [
+    `(${result.id})`,
+    result.label,
+    result.medianNs.toFixed(0),
+    result.cpuNs.toFixed(0),
+    `${result.ratioToA.toFixed(2)}×`,
+    `${result.cpuRatioToA.toFixed(2)}×`,
+    `${result.ratioToB.toFixed(2)}×`,
+    `${result.cpuRatioToB.toFixed(2)}×`,
+  ]);
+}
+
+const RECOVERY_HEADER = ['committed before the kill', 'records committed', 'recovered'];
+
+function recoveryRows(recovery: RecoveryResult): string[][] {
+  return recovery.buckets.map((bucket) => [
+    bucketRange(bucket),
+    count(bucket.committed),
+    bucket.committed === 0 ? '–' : `${((100 * bucket.recovered) / bucket.committed).toFixed(2)} %`,
+  ]);
+}
+
 const MEMORY_HEADER = [
   'ring capacity',
   'attributes',
@@ -243,6 +303,10 @@ export function formatConsole(results: BenchResults): string {
     results.memory.measured
       ? textTable(MEMORY_HEADER, memoryRows([results.memory.main!, ...results.memory.matrix]))
       : 'memory: not measured (start node with --expose-gc)',
+    textTable(RECORDER_HEADER, recorderRows(results.recorder)),
+    textTable(PERSIST_HEADER, persistRows(results.persist)),
+    `The persisting work: ${persistThreadLine(results.persist)}`,
+    textTable(RECOVERY_HEADER, recoveryRows(results.recovery)),
     results.targets.map((outcome) => `${mark(outcome.met)}  ${outcome.target}: ${outcome.measured} — ${outcome.margin}`).join('\n'),
   ];
   return sections.join('\n\n');
@@ -276,6 +340,11 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     `| Code | commit ${env.commit}${env.uncommittedSources.length === 0 ? '' : ` plus uncommitted changes to ${env.uncommittedSources.join(', ')}`} |`,
     `| Load average | ${env.loadAverage.toFixed(2)} at the start, ${results.loadAverageAtEnd.toFixed(2)} at the end (1 min). The machine is shared: other work competes for its ${env.cores} cores, so wall times are noisy; the CPU-time columns are steadier, and ratios are taken within a round |`,
     `| Run time | ${results.durationSeconds.toFixed(0)} s |`,
+    '',
+    'The npm scripts start Node with `--import tsx --import ./spec/support/tsx-workers.mjs`: the second preload lets the worker threads ttlog starts itself ' +
+      '(the recorder thread, which loads `src/recorder/recorder-worker.ts`) load the TypeScript sources. On Node 20 `--import tsx` alone does not reach them, ' +
+      'and ttlog would fall back to writing snapshots on the main thread; with the preload the benchmark measures what a service running the built package runs. ' +
+      'The recorder-thread section checks which path each processor used and stops the run if it is not the one it measures.',
     '',
     '## Targets',
     '',
@@ -332,9 +401,10 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     `"(b) + snapshots": the same ttlog processor (a ring of ${count(during.ringCapacity)} records) logging at least ${count(plan.latency.rounds * plan.latency.callsPerRound)} calls (and until ${plan.latency.snapshots} snapshots were written) while a timer ` +
       `in the same process starts a snapshot of that ring every ${plan.latency.snapshotEveryMs} ms — the realistic case: a service's periodic or triggered snapshot runs on its own event loop, ` +
       'between requests, and yields between chunks so logging goes on while it is in flight. Only calls made while a snapshot was in flight are counted in that row: ' +
-      `${count(during.count)} calls during ${during.snapshots} snapshots of ${during.snapshotMs.toFixed(0)} ms each on average (wall time from start to file). ` +
+      `${count(during.count)} calls during ${during.snapshots} snapshots of ${during.snapshotMs.toFixed(0)} ms each on average (wall time from start to file), ` +
+      `written ${during.onRecorderThread === true ? "by the processor's recorder thread (the default), the main thread only asking and awaiting" : 'on the main thread'}. ` +
       `While snapshots ran, the event loop's delay was ${(during.loopDelayP99 / 1e6).toFixed(1)} ms at p99 and ${(during.loopDelayMax / 1e6).toFixed(1)} ms at most ` +
-      `(the longest synchronous slice — a snapshot chunk or ${plan.latency.yieldEvery} logged calls — that other work waited behind).`,
+      `(the longest synchronous slice — ${during.onRecorderThread === true ? '' : 'a snapshot chunk or '}${plan.latency.yieldEvery} logged calls — that other work waited behind).`,
     '',
     markdownTable(LATENCY_HEADER, latencyRows(latency)),
     '',
@@ -345,6 +415,7 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
       `${plan.concurrency.rounds} rounds, the order rotating. Aggregate records/s is all records over the time from the first thread's start to the last one's end; ` +
       'scaling efficiency is that over (threads × the one-thread rate). The no-op rows run the same threads with a processor that only counts: the scaling ' +
       "OpenTelemetry, the memory system and the machine allow, to read the ring's own cost against. " +
+      "The typed-event rows run the same threads logging the same records as a typed event of each thread's attached processor (`processor.event(…).emit`, as (t) above), without the SDK, into a ring of their own. " +
       `**This machine has ${concurrency.cores} cores**, shared with other work: 4 threads cannot all run at once, so the 4-thread rows show oversubscription, not scaling. ` +
       "CPU ns/record is the whole process's CPU time over the records: flat across thread counts means the threads do not slow each other down, only wait for a core.",
     '',
@@ -361,7 +432,8 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
     markdownTable(SNAPSHOT_HEADER, snapshotRows(results.snapshots)),
     '',
-    'The rest of each write time is capturing the ring and encoding (decode slots, CBOR, LZ4, CRC) on the main thread, which yields to the event loop between chunks.',
+    'The rest of each write time is capturing the ring and encoding (decode slots, CBOR, LZ4, CRC). These processors write on the main thread, which yields to the event loop between chunks: ' +
+      'their exporter times its writes and fsyncs through a `fileSystem` of its own, and a processor with a custom `fileSystem` writes its snapshots on the main thread. The work is the same on the recorder thread; what that thread changes for the main thread is in "The recorder thread" below.',
     '',
     ...results.snapshots.map((snapshot) => `- ${count(snapshot.records)}: ${snapshot.check}.`),
     '',
@@ -402,6 +474,7 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
   } else {
     out.push('Not measured: the run was started without `--expose-gc`.');
   }
+  out.push('', ...recorderSection(results), '', ...persistSection(results));
   out.push(
     '',
     '## Where the time goes',
@@ -409,7 +482,8 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     results.profiles.length === 0
       ? 'Not profiled in a quick run. '
       : "The ttlog paths of this benchmark under V8's sampling profiler (the one `node --cpu-prof` uses), started after a warm-up: self time by area, then by function. " +
-          "V8 inlines small callees into their callers, so an inlined function's time shows under its caller. ",
+          "V8 inlines small callees into their callers, so an inlined function's time shows under its caller. " +
+          'The profiler samples the main thread only, so the snapshot workload writes there (`recorderThread: false`): the capture and encoding are the same code on the recorder thread. ',
     '`npm run bench:profile -- emit` (or `-- snapshot`) prints the same summary on its own; `npm run bench:profile -- <file>.cpuprofile` summarises a profile taken with `node --cpu-prof`.',
     '',
     ...results.profiles.flatMap((summary) => ['```text', summary, '```', '']),
@@ -417,6 +491,66 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
     '',
   );
   return out.filter((line, index, lines) => !(line === '' && lines[index - 1] === '')).join('\n');
+}
+
+/** The recorder thread: the main thread's event-loop delay while snapshots are written. */
+function recorderSection({ recorder }: BenchResults): string[] {
+  const { plan } = recorder;
+  return [
+    '## The recorder thread: the event loop while snapshots are written',
+    '',
+    `Rings of ${plan.sizes.map(count).join(' and ')} records (\`maxRecordBytes\` ${plan.maxRecordBytes}, no severity lane) are filled, then snapshotted back to back ` +
+      `(${plan.sizes.map((size) => `${plan.snapshots[size] ?? 4} snapshots of the ${count(size)}-record ring`).join(', ')}) while the main thread keeps emitting ` +
+      `${plan.emitBatch} records per turn of its event loop; \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) measures how long the loop waited, and each \`emit\` is timed into a histogram. ` +
+      'Each ring runs with the recorder thread (the default) and with `recorderThread: false` in the same process, and each against a stretch of the same emitting with no snapshot ' +
+      '(in parentheses: the floor of this machine, where other work and GC already delay the loop). The last column is the loop delay during the same snapshots when the main thread does nothing else but await them: the delay the snapshot itself causes. ' +
+      '`npm run bench:recorder` runs this section on its own.',
+    '',
+    markdownTable(RECORDER_HEADER, recorderRows(recorder)),
+  ];
+}
+
+/** `persist`: the emit cost, the persisting thread's work and the recovered share. */
+function persistSection({ persist, recovery }: BenchResults): string[] {
+  const { plan } = persist;
+  const out = [
+    '## persist: what keeping the ring in a file costs',
+    '',
+    `(a) and (b) as in the throughput section; (p) is (b) with \`persist: { intervalMs: ${plan.intervalMs} }\`, its recorder thread copying new records to the persisted file every ${plan.intervalMs} ms while it logs. ` +
+      `After a warm-up of ${count(plan.emit.warmupRecords)} records each (twice), ${plan.emit.rounds} rounds of ${count(plan.emit.recordsPerSample)} records per candidate, the order rotating; ratios are the median over rounds of the ratio within each round. ` +
+      "`persist` adds nothing to `onEmit`: wall time says whether the persisting thread's work shows on the emitting thread; CPU time is the whole process's, so (p)'s includes the persisting thread.",
+    '',
+    markdownTable(PERSIST_HEADER, persistRows(persist)),
+    '',
+    `The persisting thread's work alone: the default ring (8192 slots of 1024 bytes) gets ${count(plan.recordsPerTick)} new records (what one ${plan.intervalMs} ms tick holds at 100,000 records/s), then one persist tick runs, ` +
+      `${plan.ticks} times; CPU time by the process's clock (nothing else runs meanwhile; system calls included), median over the ticks: ${persistThreadLine(persist)} ` +
+      'Nothing is fsynced: the page cache outlives a killed process. `npm run bench:persist` runs this part on its own.',
+    '',
+    '### Recovered records against the time before a kill',
+    '',
+  ];
+  const failed = recovery.failures.length;
+  out.push(
+    `${recovery.plan.trials} children (${recovery.plan.concurrency} at a time) log numbered records from their main thread and a worker thread with \`persist\` (\`intervalMs\` ${recovery.intervalMs}), ` +
+      `are SIGKILLed at a random moment 20–1520 ms after they start logging, and are recovered as a starting processor does. Every trial is checked as spec/persist/persist-kill.spec.ts checks it ` +
+      `(every record committed more than ${2 * recovery.intervalMs} ms before the kill, or before the last persisted batch began, is there, in order, none torn; the counters add up): ` +
+      `${failed === 0 ? 'all passed' : `**${failed} failed**: ${recovery.failures.join('; ')}`}. ` +
+      `In ${recovery.lagged} of them the last batch began more than ${2 * recovery.intervalMs} ms before the kill (the persisting thread kept off the CPU by other work). ` +
+      "The share below is by how long before the kill a record was committed, from the child's reports every 10 ms of what it had committed. " +
+      `\`npm run stress:persist [trials] [concurrency]\` runs more trials (100 by default); this run took ${recovery.seconds.toFixed(0)} s.`,
+    '',
+    markdownTable(RECOVERY_HEADER, recoveryRows(recovery)),
+  );
+  return out;
+}
+
+/** The persisting thread's work in one sentence. */
+function persistThreadLine(persist: PersistResult): string {
+  return (
+    `${persist.tickCpuMs.toFixed(2)} ms CPU (${persist.tickWallMs.toFixed(2)} ms wall) per tick of ${count(persist.plan.recordsPerTick)} records, ` +
+    `that is ${persist.cpuMsPerSecondAt100k.toFixed(0)} ms CPU per second — ${(persist.cpuMsPerSecondAt100k / 10).toFixed(1)} % of a core — per 100,000 records/s persisted, ` +
+    `and ${(persist.bytesPerSecondAt100k / MIB).toFixed(1)} MiB/s handed to the page cache (the persisted file: ${(persist.fileBytes / MIB).toFixed(1)} MiB).`
+  );
 }
 
 function median(values: readonly number[]): number {

@@ -6,6 +6,8 @@ import type { ConcurrencyResult } from './concurrency.ts';
 import type { LatencyResult } from './latency.ts';
 import type { ThroughputResult } from './measure.ts';
 import type { MemoryResult } from './memory.ts';
+import type { PersistResult } from './persist-cost.ts';
+import type { RecorderDelayResult } from './recorder-delay.ts';
 import type { SnapshotResult } from './snapshot.ts';
 
 export interface TargetOutcome {
@@ -25,6 +27,61 @@ export interface TargetInputs {
   readonly concurrency: ConcurrencyResult;
   readonly snapshots: readonly SnapshotResult[];
   readonly memory: MemoryResult;
+  readonly recorder: RecorderDelayResult;
+  readonly persist: PersistResult;
+}
+
+/** Loop delay limit while the largest ring is snapshotted with the recorder thread. */
+export const RECORDER_LOOP_MAX_MS = 5;
+/** Emit with `persist` against without it, wall time in the same rounds: producers pay nothing for it, within the noise of a shared machine. */
+export const PERSIST_EMIT_LIMIT = 1.05;
+
+/** The recorder thread (README, `recorderThread`) and `persist` (README, "persist"). */
+function recorderTargets(recorder: RecorderDelayResult, persist: PersistResult): TargetOutcome[] {
+  const largest = Math.max(...recorder.rows.map((row) => row.records));
+  const threaded = recorder.rows.find((row) => row.records === largest && row.mode === 'recorder thread');
+  const mainThread = recorder.rows.find((row) => row.records === largest && row.mode === 'main thread');
+  const atSize = largest >= SNAPSHOT_TARGET_RECORDS ? '' : ` (at ${largest.toLocaleString('en-US')} records, not 1M)`;
+  const persisted = persist.emit.find((result) => result.id === 'p');
+  const plain = persist.emit.find((result) => result.id === 'b');
+  const outcomes: TargetOutcome[] = [];
+  if (threaded !== undefined) {
+    const delay = atMost(
+      `event-loop delay ≤ ${RECORDER_LOOP_MAX_MS} ms at max while a 1M-record ring is snapshotted (recorder thread, main thread emitting)${atSize}`,
+      threaded.during.loopMaxMs,
+      RECORDER_LOOP_MAX_MS,
+      (value) => `${value.toFixed(1)} ms`,
+    );
+    outcomes.push({
+      ...delay,
+      measured: `${delay.measured} (with \`recorderThread: false\`: ${mainThread === undefined ? '–' : `${mainThread.during.loopMaxMs.toFixed(1)} ms`}; no snapshot: ${threaded.floor.loopMaxMs.toFixed(1)} ms)`,
+      ...(atSize === '' ? {} : { met: undefined, margin: 'not judged: run `npm run bench` for the 1M-record ring' }),
+    });
+    const emit = atMost(
+      `emit p99 during those snapshots no worse than without them (recorder thread)${atSize}`,
+      threaded.during.emitP99Us / threaded.floor.emitP99Us,
+      1,
+      (value) => `${value.toFixed(2)} ×`,
+    );
+    outcomes.push({
+      ...emit,
+      measured: `${threaded.during.emitP99Us.toFixed(2)} µs against ${threaded.floor.emitP99Us.toFixed(2)} µs (${emit.measured})`,
+      ...(atSize === '' ? {} : { met: undefined, margin: 'not judged: run `npm run bench` for the 1M-record ring' }),
+    });
+  }
+  if (persisted !== undefined && plain !== undefined) {
+    const cost = atMost(
+      `emit with \`persist\` ≤ ${PERSIST_EMIT_LIMIT} × emit without it (wall time, same rounds)`,
+      persisted.ratioToB,
+      PERSIST_EMIT_LIMIT,
+      (value) => `${value.toFixed(2)} ×`,
+    );
+    outcomes.push({
+      ...cost,
+      measured: `${cost.measured} ((p) ${persisted.ratioToA.toFixed(2)} × and (b) ${plain.ratioToA.toFixed(2)} × the no-op floor)`,
+    });
+  }
+  return outcomes;
 }
 
 /** The typed-event path (README, "Typed events"): its own cost, against the SDK's floor and pino, and two threads into one ring. */
@@ -49,7 +106,7 @@ function rateAtLeast(target: string, millions: number, goal: number): TargetOutc
   return { target, measured: shown, met, margin: met ? `met (goal ${goal}M/s)` : `missed: ${shown} against ${goal}M/s` };
 }
 
-export function evaluateTargets({ throughput, latency, concurrency, snapshots, memory }: TargetInputs): TargetOutcome[] {
+export function evaluateTargets({ throughput, latency, concurrency, snapshots, memory, recorder, persist }: TargetInputs): TargetOutcome[] {
   const byId = new Map(throughput.map((result) => [result.id, result]));
   const ttlog = byId.get('b')!;
   // pino is judged by its faster destination in this run, so the comparison cannot flatter ttlog.
@@ -121,6 +178,7 @@ export function evaluateTargets({ throughput, latency, concurrency, snapshots, m
           HEAP_GROWTH_LIMIT / (1024 * 1024),
           (value) => `${value < -0.005 ? '' : '+'}${(Math.abs(value) < 0.005 ? 0 : value).toFixed(2)} MiB`,
         ),
+    ...recorderTargets(recorder, persist),
   ];
 }
 
