@@ -22,6 +22,11 @@
  * - Interner.value: looking every value up in the Map cost ~130 ns a record for a 16-char id in
  *   the emit profile, ~270 ns more for an id built by concatenation; `===` between two different
  *   fresh strings of the same length is a runtime call, ~35 ns, which the print comparison avoids.
+ * - inlining budget (RecordEncoder.writeKey/writeString, Interner.admitValue): when one method
+ *   wrote interned and inline strings alike, its copies at each call site used up TurboFan's
+ *   inlining budget and left Interner.value, writeNumber and the tag writers as calls in the
+ *   attribute loop (`node --trace-turbo-inlining`); with the interned case apart they are
+ *   inlined, and ttlog's share of the emit profile fell from ~32% to ~29%.
  */
 import { loadavg } from 'node:os';
 import { noopCandidate, ttlogCandidate, ttlogHandoffCandidate } from './candidates.ts';

@@ -6,7 +6,8 @@
 // prints a mark as each test ends), so the limit applies to one test, not to a file that holds
 // many slow ones: a loaded machine makes a long file longer but no single test much slower.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -18,6 +19,15 @@ const otelIndex = args.indexOf('--otel');
 const otelLine = otelIndex >= 0 ? args.splice(otelIndex, 2)[1] : '2';
 const label = `otel${otelLine}`;
 const files = args.length > 0 ? args : [...findSpecs(join(root, 'spec')), ...findSpecs(join(root, 'packages/ttlog-view/spec'))];
+/**
+ * Everything the specs write to the temp directory goes to one of this run's, removed at its end:
+ * their files, and tsx's compile cache (kept under the temp directory), which the many child
+ * processes then share instead of each compiling every source again. The machine's shared cache
+ * is not used: its source maps name the first checkout that compiled a file, so another clone's
+ * coverage would be booked to that checkout.
+ */
+const RUN_TEMP = mkdtempSync(join(tmpdir(), `ttlog-spec-${label}-`));
+process.on('exit', () => rmSync(RUN_TEMP, { recursive: true, force: true }));
 const IDLE_LIMIT_MS = Number(process.env.TTLOG_SPEC_IDLE_SECONDS ?? 300) * 1000;
 const PARALLEL = 2;
 /** The line spec/support/skip.ts prints for each skipped test: its name and the reason. */
@@ -40,10 +50,8 @@ function runFile(file) {
     // on Node 20 too, so every spec runs with them as a service does, on both lines.
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', TSX_IN_WORKERS, file], {
       cwd: root,
-      // tsx caches its output in the system temp directory under a key of the source text, with
-      // source maps naming the first checkout that compiled it: another clone of the same code on
-      // the machine would then have its coverage booked to that checkout's files. No cache, no mix.
-      env: { ...process.env, TTLOG_OTEL_LINE: otelLine, FORCE_COLOR: '0', TSX_DISABLE_CACHE: '1' },
+      // The run's own temp directory (see RUN_TEMP) for the spec and every process it starts.
+      env: { ...process.env, TTLOG_OTEL_LINE: otelLine, FORCE_COLOR: '0', TMPDIR: RUN_TEMP },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

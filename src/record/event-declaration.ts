@@ -141,7 +141,7 @@ export function eventTemplate(shape: EventShape, interner: Interner, encodeScope
   return { prefix: Uint8Array.from(parts), keys };
 }
 
-/** Text as RecordEncoder.writeText writes it without a tag: an intern reference or inline UTF-8. */
+/** Text as RecordEncoder.writeKey writes it: an intern reference or inline UTF-8. */
 function pushText(parts: number[], text: string, id: number): void {
   if (id >= 0) {
     pushVarint(parts, id * 2 + 1);

@@ -162,6 +162,15 @@ export class Interner {
     const print = valuePrint(text);
     const slot = print & (CANDIDATE_SLOTS - 1);
     if (this.recentValuePrints[slot] === print && this.recentValues[slot] === text) return this.recentValueIds[slot]!;
+    return this.admitValue(text, print, slot);
+  }
+
+  /**
+   * {@link value} for a string not in `recentValues`: remembers a first sighting, interns on the
+   * second. Kept apart so that the recent-value check stays small enough to be inlined into the
+   * attribute loop (bench/emit-micro.ts, "inlining budget").
+   */
+  private admitValue(text: string, print: number, slot: number): number {
     if (this.candidatePrints[slot] !== print || this.candidates[slot] !== text) {
       this.candidates[slot] = text;
       this.candidatePrints[slot] = print;

@@ -45,7 +45,7 @@ const MAX_COUNT = (1 << 21) - 1;
 /** Room kept free in trim mode for the bytes that close a record. */
 const TRIM_RESERVE = 8;
 const ELLIPSIS = [0xe2, 0x80, 0xa6];
-/** writeText's `tag` for a string that is not a value (a key, severity text, event name). */
+/** writeInline's `tag` for a string that is not a value (a key, severity text, event name). */
 const NO_TAG = -1;
 
 /** Thrown (never allocated per record) when a record overflows its slot in normal mode. */
@@ -126,17 +126,18 @@ export class RecordEncoder {
     const severityText = record.severityText;
     if (typeof severityText === 'string') {
       flags |= RecordFlag.SeverityText;
-      this.writeText(severityText, this.interner.key(severityText), NO_TAG);
+      this.writeKey(severityText, this.interner.key(severityText));
     }
     const eventName = record.eventName;
     if (typeof eventName === 'string') {
       flags |= RecordFlag.EventName;
-      this.writeText(eventName, this.interner.key(eventName), NO_TAG);
+      this.writeKey(eventName, this.interner.key(eventName));
     }
     const body = record.body;
     if (body !== undefined) {
       flags |= RecordFlag.Body;
-      this.writeValue(body, 0);
+      if (typeof body === 'string') this.writeString(body);
+      else this.writeValue(body, 0);
     }
     this.writeEntries(record.attributes, 0, true);
 
@@ -192,11 +193,11 @@ export class RecordEncoder {
         break;
       }
       const interner = this.interner;
-      this.writeText(key, attributes && count < KEY_POSITIONS ? interner.attributeKey(count, key) : interner.key(key), NO_TAG);
+      this.writeKey(key, attributes && count < KEY_POSITIONS ? interner.attributeKey(count, key) : interner.key(key));
       // Strings, numbers and booleans here; writeValue (which the recursion keeps out of
       // line) for the rest: the common values skip a call (bench/emit-micro.ts, "attribute loop").
       const value = (entries as Record<string, unknown>)[key];
-      if (typeof value === 'string') this.writeText(value, interner.value(value), ValueTag.Text);
+      if (typeof value === 'string') this.writeString(value);
       else if (typeof value === 'number') this.writeNumber(value);
       else if (typeof value === 'boolean') this.writeTag(value ? ValueTag.True : ValueTag.False);
       else this.writeValue(value, depth + 1);
@@ -208,7 +209,7 @@ export class RecordEncoder {
   private writeValue(value: unknown, depth: number): void {
     switch (typeof value) {
       case 'string':
-        this.writeText(value, this.interner.value(value), ValueTag.Text);
+        this.writeString(value);
         return;
       case 'number':
         this.writeNumber(value);
@@ -276,12 +277,12 @@ export class RecordEncoder {
       return;
     }
     if (fitsBignumLimit(value)) {
-      this.writeText(value.toString(), -1, ValueTag.BigIntText);
+      this.writeInline(value.toString(), ValueTag.BigIntText);
       return;
     }
     // Beyond the file's bignum limit: a short text instead, before any decimal digits are made
     // (their cost grows faster than the value's size), and the record counts as truncated.
-    this.writeText(cutBigIntText(value), -1, ValueTag.Text);
+    this.writeInline(cutBigIntText(value), ValueTag.Text);
     this.truncated = true;
   }
 
@@ -291,16 +292,29 @@ export class RecordEncoder {
   }
 
   /**
-   * A string, after a value tag unless `tag` is NO_TAG: an intern id (odd header) or inline UTF-8
-   * (even header = length × 2). One bounds check covers the tag, the header and, for a short
-   * ASCII string, its bytes.
+   * A key-like string (an attribute key, severity text, event name) and its intern id. The
+   * interned case is written here and writeInline, large, is called only for the rest: when one
+   * method wrote both cases, its copies at every call site used up V8's inlining budget before
+   * the attribute loop's other callees were inlined (bench/emit-micro.ts, "inlining budget").
    */
-  private writeText(text: string, id: number, tag: number): void {
-    if (id >= 0) {
-      if (tag === NO_TAG) this.writeVarint(id * 2 + 1);
-      else this.writeTaggedVarint(tag, id * 2 + 1);
-      return;
-    }
+  private writeKey(text: string, id: number): void {
+    if (id >= 0) this.writeVarint(id * 2 + 1);
+    else this.writeInline(text, NO_TAG);
+  }
+
+  /** A string value: interned (see {@link writeKey} for why this case is apart), or inline. */
+  private writeString(text: string): void {
+    const id = this.interner.value(text);
+    if (id >= 0) this.writeTaggedVarint(ValueTag.Text, id * 2 + 1);
+    else this.writeInline(text, ValueTag.Text);
+  }
+
+  /**
+   * An inline string, after a value tag unless `tag` is NO_TAG: its UTF-8 (even header = length
+   * × 2; an intern id, written by writeKey and writeString, has an odd header). One bounds check
+   * covers the tag, the header and, for a short ASCII string, its bytes.
+   */
+  private writeInline(text: string, tag: number): void {
     const bytes = this.bytes;
     const pos = this.pos;
     const length = text.length;

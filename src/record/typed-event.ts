@@ -285,7 +285,7 @@ class DeclaredEvent implements TypedEvent {
     return pos - start;
   }
 
-  /** A Text value: an intern reference once the interner takes it, else inline UTF-8 (RecordEncoder.writeText). */
+  /** A Text value: an intern reference once the interner takes it, else inline UTF-8 (RecordEncoder.writeString). */
   private writeString(pos: number, text: string): number {
     const bytes = this.bytes;
     const id = this.interner.value(text);
