@@ -504,7 +504,7 @@ function recorderSection({ recorder }: BenchResults): string[] {
       `${plan.emitBatch} records per turn of its event loop; \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) measures how long the loop waited, and each \`emit\` is timed into a histogram. ` +
       'Each ring runs with the recorder thread (the default) and with `recorderThread: false` in the same process, and each against a stretch of the same emitting with no snapshot ' +
       '(in parentheses: the floor of this machine, where other work and GC already delay the loop). The last column is the loop delay during the same snapshots when the main thread does nothing else but await them: the delay the snapshot itself causes. ' +
-      '`npm run bench:recorder` runs this section on its own.',
+      '`npm run bench:recorder` runs this section on its own; `npm run bench:recorder-waits` (Linux, with `perf`) shows what the CPUs ran while the main thread waited during the 1,048,576-record snapshots.',
     '',
     markdownTable(RECORDER_HEADER, recorderRows(recorder)),
   ];
