@@ -100,7 +100,8 @@ function runRecorded(): void {
     const figuresFile = join(work, 'figures.json');
     const child = [...process.execArgv, fileURLToPath(import.meta.url), '--child', figuresFile];
     execFileSync('perf', ['sched', 'record', '-k', 'CLOCK_MONOTONIC', '-o', trace, '--', process.execPath, ...child], {
-      stdio: ['ignore', 'inherit', 'ignore'],
+      // perf's own lines (and why it refused, if it did: permissions, perf_event_paranoid) go to stderr.
+      stdio: ['ignore', 'inherit', 'inherit'],
     });
     const figures = JSON.parse(readFileSync(figuresFile, 'utf8')) as ChildFigures;
     const timeline = execFileSync('perf', ['sched', 'timehist', '-i', trace], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
