@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { parseDuration, parseLevel, parseTime, recordPredicate } from '../src/filters.ts';
 import type { SnapshotSource } from '../src/sources.ts';
 import { HOSTILE, KEYS_AS_DATA } from './support/hostile.ts';
-import { at, CART, CHECKOUT, runViewer, TRACE_STOCK, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, runViewInProcess, TRACE_STOCK, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
@@ -17,7 +17,7 @@ const hostile = await writeServiceSnapshot(directory, HOSTILE);
 
 /** The bodies `ttlog-view --json ARGS shop` prints, in order (non-string bodies as JSON). */
 async function bodies(...args: string[]): Promise<string[]> {
-  const result = await runViewer(['--json', ...args, shop]);
+  const result = await runViewInProcess(['--json', ...args, shop]);
   assert.is(result.stderr, '');
   assert.is(result.code, 0);
   return result.stdout
@@ -73,7 +73,7 @@ test('--since and --until take durations, counted back from the newest snapshot'
     ],
   });
   const run = async (...args: string[]) =>
-    (await runViewer(['--json', ...args, recent])).stdout
+    (await runViewInProcess(['--json', ...args, recent])).stdout
       .trim()
       .split('\n')
       .filter(Boolean)
@@ -158,7 +158,7 @@ test('--around TIME shows the window around that time', async () => {
 });
 
 test('filters combine with the text output too', async () => {
-  const result = await runViewer(['--utc', '--level', 'error', '--service', 'checkout', shop]);
+  const result = await runViewInProcess(['--utc', '--level', 'error', '--service', 'checkout', shop]);
   assert.is(
     result.stdout,
     `2026-03-14T15:09:29.000Z ERROR  checkout/${process.pid} 0af76519 [pay] payment failed: card declined order.id=A-17 error.type=CardDeclined\n2026-03-14T15:09:29.100Z FATAL  checkout/${process.pid}          [app] worker crashed\\n  at charge (pay.js:42)\n`,

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { seededRandom } from '../../../spec/support/seeded-random.ts';
 import { OTLP_BATCH_RECORDS, OTLP_MAX_LINE_BYTES, OtlpEncoder } from '../src/format-otlp.ts';
 import { openSources, type SnapshotSource, type ViewRecord } from '../src/sources.ts';
-import { at, CART, CHECKOUT, runViewer, TRACE_ORDER, writeServiceSnapshot } from './support/snapshots.ts';
+import { at, CART, CHECKOUT, runViewInProcess, TRACE_ORDER, writeServiceSnapshot } from './support/snapshots.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
 const shop = join(directory, 'shop');
@@ -68,7 +68,7 @@ function decodeAttributes(list: Array<{ key: string; value: OtlpValue }>): Recor
 }
 
 test('--otlp writes ExportLogsServiceRequest lines that carry every field of every record', async () => {
-  const result = await runViewer(['--otlp', shop]);
+  const result = await runViewInProcess(['--otlp', shop]);
   assert.is(result.code, 0);
   assert.is(result.stderr, '');
   const lines = result.stdout.trim().split('\n');
@@ -129,7 +129,7 @@ test('--otlp splits large inputs into requests and follows the filters', async (
     capacity: 2048,
     records: Array.from({ length: count }, (_, i) => ({ at: at(i), severityNumber: i % 100 === 0 ? 17 : 9, body: `tick ${i}` })),
   });
-  const lines = (await runViewer(['--otlp', many])).stdout.trim().split('\n');
+  const lines = (await runViewInProcess(['--otlp', many])).stdout.trim().split('\n');
   assert.is(lines.length, 3);
   const times = lines.flatMap((line) =>
     (JSON.parse(line) as Request).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords.map((l) => BigInt(l.timeUnixNano)))),
@@ -138,7 +138,7 @@ test('--otlp splits large inputs into requests and follows the filters', async (
     times,
     Array.from({ length: count }, (_, i) => at(i)),
   );
-  const errors = (await runViewer(['--otlp', '--level', 'error', many])).stdout.trim().split('\n');
+  const errors = (await runViewInProcess(['--otlp', '--level', 'error', many])).stdout.trim().split('\n');
   assert.is(errors.length, 1);
   assert.is((JSON.parse(errors[0]!) as Request).resourceLogs[0]!.scopeLogs[0]!.logRecords.length, 11);
 });
@@ -176,7 +176,7 @@ test('large snapshots are split by size: every line at most 1 MiB, each a whole 
     maxRecordBytes: 8192,
     records: bodies.map((body, i) => ({ at: at(i), severityNumber: 9, body, attributes: { i } })),
   });
-  const result = await runViewer(['--otlp', large]);
+  const result = await runViewInProcess(['--otlp', large]);
   assert.is(result.code, 0, result.stderr);
   assert.is(result.stderr, '');
   const sizes = lineBytes(result.stdout);
@@ -210,7 +210,7 @@ test('a record larger than a line of its own: its body is cut to fit and marked,
       { at: at(2), severityNumber: 9, body: 'after' },
     ],
   });
-  const result = await runViewer(['--otlp', huge]);
+  const result = await runViewInProcess(['--otlp', huge]);
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stderr, /^ttlog-view: 1 record larger than one OTLP line \(1 MiB\): body cut to fit/);
   for (const size of lineBytes(result.stdout)) assert.ok(size <= OTLP_MAX_LINE_BYTES, `a line of ${size} bytes`);

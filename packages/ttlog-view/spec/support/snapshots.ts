@@ -1,12 +1,15 @@
 /**
  * Snapshots for the viewer's tests, written by the real `TTLogProcessor` through a real SDK
- * `LoggerProvider`, and a way to run `ttlog-view` as a subprocess (through tsx, no build needed).
+ * `LoggerProvider`, and two ways to run `ttlog-view`: as a subprocess (through tsx, no build
+ * needed), and in this process.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SnapshotExporter, TTLogProcessor } from 'ttlog';
 import { otel } from '../../../../spec/support/otel.ts';
+import { runView } from '../../src/run.ts';
 
 export const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -103,6 +106,26 @@ export function runViewer(args: readonly string[], env: Record<string, string> =
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * Runs `ttlog-view ARGS` in this process, through the function bin.ts calls, with stdout and
+ * stderr collected and neither a terminal. For tests of what the command prints, where the
+ * process itself (exit codes, signals, pipes, time zones) is not the subject: each case then costs
+ * no Node start-up. Times print in this process's zone, so callers pass `--utc` or print JSON.
+ */
+export async function runViewInProcess(args: readonly string[]): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  const collect = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        append(chunk.toString('utf8'));
+        done();
+      },
+    });
+  const code = await runView(args, { stdout: collect((text) => (stdout += text)), stderr: collect((text) => (stderr += text)), env: {} });
+  return { code, stdout, stderr };
 }
 
 export const TRACE_ORDER = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
