@@ -58,7 +58,10 @@ async function startPool(size: number, handle: WorkerSetup['handle'], warmupReco
   for (let worker = 0; worker < size; worker++) {
     const setup: WorkerSetup = { worker, handle, typed, startLine, warmupRecords };
     workers.push(
-      new Worker(new URL('./ts-worker.mjs', import.meta.url), { argv: [new URL('./concurrency-worker.ts', import.meta.url).href], workerData: setup }),
+      new Worker(new URL('../spec/support/ts-worker.mjs', import.meta.url), {
+        argv: [new URL('./concurrency-worker.ts', import.meta.url).href],
+        workerData: setup,
+      }),
     );
   }
   await Promise.all(

@@ -26,7 +26,7 @@
  *   wrote interned and inline strings alike, its copies at each call site used up TurboFan's
  *   inlining budget and left Interner.value, writeNumber and the tag writers as calls in the
  *   attribute loop (`node --trace-turbo-inlining`); with the interned case apart they are
- *   inlined, and ttlog's share of the emit profile fell from ~32% to ~29%.
+ *   inlined, and ttlog's share of the emit profile falls (`npm run bench:profile`).
  */
 import { loadavg } from 'node:os';
 import { noopCandidate, ttlogCandidate, ttlogHandoffCandidate } from './candidates.ts';

@@ -82,7 +82,7 @@ const PLANS: Record<'full' | 'quick', Plan> = {
     // Fewer snapshots than `npm run bench:recorder` writes, to keep the full run short.
     recorder: { ...RECORDER_DELAY_PLAN, snapshots: { 65_536: 10, 1_048_576: 3 } },
     persist: PERSIST_PLAN,
-    recovery: { trials: 6, concurrency: 3, seed: 7 },
+    recovery: { trials: 6, seed: 7 },
     profile: { emitRecords: 1_000_000, snapshotRecords: 1_000_000, snapshots: 2 },
   },
   quick: {
@@ -97,7 +97,7 @@ const PLANS: Record<'full' | 'quick', Plan> = {
     burstRecords: 10_000,
     recorder: { ...RECORDER_DELAY_PLAN, sizes: [65_536] },
     persist: { ...PERSIST_PLAN, emit: { warmupRecords: 20_000, rounds: 3, recordsPerSample: 40_000, yieldEvery: 1024 }, ticks: 20 },
-    recovery: { trials: 3, concurrency: 3, seed: 7 },
+    recovery: { trials: 3, seed: 7 },
     profile: undefined,
   },
 };

@@ -12,15 +12,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { assertRecovered, type Committed, recover, runPersistChild } from '../spec/persist/fixtures/persist-harness.ts';
+import {
+  assertRecovered,
+  CONCURRENT_CHILDREN,
+  type Committed,
+  lastBatchTime,
+  recover,
+  runPersistChild,
+  signalAfter,
+} from '../spec/persist/fixtures/persist-harness.ts';
 import { seededRandom } from '../spec/support/seeded-random.ts';
 import type { Snapshot } from '../src/index.ts';
 
 export interface RecoveryPlan {
   readonly trials: number;
-  /** Children running at once. */
-  readonly concurrency: number;
   readonly seed: number;
 }
 
@@ -44,34 +49,32 @@ export interface RecoveryResult {
 }
 
 const INTERVAL_MS = 100;
+/** Each child is killed at a random moment this long after it starts logging. */
+export const KILL_AFTER_MS = { from: 20, to: 1520 } as const;
 /** Age bucket limits (ms before the kill) of the recovered share. */
 const LIMITS = [0, 50, 100, 150, 200, 300, Number.POSITIVE_INFINITY];
 
-/** Runs the trials, at most `concurrency` children at once. */
+/** Runs the trials, the harness's {@link CONCURRENT_CHILDREN} children at once. */
 export async function measureRecovery(plan: RecoveryPlan): Promise<RecoveryResult> {
   const started = performance.now();
   const random = seededRandom(plan.seed);
   const buckets: RecoveryBucket[] = LIMITS.slice(1).map((toMs, i) => ({ fromMs: LIMITS[i]!, toMs, committed: 0, recovered: 0 }));
   const failures: string[] = [];
   let lagged = 0;
-  let next = 0;
 
   const trial = async (index: number): Promise<void> => {
-    const delay = 20 + Math.floor(random() * 1500);
+    const delay = KILL_AFTER_MS.from + Math.floor(random() * (KILL_AFTER_MS.to - KILL_AFTER_MS.from));
     const directory = mkdtempSync(join(tmpdir(), 'ttlog-persist-stress-'));
     try {
       const result = await runPersistChild('steady', directory, {
         intervalMs: INTERVAL_MS,
-        onReady: async () => {
-          await sleep(delay);
-          return 'SIGKILL';
-        },
+        onReady: signalAfter(delay),
       });
       const snapshots = await recover(directory);
       if (snapshots.length !== 1) throw new Error(`${snapshots.length} recovered snapshots`);
       assertRecovered(snapshots[0]!, result.committed, result.signalledAt! - 2 * INTERVAL_MS, `trial ${index}`);
       tally(buckets, snapshots[0]!, result.committed, result.signalledAt!);
-      if (result.signalledAt! - Date.parse(String(snapshots[0]!.metadata.cause?.lastBatchAt)) > 2 * INTERVAL_MS) lagged++;
+      if (result.signalledAt! - lastBatchTime(snapshots[0]!) > 2 * INTERVAL_MS) lagged++;
     } catch (error) {
       failures.push(`trial ${index} (kill after ${delay} ms): ${(error as Error).message}`);
     } finally {
@@ -79,11 +82,8 @@ export async function measureRecovery(plan: RecoveryPlan): Promise<RecoveryResul
     }
   };
 
-  await Promise.all(
-    Array.from({ length: plan.concurrency }, async () => {
-      while (next < plan.trials) await trial(next++);
-    }),
-  );
+  // The harness runs them in turn, CONCURRENT_CHILDREN at a time.
+  await Promise.all(Array.from({ length: plan.trials }, (_, index) => trial(index)));
   return { plan, intervalMs: INTERVAL_MS, buckets, failures, lagged, seconds: (performance.now() - started) / 1000 };
 }
 

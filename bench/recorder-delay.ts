@@ -70,29 +70,9 @@ export async function measureRecorderDelay(plan: RecorderDelayPlan): Promise<Rec
 }
 
 async function measureOne(plan: RecorderDelayPlan, records: number, mode: RecorderDelayRow['mode']): Promise<RecorderDelayRow> {
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-recorder-'));
-  const processor = new TTLogProcessor({
-    exporter: new SnapshotExporter({ directory, serviceName: 'bench', retention: { maxFiles: 2 } }),
-    capacity: records,
-    maxRecordBytes: plan.maxRecordBytes,
-    severityLane: false,
-    recorderThread: mode === 'recorder thread',
-  });
-  const provider = new LoggerProvider({ processors: [processor as never] });
-  const logger = provider.getLogger(SCOPE_NAME, SCOPE_VERSION);
-  let index = 0;
-  const emit = () => {
-    const i = index++;
-    logger.emit({ severityNumber: SEVERITY_NUMBER, severityText: SEVERITY_TEXT, body: MESSAGE, attributes: attributesOf(i) });
-  };
+  const { processor, emit, close } = await filledProcessor(records, plan.maxRecordBytes, mode);
   const snapshots = plan.snapshots[records] ?? 4;
   try {
-    for (let i = 0; i < records; i++) emit();
-    // The first snapshot starts the thread and warms the code on both paths.
-    await processor.snapshot('warm-up');
-    if (processor.stats().recorderThread?.onMainThread !== (mode === 'main thread')) {
-      throw new Error(`the ${mode} path is not the one in use (is spec/support/tsx-workers.mjs preloaded?)`);
-    }
     const snapshotBackToBack = async () => {
       for (let n = 0; n < snapshots; n++) await processor.snapshot('bench');
     };
@@ -103,14 +83,58 @@ async function measureOne(plan: RecorderDelayPlan, records: number, mode: Record
     const quiet = await whileEmitting(plan.emitBatch, undefined, snapshotBackToBack);
     return { records, mode, snapshots, snapshotMs, during, floor, quiet };
   } finally {
-    await provider.shutdown();
-    rmSync(directory, { recursive: true, force: true });
+    await close();
     (globalThis as { gc?: () => void }).gc?.();
   }
 }
 
+/** A processor whose ring of `records` records is full, the path `mode` names in use; `emit` logs the next numbered record. */
+export interface FilledProcessor {
+  readonly processor: TTLogProcessor;
+  readonly emit: () => void;
+  /** Shuts the provider down and removes the snapshots' directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Fills a ring of `records` records and writes one snapshot, which starts the recorder thread and
+ * warms the code on both paths; throws when the path in use is not the one `mode` names.
+ */
+export async function filledProcessor(records: number, maxRecordBytes: number, mode: RecorderDelayRow['mode']): Promise<FilledProcessor> {
+  const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-recorder-'));
+  const processor = new TTLogProcessor({
+    exporter: new SnapshotExporter({ directory, serviceName: 'bench', retention: { maxFiles: 2 } }),
+    capacity: records,
+    maxRecordBytes,
+    severityLane: false,
+    recorderThread: mode === 'recorder thread',
+  });
+  const provider = new LoggerProvider({ processors: [processor as never] });
+  const logger = provider.getLogger(SCOPE_NAME, SCOPE_VERSION);
+  let index = 0;
+  const emit = () => {
+    const i = index++;
+    logger.emit({ severityNumber: SEVERITY_NUMBER, severityText: SEVERITY_TEXT, body: MESSAGE, attributes: attributesOf(i) });
+  };
+  const close = async () => {
+    await provider.shutdown();
+    rmSync(directory, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < records; i++) emit();
+    await processor.snapshot('warm-up');
+    if (processor.stats().recorderThread?.onMainThread !== (mode === 'main thread')) {
+      throw new Error(`the ${mode} path is not the one in use (is spec/support/tsx-workers.mjs preloaded?)`);
+    }
+    return { processor, emit, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /** Emits in batches, one per turn of the loop, until `work` settles (without `emit`, only waits for it); the loop delay and each emit's time meanwhile. */
-async function whileEmitting(batch: number, emit: (() => void) | undefined, work: () => Promise<unknown>): Promise<LoopFigures> {
+export async function whileEmitting(batch: number, emit: (() => void) | undefined, work: () => Promise<unknown>): Promise<LoopFigures> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   // A histogram, not an array of every time: millions of emits would make the array's own growth
   // (a copy of all it holds) a pause of the loop being measured.

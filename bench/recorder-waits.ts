@@ -18,7 +18,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -38,50 +37,27 @@ interface ChildFigures {
 
 async function runChild(figuresFile: string): Promise<void> {
   // Loaded here, not at the top: the recording parent needs none of it.
-  const { LoggerProvider } = await import('@opentelemetry/sdk-logs');
-  const { SnapshotExporter, TTLogProcessor } = await import('../src/index.ts');
-  const { attributesOf, MESSAGE, SCOPE_NAME, SCOPE_VERSION, SEVERITY_NUMBER, SEVERITY_TEXT } = await import('./record.ts');
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-bench-waits-'));
-  const processor = new TTLogProcessor({
-    exporter: new SnapshotExporter({ directory, serviceName: 'bench', retention: { maxFiles: 2 } }),
-    capacity: RECORDS,
-    maxRecordBytes: 256,
-    severityLane: false,
-  });
-  const provider = new LoggerProvider({ processors: [processor as never] });
-  const logger = provider.getLogger(SCOPE_NAME, SCOPE_VERSION);
+  const { filledProcessor, RECORDER_DELAY_PLAN, whileEmitting } = await import('./recorder-delay.ts');
+  const { processor, close } = await filledProcessor(RECORDS, RECORDER_DELAY_PLAN.maxRecordBytes, 'recorder thread');
   try {
-    for (let i = 0; i < RECORDS; i++) logger.emit({ severityNumber: SEVERITY_NUMBER, severityText: SEVERITY_TEXT, body: MESSAGE, attributes: attributesOf(i) });
-    await processor.snapshot('warm-up');
-    if (processor.stats().recorderThread?.onMainThread !== false)
-      throw new Error('the recorder thread is not in use (is spec/support/tsx-workers.mjs preloaded?)');
     (globalThis as { gc?: () => void }).gc?.();
     const start = monotonicSeconds();
-    const during = await loopDelayWhile(async () => {
+    const during = await whileEmitting(0, undefined, async () => {
       for (let n = 0; n < SNAPSHOTS; n++) await processor.snapshot('bench');
     });
     const end = monotonicSeconds();
-    const floor = await loopDelayWhile(() => sleep((end - start) * 1000));
+    const floor = await whileEmitting(0, undefined, () => sleep((end - start) * 1000));
     const figures: ChildFigures = {
       window: [start, end],
-      duringMaxMs: during.max,
-      duringP99Ms: during.p99,
-      floorMaxMs: floor.max,
-      floorP99Ms: floor.p99,
+      duringMaxMs: during.loopMaxMs,
+      duringP99Ms: during.loopP99Ms,
+      floorMaxMs: floor.loopMaxMs,
+      floorP99Ms: floor.loopP99Ms,
     };
     writeFileSync(figuresFile, JSON.stringify(figures));
   } finally {
-    await provider.shutdown();
-    rmSync(directory, { recursive: true, force: true });
+    await close();
   }
-}
-
-async function loopDelayWhile(work: () => Promise<unknown>): Promise<{ max: number; p99: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  histogram.enable();
-  await work();
-  histogram.disable();
-  return { max: histogram.max / 1e6, p99: histogram.percentile(99) / 1e6 };
 }
 
 function monotonicSeconds(): number {

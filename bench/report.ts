@@ -1,5 +1,6 @@
 /** The results of one run as tables for the terminal and as docs/benchmarks.md. */
 
+import { CONCURRENT_CHILDREN } from '../spec/persist/fixtures/persist-harness.ts';
 import type { SnapshotCodec } from '../src/index.ts';
 import type { BurstResult } from './batch-burst.ts';
 import type { ConcurrencyPlan, ConcurrencyResult } from './concurrency.ts';
@@ -8,7 +9,7 @@ import type { LatencyPlan, LatencyResult, LatencySummary } from './latency.ts';
 import type { SamplingPlan, ThroughputResult } from './measure.ts';
 import type { MemoryCell, MemoryPlan, MemoryResult } from './memory.ts';
 import type { PersistPlan, PersistResult } from './persist-cost.ts';
-import { bucketRange, type RecoveryPlan, type RecoveryResult } from './persist-recovery.ts';
+import { bucketRange, KILL_AFTER_MS, type RecoveryPlan, type RecoveryResult } from './persist-recovery.ts';
 import type { ProfileSizes } from './profile.ts';
 import type { RecorderDelayPlan, RecorderDelayResult } from './recorder-delay.ts';
 import type { SnapshotPlan, SnapshotResult } from './snapshot.ts';
@@ -531,13 +532,13 @@ function persistSection({ persist, recovery }: BenchResults): string[] {
   ];
   const failed = recovery.failures.length;
   out.push(
-    `${recovery.plan.trials} children (${recovery.plan.concurrency} at a time) log numbered records from their main thread and a worker thread with \`persist\` (\`intervalMs\` ${recovery.intervalMs}), ` +
-      `are SIGKILLed at a random moment 20–1520 ms after they start logging, and are recovered as a starting processor does. Every trial is checked as spec/persist/persist-kill.spec.ts checks it ` +
+    `${recovery.plan.trials} children (${CONCURRENT_CHILDREN} at a time) log numbered records from their main thread and a worker thread with \`persist\` (\`intervalMs\` ${recovery.intervalMs}), ` +
+      `are SIGKILLed at a random moment ${KILL_AFTER_MS.from}–${KILL_AFTER_MS.to} ms after they start logging, and are recovered as a starting processor does. Every trial is checked as spec/persist/persist-kill.spec.ts checks it ` +
       `(every record committed more than ${2 * recovery.intervalMs} ms before the kill, or before the last persisted batch began, is there, in order, none torn; the counters add up): ` +
       `${failed === 0 ? 'all passed' : `**${failed} failed**: ${recovery.failures.join('; ')}`}. ` +
       `In ${recovery.lagged} of them the last batch began more than ${2 * recovery.intervalMs} ms before the kill (the persisting thread kept off the CPU by other work). ` +
       "The share below is by how long before the kill a record was committed, from the child's reports every 10 ms of what it had committed. " +
-      `\`npm run stress:persist [trials] [concurrency]\` runs more trials (100 by default); this run took ${recovery.seconds.toFixed(0)} s.`,
+      `\`npm run stress:persist [trials]\` runs more trials (100 by default); this run took ${recovery.seconds.toFixed(0)} s.`,
     '',
     markdownTable(RECOVERY_HEADER, recoveryRows(recovery)),
   );

@@ -128,7 +128,7 @@ interface Stop {
 /** Resolves when the worker has done its range (undefined) or with the input it stopped on. */
 function runWorker(setup: FuzzWorkerSetup, timeoutMs: number, onInput: (message: InputMessage) => void): Promise<Stop | undefined> {
   const script = new URL('./fuzz-worker.ts', import.meta.url).href;
-  const worker = new Worker(new URL('../ts-worker.mjs', import.meta.url), { argv: [script], workerData: setup });
+  const worker = new Worker(new URL('../../spec/support/ts-worker.mjs', import.meta.url), { argv: [script], workerData: setup });
   let current = setup.from;
   let started = false;
   let deadline = Date.now() + STARTUP_LIMIT_MS;

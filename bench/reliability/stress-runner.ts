@@ -34,7 +34,7 @@ interface Producer {
 
 function startProducer(setup: StressWorkerSetup): Producer {
   const script = new URL('./stress-worker.ts', import.meta.url).href;
-  const worker = new Worker(new URL('../ts-worker.mjs', import.meta.url), { argv: [script], workerData: setup });
+  const worker = new Worker(new URL('../../spec/support/ts-worker.mjs', import.meta.url), { argv: [script], workerData: setup });
   const message = (kind: 'ready' | 'done') =>
     new Promise<void>((resolve, reject) => {
       worker.on('message', (received: Record<string, unknown>) => {

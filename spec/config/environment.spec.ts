@@ -17,6 +17,7 @@ import { readSnapshot, SnapshotExporter, TTLogProcessor } from '../../src/index.
 import { ttlogWarningsDuring } from '../support/diag-messages.ts';
 import { withEnv } from '../support/env-vars.ts';
 import { otel } from '../support/otel.ts';
+import { waitForFile } from '../support/wait-for-file.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/env-child.ts', import.meta.url));
@@ -116,12 +117,7 @@ test('TTLOG_SNAPSHOT_ON_SEVERITY takes a severity name', async () => {
   );
   const provider = new otel.LoggerProvider({ processors: [processor as never] });
   provider.getLogger('env').emit({ severityNumber: 13, severityText: 'WARN', body: 'a warning' });
-  const errorFile = () => readdirSync(directory).find((entry) => entry.endsWith('-error.bin'));
-  let name = errorFile();
-  while (name === undefined) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    name = errorFile();
-  }
+  const name = await waitForFile(directory, '-error.bin');
   assert.equal(
     (await readSnapshot(join(directory, name))).records.map((record) => record.body),
     ['a warning'],

@@ -1,11 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { seededRandom } from '../support/seeded-random.ts';
-import { assertRecovered, recover, runPersistChild } from './fixtures/persist-harness.ts';
+import { assertRecovered, recover, runPersistChild, signalAfter } from './fixtures/persist-harness.ts';
 
 const INTERVAL_MS = 100;
 /**
@@ -23,10 +22,7 @@ async function trial(trialIndex: number, delay: number): Promise<void> {
   try {
     const result = await runPersistChild('steady', directory, {
       intervalMs: INTERVAL_MS,
-      onReady: async () => {
-        await sleep(delay);
-        return 'SIGKILL';
-      },
+      onReady: signalAfter(delay),
     });
     assert.is(result.signal, 'SIGKILL', result.stderr);
     const snapshots = await recover(directory);

@@ -1,20 +1,16 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSnapshot } from '../../src/index.ts';
-import { assertRecovered, runPersistChild } from './fixtures/persist-harness.ts';
+import { assertRecovered, runPersistChild, signalAfter } from './fixtures/persist-harness.ts';
 
 test('a processor with persist that starts recovers a killed one, hands the snapshot off, and leaves no persisted file behind', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'ttlog-persist-restart-'));
   try {
     const killed = await runPersistChild('steady', directory, {
-      onReady: async () => {
-        await sleep(300);
-        return 'SIGKILL';
-      },
+      onReady: signalAfter(300),
     });
     assert.is(killed.signal, 'SIGKILL');
     assert.ok(readdirSync(directory).some((name) => name.endsWith('.persist')));

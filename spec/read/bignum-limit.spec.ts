@@ -5,16 +5,13 @@
  * reader for minutes; here each read must simply finish (the runner's timeout is the bound).
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compress } from 'lz4-wasm-nodejs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CHUNK_MAGIC, encodeBlock, encodeFilePrefix } from '../../src/format/file-format.ts';
-import { readSnapshot, SnapshotExporter, SnapshotFormatError, TTLogProcessor } from '../../src/index.ts';
-import { otel } from '../support/otel.ts';
+import { readSnapshot, SnapshotFormatError } from '../../src/index.ts';
 import { recordWithResource } from '../support/record-with-resource.ts';
+import { snapshotBytes } from '../support/snapshot-bytes.ts';
 import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 /** 2n ** 70n as the writer stores it: tag 2 around the 9 bytes 40 00 … 00. */
@@ -38,22 +35,14 @@ function replaceBignum(bytes: Buffer, replacement: Buffer): Buffer {
 }
 
 /** A real snapshot whose resource and one record's body hold 2n ** 70n. */
-async function writeSnapshot(): Promise<Buffer> {
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
-  try {
-    const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'bignum' }) });
+function writeSnapshot(): Promise<Buffer> {
+  return snapshotBytes({ serviceName: 'bignum' }, (provider, processor) => {
     // The 3.x SDK may drop bigint resource attributes, so the first record (whose resource the
     // header keeps) is handed to the processor as the SDK would, with a resource that has one.
     processor.onEmit(recordWithResource('first', { 'big.value': 2n ** 70n }) as never);
-    const provider = new otel.LoggerProvider({ processors: [processor as never] });
     const logger = provider.getLogger('bignum');
     for (const body of ['before', 2n ** 70n, 'after']) logger.emit({ body } as never);
-    const path = await processor.snapshot();
-    await provider.shutdown();
-    return readFileSync(path);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The file with its chunk's bignum replaced by `replacement`, the chunk block re-sealed. */

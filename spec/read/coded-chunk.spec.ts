@@ -1,40 +1,22 @@
-/**
- * A coded chunk block (`TTLZ`, format 1.2) is read by the codec its first payload byte names, and
- * a hostile one is damage, never a crash, a hang or a flood of memory (docs/format.md, "Limits a
- * reader enforces"): a codec id no reader knows, a payload that would decompress past the chunk's
- * declared raw length (a decompression bomb), one that decompresses to fewer bytes, and a zstd
- * chunk on a Node without zstd are each CHUNK_UNREADABLE, and the file's other chunks still read.
- */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { compress } from 'lz4-wasm-nodejs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODED_CHUNK_MAGIC, encodeBlock } from '../../src/format/file-format.ts';
-import { openSnapshot, readSnapshot, SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
-import { otel } from '../support/otel.ts';
+import { openSnapshot, readSnapshot } from '../../src/index.ts';
+import { snapshotBytes } from '../support/snapshot-bytes.ts';
 import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 const hasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
 
 /** A real snapshot of two chunks: two large records close the first. */
-async function writeSnapshot(): Promise<Buffer> {
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
-  try {
-    const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'coded' }), capacity: 8, maxRecordBytes: 320 * 1024 });
-    const provider = new otel.LoggerProvider({ processors: [processor as never] });
+function writeSnapshot(): Promise<Buffer> {
+  return snapshotBytes({ serviceName: 'coded', ring: { capacity: 8, maxRecordBytes: 320 * 1024 } }, (provider) => {
     const logger = provider.getLogger('coded');
     logger.emit({ body: `first ${'a'.repeat(300 * 1024)}`, attributes: { 'request.id': '0123456789abcdef' } });
     logger.emit({ body: `second ${'b'.repeat(300 * 1024)}` });
     logger.emit({ body: 'in the second chunk', attributes: { 'user.uuid': '123e4567-e89b-42d3-a456-426614174000' } });
-    const path = await processor.snapshot();
-    await provider.shutdown();
-    return readFileSync(path);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 }
 
 const original = await writeSnapshot();

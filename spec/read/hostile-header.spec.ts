@@ -1,38 +1,20 @@
-/**
- * Every failure to read a file is a `SnapshotFormatError` with a stable code, whatever its header
- * holds. The header is CBOR from the file: a field may hold a tagged map whose `toString` or
- * `valueOf` key is not a function, which made `String()` and `Number()` throw a `TypeError`.
- * Headers are re-sealed after each change (a file written so, not one damaged in transit), so the
- * reader gets past the checksum to the fields.
- */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encode, Tag } from 'cbor-x';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCborDecoder } from '../../src/format/cbor.ts';
 import { encodeFilePrefix } from '../../src/format/file-format.ts';
-import { openSnapshot, readSnapshot, SnapshotExporter, SnapshotFormatError, TTLogProcessor } from '../../src/index.ts';
-import { otel } from '../support/otel.ts';
+import { openSnapshot, readSnapshot, SnapshotFormatError } from '../../src/index.ts';
 import { seededRandom } from '../support/seeded-random.ts';
+import { snapshotBytes } from '../support/snapshot-bytes.ts';
 import { splitSnapshot } from '../support/snapshot-chunks.ts';
 
 /** A real snapshot with two lanes (so the header has `lanes`) and a resource. */
-async function writeSnapshot(): Promise<Buffer> {
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
-  try {
-    const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'hostile' }) });
-    const provider = new otel.LoggerProvider({ resource: otel.resourceFromAttributes({ 'service.name': 'hostile' }), processors: [processor as never] });
+function writeSnapshot(): Promise<Buffer> {
+  return snapshotBytes({ serviceName: 'hostile', resource: { 'service.name': 'hostile' } }, (provider) => {
     const logger = provider.getLogger('hostile');
     logger.emit({ severityNumber: 9, body: 'info' });
     logger.emit({ severityNumber: 17, body: 'error' });
-    const path = await processor.snapshot();
-    await provider.shutdown();
-    return readFileSync(path);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 }
 
 const file = await writeSnapshot();

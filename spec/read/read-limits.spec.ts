@@ -1,19 +1,9 @@
-/**
- * What one chunk can make a reader build is bounded before anything is decompressed
- * (docs/format.md, "Limits a reader enforces"): a chunk block claiming more records than a
- * reader takes, more records than its raw bytes can hold, or more raw bytes than LZ4 expands its
- * payload to, is CHUNK_UNREADABLE. A small file that once expanded to millions of records (and
- * gigabytes of memory) is now damage, found from its block header.
- */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compress } from 'lz4-wasm-nodejs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CHUNK_MAGIC, encodeBlock } from '../../src/format/file-format.ts';
-import { openSnapshot, readSnapshot, SnapshotExporter, SnapshotFormatError, TTLogProcessor } from '../../src/index.ts';
-import { otel } from '../support/otel.ts';
+import { openSnapshot, readSnapshot, SnapshotFormatError } from '../../src/index.ts';
+import { snapshotBytes } from '../support/snapshot-bytes.ts';
 import { assembleSnapshot, splitSnapshot } from '../support/snapshot-chunks.ts';
 
 /** The smallest record: an array of 13 items, each the one-byte integer 0 (it reads as a record with no body text, scope or trace). */
@@ -29,18 +19,8 @@ function minimalChunk(count: number): Buffer {
 }
 
 /** A real snapshot of one record, whose chunk the tests replace. */
-async function writeSnapshot(): Promise<Buffer> {
-  const directory = mkdtempSync(join(tmpdir(), 'ttlog-'));
-  try {
-    const processor = new TTLogProcessor({ exporter: new SnapshotExporter({ directory, serviceName: 'limits' }) });
-    const provider = new otel.LoggerProvider({ processors: [processor as never] });
-    provider.getLogger('limits').emit({ body: 'the only record' });
-    const path = await processor.snapshot();
-    await provider.shutdown();
-    return readFileSync(path);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+function writeSnapshot(): Promise<Buffer> {
+  return snapshotBytes({ serviceName: 'limits' }, (provider) => provider.getLogger('limits').emit({ body: 'the only record' }));
 }
 
 const original = await writeSnapshot();

@@ -12,10 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSnapshot } from '../../src/index.ts';
 import { MAX_RESTARTS } from '../../src/recorder/recorder-thread.ts';
-import { bodies, expectedBodies, makeDirectory, readSnapshots, removeDirectory, runChild } from '../triggers/fixtures/harness.ts';
+import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild } from '../triggers/fixtures/harness.ts';
 
-/** As in fixtures/recorder-child.ts. */
-const RECORDS = 100;
 const SNAPSHOTS = 6;
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/recorder-child.ts', import.meta.url));
@@ -105,8 +103,7 @@ test('a recorder thread that crashes mid-request: the request is written on the 
 
 test('an uncaught exception while the thread writes a background snapshot: exactly one crash file, every file whole', async () => {
   const directory = makeDirectory();
-  const plainDirectory = makeDirectory();
-  cleanup.push(directory, plainDirectory);
+  cleanup.push(directory);
   const result = await runChild('crash-in-flight', directory, { script: SCRIPT });
   assert.is(result.code, 1, 'the exit code of an uncaught exception, as without ttlog');
   assert.match(result.stderr, 'the crash under test');

@@ -63,9 +63,10 @@ const sizes: Partial<Record<SnapshotCodec, number>> = {};
 
 for (const codec of ['lz4', 'deflate', 'zstd'] as const) {
   test(`codec '${codec}': the records read back as logged, and every chunk names its codec`, async () => {
-    const warnings: string[] = [];
     let written: { file: Buffer; exporter: SnapshotExporter } | undefined;
-    warnings.push(...(await ttlogWarningsDuring(async () => (written = await snapshotWith({ codec })))));
+    const warnings = await ttlogWarningsDuring(async () => {
+      written = await snapshotWith({ codec });
+    });
     const { file, exporter } = written!;
     const used = codec === 'zstd' && !hasZstd ? 'deflate' : codec;
     assert.is(exporter.codec, used);

@@ -8,6 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SnapshotExporter, type SnapshotMetadata, TTLogProcessor } from '../../src/index.ts';
+import { waitForFile } from '../support/wait-for-file.ts';
 import {
   bodies,
   type ChildOptions,
@@ -19,7 +20,6 @@ import {
   removeDirectory,
   runChild,
   type SnapshotFile,
-  waitForFile,
 } from './fixtures/harness.ts';
 
 interface Outcome {

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SnapshotExporter, TTLogProcessor } from '../../src/index.ts';
 import { otel } from '../support/otel.ts';
-import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild, waitForFiles } from './fixtures/harness.ts';
+import { waitForFiles } from '../support/wait-for-file.ts';
+import { bodies, expectedBodies, makeDirectory, RECORDS, readSnapshots, removeDirectory, runChild } from './fixtures/harness.ts';
 
 const cleanup: string[] = [];
 

@@ -230,12 +230,13 @@ export class RingPersister {
     const end = Math.max(first, Math.min(internCapacity, Atomics.load(words, Header.InternNextId)));
     const table = Buffer.alloc((end - first) * INTERN_ENTRY_BYTES);
     const bytes = { low: Number.POSITIVE_INFINITY, high: 0 };
-    const late: number[] = [];
+    /** Entries published since they were found pending, each written after the bytes as the new ones are. */
+    const late: { readonly id: number; readonly entry: Buffer }[] = [];
     const pending: number[] = [];
     for (const id of this.internPending) {
       const entry = Buffer.alloc(INTERN_ENTRY_BYTES);
       const state = this.internEntry(id, entry, 0, bytes);
-      if (state === 'published') late.push(id);
+      if (state === 'published') late.push({ id, entry });
       if (state === 'pending') pending.push(id);
     }
     for (let id = first; id < end; id++) {
@@ -244,11 +245,7 @@ export class RingPersister {
     if (bytes.high > bytes.low)
       this.write(this.ring.bytes, this.ring.internBytesStart + bytes.low, bytes.high - bytes.low, this.layout.internBytes + bytes.low);
     if (table.length > 0) this.write(table, 0, table.length, this.layout.internEntries + first * INTERN_ENTRY_BYTES);
-    for (const id of late) {
-      const entry = Buffer.alloc(INTERN_ENTRY_BYTES);
-      this.internEntry(id, entry, 0, bytes);
-      this.write(entry, 0, INTERN_ENTRY_BYTES, this.layout.internEntries + id * INTERN_ENTRY_BYTES);
-    }
+    for (const { id, entry } of late) this.write(entry, 0, INTERN_ENTRY_BYTES, this.layout.internEntries + id * INTERN_ENTRY_BYTES);
     this.interned = end;
     this.internPending = pending;
   }

@@ -1,8 +1,8 @@
 /**
  * The recorder thread's periodic jobs: functions it calls every so often, on its own event loop,
- * which a blocked main thread cannot hold up. The stall watch is one (stall-watch.ts); any other
- * background work over the shared ring joins it by adding a job to the list the thread starts
- * (recorder-worker.ts).
+ * which a blocked main thread cannot hold up: the stall watch (stall-watch.ts) and `persist`'s
+ * copying (persist-job.ts). Other background work over the shared ring joins them by adding a job
+ * to the list the thread starts (recorder-worker.ts).
  */
 
 /** A function the recorder thread calls every `everyMs` until its jobs are stopped. */

@@ -2,23 +2,25 @@
  * The recorder thread, main-thread side: one worker thread per owning processor that writes the
  * processor's non-fatal snapshots (`snapshot()`, flushes, periodic, severity, worker-error and
  * on-demand snapshots) so that capturing and encoding a large ring never holds up the main
- * thread's event loop, and runs the stall watchdog and the `persist` option's copying. The main thread only posts a request (reason,
- * cause, resource attributes) and awaits the reply: the file's path, or the error the snapshot's
- * promise rejects with. The thread itself is recorder-worker.ts.
+ * thread's event loop, and runs the stall watchdog and the `persist` option's copying. The main
+ * thread only posts a request (reason, cause, resource attributes) and awaits the reply: the
+ * file's path, or the error the snapshot's promise rejects with. The thread itself is
+ * recorder-worker.ts.
  *
  * Lifetime: the thread starts with the processor when it has periodic jobs, the stall watchdog or
- * `persist` (they must run before anything goes wrong), otherwise at the first snapshot request, so a processor that never
- * writes one costs no thread. It is unref'd: it never keeps the process alive. A request waiting
- * for its reply holds what a main-thread write holds, its time limit's timer (deadline.ts), and
- * nothing more; the thread's own `busy` messages restart that limit while it writes, so only a
- * thread that stops answering runs it out (`ETIMEDOUT`, as a stuck file system does).
+ * `persist` (they must run before anything goes wrong), otherwise at the first snapshot request,
+ * so a processor that never writes one costs no thread. It is unref'd: it never keeps the process
+ * alive. A request waiting for its reply holds what a main-thread write holds, its time limit's
+ * timer (deadline.ts), and nothing more; the thread's own `busy` messages restart that limit while
+ * it writes, so only a thread that stops answering runs it out (`ETIMEDOUT`, as a stuck file
+ * system does).
  *
  * The main thread writes requested snapshots itself (the path of every snapshot before this
  * thread existed) when the processor opts out (`recorderThread: false`), when the writer has a
  * file system of its own (which cannot be sent to a thread), when the writer serves several
- * processors (see {@link threadsOfWriter}), when the thread cannot be started,
- * and after it crashed more than {@link MAX_RESTARTS} times. A request in flight when the thread
- * is lost is written again on the main thread: a snapshot is never lost to the thread.
+ * processors (see {@link threadsOfWriter}), when the thread cannot be started, and after it
+ * crashed more than {@link MAX_RESTARTS} times. A request in flight when the thread is lost is
+ * written again on the main thread: a snapshot is never lost to the thread.
  *
  * Fatal paths (crash capture) do not come here: they write synchronously on the main thread.
  */

@@ -1,8 +1,9 @@
 /**
  * A ring capture → the blocks of a snapshot file. Records are ordered by time (ticket order
  * breaks ties), cut into self-contained chunks, each CBOR-encoded, compressed with the writer's
- * codec (LZ4 unless another was chosen) and checksummed. `chunkBlocks` is a generator so the async path can yield to the event loop
- * between chunks while the fatal path (crash capture) runs it straight through.
+ * codec (LZ4 unless another was chosen) and checksummed. `chunkBlocks` is a generator so the
+ * async path can yield to the event loop between chunks while the fatal path (crash capture) runs
+ * it straight through.
  */
 import { randomBytes } from 'node:crypto';
 import { createCborDecoder, createCborEncoder } from '../format/cbor.ts';

@@ -1,8 +1,9 @@
 /**
  * The snapshot file writer behind every path that writes one: a processor's `snapshot()`, the
  * exporter's `export()`, the triggers (crash capture on this thread), and the processor's recorder
- * thread, which makes one of its own from {@link SnapshotWriterSettings}. It owns the file name, the atomic write and retention; it is not part of the package's
- * API (`SnapshotExporter` is the public face, and hands its writer to the processor it serves).
+ * thread, which makes one of its own from {@link SnapshotWriterSettings}. It owns the file name,
+ * the atomic write and retention; it is not part of the package's API (`SnapshotExporter` is the
+ * public face, and hands its writer to the processor it serves).
  *
  * `write` and `writeSync` take the same request and share every step but the waiting: the async
  * one yields to the event loop between chunks; the sync one is for paths where the loop may not

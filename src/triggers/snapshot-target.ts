@@ -1,8 +1,8 @@
 /**
  * What a trigger needs from the processor it serves: a way to write a snapshot now (on this
  * thread, for fatal paths) or soon (async, through the processor's recorder thread when it has
- * one), and the ring's write count. Triggers never see the
- * processor itself, so each one can be tested and reasoned about alone.
+ * one), and the ring's write count. Triggers never see the processor itself, so each one can be
+ * tested and reasoned about alone.
  */
 import type { SnapshotReason } from '../snapshot/snapshot-reason.ts';
 
